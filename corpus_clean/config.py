@@ -1,0 +1,75 @@
+"""Every threshold of the pipeline, with its default and why.
+
+A :class:`Config` is plain data: the CLI builds one from its options, the library reads it.
+Changing a value changes results, so every value that shapes the output is also written to
+``stats.json`` (``config``) and the dedup report (``parameters``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["Config"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Pipeline settings.
+
+    Read:
+        sample_bytes: bytes (decompressed) read from the start of a file to detect its encoding
+            and binary content. 64 KiB holds hundreds of lines of real dump text, enough for
+            charset-normalizer to tell GBK from Big5 (measured on the tests' fixtures).
+        layout_sample_lines: lines read ahead to detect a file's record layout (see
+            :func:`corpus_clean.split.detect_layout`). 2,000 lines is at least 500 records in
+            every seed layout, and bounds the look-ahead memory.
+        chunk_bytes: bytes read per chunk while streaming a file (1 MiB).
+
+    Boilerplate (``stages/boilerplate.py``):
+        min_words: records with fewer space-delimited words than this, and no CJK text, are
+            ``too_short`` fragments. 5 words: a sentence of content has more; navigation labels
+            ("Read more", "Share this page") have fewer.
+        min_cjk_chars: records whose CJK characters number fewer than this, with no more than
+            ``min_words`` other words, are ``too_short``. 10 characters: Chinese headings and
+            menu items (相关内容, 返回顶部) are shorter; one clause of content is longer.
+        chrome_max_chars: a pattern for site chrome (copyright, ICP, company footer) is only
+            applied to records of at most this many characters, so that an abstract that
+            mentions copyright is never dropped. 200 characters: the longest footer line in the
+            labelled boilerplate data is under 200; a real abstract is longer.
+
+    Spam (``stages/spam.py``):
+        spam_threshold: a record whose spam score (in [0, 1]) is at least this is dropped.
+            0.5: the score is built so that one strong signal alone (keyword stuffing, or dense
+            strong lexicon hits) reaches it, and weak signals alone do not.
+
+    Language (``stages/language.py``):
+        lang_seed: seed of langdetect's random sampling, so that tags are deterministic.
+        lang_min_letters: records with fewer letters than this (CJK characters count 2, as one
+            CJK character carries about as much as a short word) are tagged ``und``.
+            8: langdetect's answers on shorter strings are close to chance.
+        lang_max_chars: characters of a record that langdetect reads (its own default is
+            10,000).
+    """
+
+    sample_bytes: int = 64 * 1024
+    layout_sample_lines: int = 2000
+    chunk_bytes: int = 1 << 20
+
+    min_words: int = 5
+    min_cjk_chars: int = 10
+    chrome_max_chars: int = 200
+
+    spam_threshold: float = 0.5
+
+    lang_seed: int = 0
+    lang_min_letters: int = 8
+    lang_max_chars: int = 10_000
+
+    def to_dict(self) -> dict:
+        """Return the settings as a plain dict in field order (for the JSON outputs)."""
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """Return the names of all settings, in declaration order."""
+        return [f.name for f in fields(cls)]

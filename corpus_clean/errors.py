@@ -1,0 +1,41 @@
+"""Exceptions raised by the library. The CLI maps them to ``Error: ...`` and an exit code.
+
+Every message names the file or directory concerned and, where there is one, the next step.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CorpusCleanError", "InputError", "OutputError", "FileReadError", "ConservationError"]
+
+
+class CorpusCleanError(Exception):
+    """Base class of all corpus-clean errors; the run cannot go on (CLI exit code 1)."""
+
+
+class InputError(CorpusCleanError):
+    """The dump as a whole cannot be processed (missing, empty, no readable file)."""
+
+
+class OutputError(CorpusCleanError):
+    """The output cannot be written (directory not writable, not empty, disk full)."""
+
+
+class FileReadError(CorpusCleanError):
+    """One input file cannot be read or decoded. The run reports it and goes on.
+
+    Attributes:
+        reason: snake_case reason (``binary_file``, ``undecodable``, ``unreadable``,
+            ``corrupt_compressed``, ``truncated_file``, ``unsupported_compression``), used as
+            the drop reason of the reject that accounts for the lost text.
+        partial_text: for an error after some lines, the text of the incomplete last line
+            (characters), so that it can be rejected rather than lost.
+    """
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.partial_text = ""
+
+
+class ConservationError(CorpusCleanError):
+    """The end-of-run check ``records_in == kept + rejected`` failed: a bug, never input."""

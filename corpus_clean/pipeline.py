@@ -1,0 +1,144 @@
+"""The pipeline: the only loop. read -> split -> stages -> write, one way.
+
+Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (here, with :mod:`.reader` and
+:mod:`.split`), ``markers``, ``boilerplate``, ``spam`` (per-record stages, :func:`build_stages`),
+``dedup`` (ordered: first seen wins), ``language`` (tags kept records only), then the writer.
+
+A stage removes a record only by returning a :class:`~corpus_clean.records.Drop`; this module
+routes it to the rejects and counts it, and the run fails with
+:class:`~corpus_clean.errors.ConservationError` if ``records_in != kept + rejected``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .config import Config
+from .errors import ConservationError, FileReadError, InputError
+from .reader import FileInfo, InputFile, list_input_files, open_lines
+from .records import STAGE_ORDER, Drop, Record, record_id
+from .report import Report
+from .split import RawRecord, RecordSplitter, detect_layout
+from .stages.boilerplate import BoilerplateFilter
+from .stages.dedup import ExactDedup, dedup_key
+from .stages.language import LanguageTagger
+from .stages.markers import MarkerStripper, is_marker_line
+from .stages.spam import SpamFilter
+from .writer import OutputWriter
+
+__all__ = ["clean_dir", "build_stages", "iter_file_records", "STAGE_ORDER"]
+
+#: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
+Item = tuple[Record, Drop | None]
+
+
+def build_stages(config: Config) -> list:
+    """Return the per-record stages in order. Each has ``name`` and ``apply(record)``,
+    returning the record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
+    return [MarkerStripper(), BoilerplateFilter(config), SpamFilter(config)]
+
+
+def _record(source: str, raw: RawRecord) -> Record:
+    return Record(record_id(source, raw.line), "\n".join(raw.lines), source, raw.line)
+
+
+def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
+    """Read and split one file; yield ``(record, None)`` per record, or ``(record, Drop)`` for
+    text that could not be read (stage ``read``): the whole file as one entry with
+    ``line=None`` if nothing could be read, or the last, incomplete record of a file that ends
+    early. Never raises :class:`FileReadError`; sets ``info.error`` instead.
+    """
+    lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes)
+    splitter: RecordSplitter | None = None
+    lineno = 0
+    try:
+        head = list(itertools.islice(lines, config.layout_sample_lines))
+        info.layout = detect_layout(head, is_marker_line)
+        splitter = RecordSplitter(info.layout, is_marker_line)
+        for lineno, line in enumerate(itertools.chain(head, lines), start=1):
+            for raw in splitter.feed(lineno, line):
+                yield _record(file.source, raw), None
+        for raw in splitter.finish():
+            yield _record(file.source, raw), None
+    except FileReadError as exc:
+        info.error = str(exc)
+        info.extra["reason"] = exc.reason
+        pending = splitter.pending() if splitter is not None else None
+        if pending is None and not exc.partial_text and lineno == 0:
+            yield Record(record_id(file.source, None), "", file.source, None), \
+                Drop("read", exc.reason, str(exc))
+            return
+        text = "\n".join((pending.lines if pending else []) + [exc.partial_text]).strip("\n")
+        start = pending.line if pending else lineno + 1
+        yield Record(record_id(file.source, start), text, file.source, start), \
+            Drop("read", exc.reason, str(exc))
+
+
+def clean_dir(
+    dump: Path,
+    writer: OutputWriter,
+    config: Config = Config(),
+    on_file: Callable[[FileInfo, Report], None] | None = None,
+) -> Report:
+    """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
+
+    Files are processed in sorted relative-path order; records stream through with bounded
+    memory except the dedup index (see :mod:`.stages.dedup`). ``on_file`` is called after each
+    file (for progress displays). Returns the :class:`Report`; the caller renders it.
+
+    Raises:
+        InputError: ``dump`` does not exist, holds no file, or no file could be read.
+        OutputError: from the writer.
+        ConservationError: records were lost (a bug).
+    """
+    files = list_input_files(Path(dump))
+    if not files:
+        raise InputError(f"{dump}: no input files (hidden files are skipped)")
+    stages = build_stages(config)
+    dedup = ExactDedup()
+    tagger = LanguageTagger(config)
+    report = Report(config)
+    try:
+        for file in files:
+            info = FileInfo(file.source)
+            report.add_file(info)
+            for record, drop in iter_file_records(file, info, config):
+                report.count_in(record)
+                if drop is None:
+                    for stage in stages:
+                        result = stage.apply(record)
+                        if isinstance(result, Drop):
+                            drop = result
+                            break
+                        record = result
+                if drop is None:
+                    record.dedup_key = dedup_key(record.text)
+                    report.reached_dedup += 1
+                    result = dedup.apply(record)
+                    if isinstance(result, Drop):
+                        drop = result
+                if drop is not None:
+                    writer.write_rejected(record, drop)
+                    report.count_drop(record, drop)
+                    continue
+                record = tagger.apply(record)
+                writer.write_clean(record)
+                report.count_kept(record)
+            if info.error:
+                report.file_error(file.source, info.extra.get("reason", "unreadable"), info.error)
+            if on_file is not None:
+                on_file(info, report)
+        if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
+            raise InputError(f"{dump}: no readable file ({len(files)} skipped; see messages above)")
+        if report.records_in != report.kept + report.rejected:
+            raise ConservationError(
+                f"records_in={report.records_in} != kept={report.kept} + "
+                f"rejected={report.rejected}: records were lost; please report this bug"
+            )
+        writer.finish(report)
+    except BaseException:
+        writer.abort()
+        raise
+    return report

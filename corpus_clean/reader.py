@@ -1,0 +1,281 @@
+"""Find the files of a dump and stream their text as repaired lines.
+
+Reading is the first stage: it walks DUMP_DIR in sorted order, decompresses (gzip, bzip2, xz, and
+zstd when the ``zstandard`` package is installed; detected by magic bytes, not by name), detects
+the encoding (UTF-8 with or without BOM, UTF-16/32 with BOM, UTF-16 without BOM, else
+charset-normalizer, e.g. GB18030/GBK, Big5), and repairs Unicode with ftfy.
+
+ftfy's defaults rewrite Chinese text (full-width punctuation ，：（）！？ to ASCII by
+``fix_character_width``, curly quotes “” to straight ones by ``uncurl_quotes``); both are turned
+off and NFC is used, so clean Chinese text passes through unchanged. Text is never NFKC-normalised.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import lzma
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import charset_normalizer
+import ftfy
+
+from .errors import FileReadError, InputError
+
+__all__ = ["InputFile", "FileInfo", "list_input_files", "open_lines", "repair_text"]
+
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
+)
+
+# Magic numbers of formats that are never text (file(1)'s magic database).
+_BINARY_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "PNG image",
+    b"%PDF-": "PDF document",
+    b"\x7fELF": "ELF executable",
+    b"PK\x03\x04": "ZIP archive",
+    b"GIF87a": "GIF image",
+    b"GIF89a": "GIF image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"MZ": "Windows executable",
+    b"SQLite format 3\x00": "SQLite database",
+}
+_BOMS = [  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+_REPLACED = [0]  # bytes replaced by U+FFFD in the file being decoded
+
+
+def _count_and_replace(exc: UnicodeDecodeError) -> tuple[str, int]:
+    _REPLACED[0] += exc.end - exc.start
+    return "\ufffd", exc.end
+
+
+codecs.register_error("corpus_clean_replace", _count_and_replace)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file of the dump: ``path`` on disk and ``source``, its ``/``-separated path relative
+    to the dump directory (the name used in every output)."""
+
+    path: Path
+    source: str
+
+
+@dataclass
+class FileInfo:
+    """What reading one file found; filled while its lines are streamed.
+
+    Attributes:
+        source: path relative to the dump directory.
+        bytes: size on disk in bytes.
+        compression: ``gzip``, ``bzip2``, ``xz``, ``zstd`` or ``None``.
+        encoding: the codec used to decode it (Python codec name), ``None`` if never decoded.
+        lines: lines read (after decompression and decoding).
+        replaced_bytes: bytes that were not valid in ``encoding`` and became U+FFFD.
+        layout: the record layout found by the splitter (``marker``, ``blank``, ``line``).
+        error: one-line description of a read error, or ``None``.
+    """
+
+    source: str
+    bytes: int = 0
+    compression: str | None = None
+    encoding: str | None = None
+    lines: int = 0
+    replaced_bytes: int = 0
+    layout: str | None = None
+    error: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def list_input_files(root: Path) -> list[InputFile]:
+    """Return the files under ``root`` (a directory, or one file) in sorted relative-path order.
+
+    Hidden files and directories (name starting with ``.``) are skipped, and directory symlinks
+    are not followed (no loops). Sorting is by the ``/``-separated relative path, so the order
+    is the same on every platform.
+
+    Raises:
+        InputError: ``root`` does not exist.
+    """
+    root = Path(root)
+    if root.is_file():
+        return [InputFile(root, root.name)]
+    if not root.is_dir():
+        raise InputError(f"{root}: no such file or directory")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = Path(dirpath, name)
+            found.append(InputFile(path, path.relative_to(root).as_posix()))
+    found.sort(key=lambda f: f.source)
+    return found
+
+
+def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    head = raw.read(6)
+    raw.seek(0)
+    if head.startswith(b"\x1f\x8b"):
+        info.compression = "gzip"
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if head.startswith(b"BZh"):
+        info.compression = "bzip2"
+        return bz2.BZ2File(raw, "rb")
+    if head.startswith(b"\xfd7zXZ\x00"):
+        info.compression = "xz"
+        return lzma.LZMAFile(raw, "rb")
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        info.compression = "zstd"
+        try:
+            import zstandard
+        except ImportError:
+            raw.close()
+            raise FileReadError(
+                "unsupported_compression",
+                f"{info.source}: zstd-compressed; install the 'zstandard' package to read it",
+            ) from None
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+    return raw
+
+
+def _looks_like_utf16(sample: bytes) -> str | None:
+    """UTF-16 without a BOM: mostly-NUL bytes at odd (LE) or even (BE) positions."""
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(sample: bytes, source: str) -> str:
+    """Return the Python codec for a file whose first bytes are ``sample``.
+
+    Order: BOM; strict UTF-8 (a multi-byte character cut by the end of the sample is allowed);
+    UTF-16 without BOM (NUL-byte pattern); charset-normalizer's best guess.
+
+    Raises:
+        FileReadError: ``binary_file`` (a known binary format, or NUL bytes in non-UTF-16 data)
+            or ``undecodable`` (no encoding fits).
+    """
+    for magic, kind in _BINARY_MAGIC.items():
+        if sample.startswith(magic):
+            raise FileReadError("binary_file", f"{source}: binary file ({kind}), skipped")
+    for bom, codec in _BOMS:
+        if sample.startswith(bom):
+            return "utf-8-sig" if codec == "utf-8" else codec
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        if b"\x00" not in sample:
+            return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _looks_like_utf16(sample)
+    if utf16:
+        return utf16
+    if b"\x00" in sample:
+        raise FileReadError("binary_file", f"{source}: binary file (NUL bytes), skipped")
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None:
+        raise FileReadError("undecodable", f"{source}: no text encoding fits, skipped")
+    return best.encoding
+
+
+def repair_text(text: str) -> str:
+    """Repair mojibake and stray control characters with ftfy, keeping CJK punctuation.
+
+    ftfy runs with ``fix_character_width`` and ``uncurl_quotes`` off and NFC normalisation (see
+    the module docstring). Pure ``str -> str``; clean text is returned unchanged.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return ftfy.fix_text(text, config=_FTFY_CONFIG)
+
+
+def _split_lines(chunks: Iterator[str]) -> Iterator[str]:
+    """Split decoded chunks into lines at ``\\n``, ``\\r\\n`` and ``\\r`` (ends not kept)."""
+    pending = ""
+    try:
+        for chunk in chunks:
+            data = pending + chunk
+            hold_cr = data.endswith("\r")  # may be the first half of a \r\n across chunks
+            if hold_cr:
+                data = data[:-1]
+            if "\r" in data:
+                data = data.replace("\r\n", "\n").replace("\r", "\n")
+            parts = data.split("\n")
+            pending = parts.pop() + ("\r" if hold_cr else "")
+            yield from parts
+    except FileReadError as exc:
+        exc.partial_text = pending.rstrip("\r")
+        raise
+    if pending.endswith("\r"):
+        pending = pending[:-1]
+        yield pending
+    elif pending:
+        yield pending
+
+
+def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
+               sample_bytes: int = 64 * 1024) -> Iterator[str]:
+    """Stream the repaired lines of ``file`` (line ends removed), filling ``info`` as it goes.
+
+    Lines are numbered by the caller from 1, in the decompressed, decoded text.
+
+    Raises:
+        FileReadError: before the first line (``unreadable``, ``binary_file``, ``undecodable``,
+            ``unsupported_compression``, ``corrupt_compressed``) or after some lines
+            (``truncated_file``: a compressed stream ends early or is corrupt further on).
+    """
+    try:
+        info.bytes = file.path.stat().st_size
+        stream = _open_decompressed(file.path, info)
+    except OSError as exc:
+        raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
+    with stream:
+        try:
+            sample = stream.read(sample_bytes)
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise FileReadError(
+                "corrupt_compressed", f"{file.source}: corrupt {info.compression} data ({exc})"
+            ) from None
+        info.encoding = detect_encoding(sample, file.source)
+        decoder = codecs.getincrementaldecoder(info.encoding)(errors="corpus_clean_replace")
+        _REPLACED[0] = 0
+
+        def chunks() -> Iterator[str]:
+            data = sample
+            while data:
+                yield decoder.decode(data)
+                info.replaced_bytes = _REPLACED[0]
+                try:
+                    data = stream.read(chunk_bytes)
+                except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                    info.replaced_bytes = _REPLACED[0]
+                    raise FileReadError(
+                        "truncated_file",
+                        f"{file.source}: {info.compression or 'file'} data ends early or is "
+                        f"corrupt after line {info.lines} ({exc})",
+                    ) from None
+            yield decoder.decode(b"", final=True)
+            info.replaced_bytes = _REPLACED[0]
+
+        for line in _split_lines(chunks()):
+            info.lines += 1
+            yield repair_text(line)

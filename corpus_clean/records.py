@@ -1,0 +1,81 @@
+"""The two types that cross module lines: :class:`Record` and :class:`Drop`.
+
+A record is one unit of text from a dump (one abstract, one line of site chrome, one spam line).
+Stages receive a record and return either the record (possibly with text changed or fields
+added) or a :class:`Drop` that says why it must leave the clean output. Only the pipeline routes
+drops; a stage never discards a record by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Record", "Drop", "record_id", "STAGE_ORDER"]
+
+#: The stages in flow order; a drop's ``stage`` is one of them.
+STAGE_ORDER = ("read", "split", "markers", "boilerplate", "spam", "dedup", "language", "write")
+
+
+def record_id(source: str, line: int | None) -> str:
+    """Return the stable id of the record that starts at ``line`` of ``source``.
+
+    The id is ``"<source>:<line>"`` (``source`` is the path relative to the dump directory,
+    ``line`` the 1-based first line of the record in the decompressed text), or ``"<source>"``
+    for a whole-file entry (a file that could not be read). It is unique within one run and the
+    same on every run over the same dump.
+    """
+    return source if line is None else f"{source}:{line}"
+
+
+@dataclass(slots=True)
+class Record:
+    """One record of a dump as it flows through the stages.
+
+    Attributes:
+        id: stable unique id, ``"<source>:<line>"`` (see :func:`record_id`).
+        text: the record's text; lines of a multi-line record are joined with ``"\\n"``.
+        source: path of the file it came from, relative to the dump directory, ``/``-separated.
+        line: 1-based number of the record's first line in the decompressed source file, or
+            ``None`` for a whole-file entry.
+        translated_by: the machine-translation engine named by a stripped marker line, as
+            written (e.g. ``"谷歌翻译"``), or ``None``.
+        mt_engine: canonical id of that engine (``google``, ``baidu``, ``youdao``, ``deepl``,
+            ``bing``, ``tencent``, ``sogou``, ``unknown``), or ``None``.
+        marker_lines: marker lines removed from the record (kept for provenance and stats).
+        lang: language code from language identification (ISO 639-1, with langdetect's
+            ``zh-cn``/``zh-tw``), ``"und"`` when undetermined, ``None`` before tagging.
+        lang_prob: probability in [0, 1] of ``lang``, ``None`` before tagging.
+        dedup_key: 16-byte hash of the normalised text used by exact dedup, set by it.
+    """
+
+    id: str
+    text: str
+    source: str
+    line: int | None
+    translated_by: str | None = None
+    mt_engine: str | None = None
+    marker_lines: list[str] = field(default_factory=list)
+    lang: str | None = None
+    lang_prob: float | None = None
+    dedup_key: bytes | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Drop:
+    """Why a record leaves the clean output.
+
+    Attributes:
+        stage: name of the stage that dropped the record (``read``, ``split``, ``markers``,
+            ``boilerplate``, ``spam``, ``dedup``), as listed in the README.
+        reason: snake_case reason, documented in the README for its stage.
+        detail: a short human-readable explanation; where a threshold decided, the score and
+            the threshold (``"spam_score=0.71 >= 0.50"``).
+        duplicate_of: for duplicates, the id of the kept record; otherwise ``None``.
+        similarity: for duplicates, the similarity in [0, 1] to the kept record (1.0 for exact).
+    """
+
+    stage: str
+    reason: str
+    detail: str = ""
+    duplicate_of: str | None = None
+    similarity: float | None = None

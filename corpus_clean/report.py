@@ -1,0 +1,197 @@
+"""The run's report as plain data: counts per stage, reason, file and language; duplicate
+clusters. A by-product of the flow: the pipeline tells it what happened, it never decides.
+
+``Report.stats()`` is ``stats.json`` and ``Report.dedup_report()`` is ``dedup-report.json``;
+both schemas are documented in the README ("Output files") and versioned by
+:data:`STATS_SCHEMA_VERSION` and :data:`DEDUP_SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+
+from .config import Config
+from .reader import FileInfo
+from .records import STAGE_ORDER, Drop, Record
+
+__all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION", "SNIPPET_CHARS"]
+
+STATS_SCHEMA_VERSION = 1
+DEDUP_SCHEMA_VERSION = 1
+#: characters of a record's text shown in the dedup report
+SNIPPET_CHARS = 80
+
+DEDUP_NORMALISATION = (
+    "Unicode NFKC, case folded, punctuation (category P*) replaced by spaces, "
+    "whitespace collapsed and trimmed"
+)
+
+
+@dataclass
+class FileCounts:
+    """Per-file counts: ``info`` from the reader; records in, kept, and drops per stage."""
+
+    info: FileInfo
+    records_in: int = 0
+    kept: int = 0
+    drops: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class _Removed:
+    id: str
+    source: str
+    line: int | None
+    text: str
+    kind: str
+    similarity: float
+
+
+def snippet(text: str) -> str:
+    """Return the first :data:`SNIPPET_CHARS` characters of ``text``, line breaks as spaces."""
+    return " ".join(text[: SNIPPET_CHARS + 20].split())[:SNIPPET_CHARS]
+
+
+class Report:
+    """Counts of one run. Filled by the pipeline through the ``count_*`` methods."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.records_in = 0
+        self.kept = 0
+        self.rejected = 0
+        self.drops: dict[str, Counter] = defaultdict(Counter)
+        self.languages: Counter = Counter()
+        self.marker_lines = 0
+        self.marker_engines: Counter = Counter()
+        self.files: dict[str, FileCounts] = {}
+        self.errors: list[dict] = []
+        self.reached_dedup = 0
+        self._clusters: dict[str, list[_Removed]] = {}
+
+    # --- filled by the pipeline -------------------------------------------------------------
+    def add_file(self, info: FileInfo) -> FileCounts:
+        """Start counting a file; return its :class:`FileCounts`."""
+        counts = FileCounts(info)
+        self.files[info.source] = counts
+        return counts
+
+    def file_error(self, source: str, reason: str, message: str) -> None:
+        """Record a read error of ``source`` (shown on stderr and in ``stats.json``)."""
+        self.files[source].info.error = message
+        self.errors.append({"source": source, "reason": reason, "message": message})
+
+    def count_in(self, record: Record) -> None:
+        """Count one record entering the pipeline."""
+        self.records_in += 1
+        self.files[record.source].records_in += 1
+
+    def count_kept(self, record: Record) -> None:
+        """Count one record written to the clean output."""
+        self.kept += 1
+        self.files[record.source].kept += 1
+        self.languages[record.lang or "und"] += 1
+        self._count_markers(record)
+
+    def count_drop(self, record: Record, drop: Drop) -> None:
+        """Count one rejected record; remember duplicates for the dedup report."""
+        self.rejected += 1
+        self.drops[drop.stage][drop.reason] += 1
+        self.files[record.source].drops[drop.stage] += 1
+        self._count_markers(record)
+        if drop.duplicate_of is not None:
+            kind = "exact" if drop.reason == "exact_duplicate" else "near"
+            self._clusters.setdefault(drop.duplicate_of, []).append(_Removed(
+                record.id, record.source, record.line, snippet(record.text), kind,
+                1.0 if drop.similarity is None else drop.similarity,
+            ))
+
+    def _count_markers(self, record: Record) -> None:
+        if record.marker_lines:
+            self.marker_lines += len(record.marker_lines)
+            self.marker_engines[record.mt_engine or "unknown"] += len(record.marker_lines)
+
+    # --- read by the writer and the CLI -----------------------------------------------------
+    @property
+    def duplicate_clusters(self) -> int:
+        """Number of clusters (kept records with at least one duplicate removed)."""
+        return len(self._clusters)
+
+    def cluster_heads(self) -> set[str]:
+        """Ids of the kept records that head a duplicate cluster."""
+        return set(self._clusters)
+
+    def stats(self) -> dict:
+        """Return ``stats.json`` as a dict (key order fixed, no timestamps or absolute paths)."""
+        return {
+            "schema_version": STATS_SCHEMA_VERSION,
+            "records_in": self.records_in,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "bytes_in": sum(fc.info.bytes for fc in self.files.values()),
+            "drops": {stage: dict(sorted(self.drops[stage].items()))
+                      for stage in STAGE_ORDER if stage in self.drops},
+            "languages": dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "markers": {
+                "lines_stripped": self.marker_lines,
+                "engines": dict(sorted(self.marker_engines.items())),
+            },
+            "duplicate_clusters": self.duplicate_clusters,
+            "files": [
+                {
+                    **{k: v for k, v in asdict(fc.info).items() if k != "extra"},
+                    "records_in": fc.records_in,
+                    "kept": fc.kept,
+                    "drops": {s: fc.drops[s] for s in STAGE_ORDER if s in fc.drops},
+                }
+                for fc in self.files.values()
+            ],
+            "errors": self.errors,
+            "config": self.config.to_dict(),
+        }
+
+    def dedup_report(self, kept_snippets: dict[str, tuple[str, int | None, str]]) -> dict:
+        """Return ``dedup-report.json`` as a dict.
+
+        ``kept_snippets`` maps each cluster head id to ``(source, line, snippet)``, read back
+        from the clean output by the writer, so that no record text is held during the run.
+        """
+        clusters = []
+        overlap: Counter = Counter()
+        sizes: Counter = Counter()
+        exact = near = 0
+        for kept_id, removed in self._clusters.items():
+            source, line, text = kept_snippets.get(kept_id, (None, None, ""))
+            clusters.append({
+                "kept": {"id": kept_id, "source": source, "line": line, "text": text},
+                "removed": [asdict(r) for r in removed],
+            })
+            sizes[len(removed) + 1] += 1
+            for r in removed:
+                overlap[(source, r.source)] += 1
+                exact += r.kind == "exact"
+                near += r.kind == "near"
+        removed_total = exact + near
+        return {
+            "schema_version": DEDUP_SCHEMA_VERSION,
+            "parameters": {
+                "keep": "first",
+                "exact": {"normalisation": DEDUP_NORMALISATION, "hash": "xxh3_128"},
+                "near": None,
+            },
+            "totals": {
+                "records_in": self.reached_dedup,
+                "exact_duplicates": exact,
+                "near_duplicates": near,
+                "clusters": len(clusters),
+                "duplicate_rate": round(removed_total / self.reached_dedup, 6)
+                if self.reached_dedup else 0.0,
+            },
+            "cluster_sizes": {str(k): v for k, v in sorted(sizes.items())},
+            "file_overlap": [
+                {"kept_source": a, "removed_source": b, "records": n}
+                for (a, b), n in sorted(overlap.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+            ],
+            "clusters": clusters,
+        }

@@ -1,0 +1,6 @@
+"""One module per stage. A stage has a ``name`` and ``apply(record) -> Record | Drop``.
+
+Class names say what a stage may do: ``*Stripper`` changes text, ``*Filter`` may drop,
+``*Dedup`` drops with ``duplicate_of``, ``*Tagger`` only adds fields. The order is in
+:data:`corpus_clean.pipeline.STAGE_ORDER`.
+"""

@@ -1,0 +1,131 @@
+"""Drop boilerplate: site chrome that is not content, and fragments too short to be content.
+
+Reasons, checked in this order:
+
+``site_heading``
+    a whole record that is a section heading of the site: related content (相关内容, 相關內容,
+    Related articles), recommendations (推荐阅读, 猜你喜欢, You may also like), the paper-page
+    headings of the seed site (摘要（中文）, 一句话要点 ...).
+``navigation``
+    a whole record of navigation or toolbar text: read more, previous/next, back to top,
+    share/print/favourite buttons, login and sign-up prompts.
+``copyright_notice``
+    a short record (at most ``Config.chrome_max_chars``) with a copyright or licence notice:
+    ©, "Copyright 2020", "All rights reserved", 版权所有, ICP licence numbers (京ICP备12345678号),
+    public-security filing numbers (公网安备).
+``company_footer``
+    a short record (at most 40 characters) that is a company name: it ends in a legal-form
+    suffix (有限公司, 股份有限公司, 集团, Co., Ltd., Inc., LLC, GmbH).
+``too_short``
+    fewer than ``Config.min_cjk_chars`` CJK characters and fewer than ``Config.min_words``
+    other words: a fragment that carries no content (menu items, stray labels).
+
+The patterns were written from the seed dump (相關內容, 北京阿比特科技有限公司) and the labelled
+site chrome in ``shared/data/boilerplate`` (trafilatura's evaluation data, the seed site's page
+toolbars); an abstract is never matched because the patterns match whole short records only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..config import Config
+from ..records import Drop, Record
+from ..scripts import count_scripts
+
+__all__ = ["BoilerplateFilter", "classify_boilerplate"]
+
+_EDGE = r"[\s\W_]*"  # punctuation, symbols, emoji and spaces around a heading
+
+_HEADINGS = [
+    "相关内容", "相關內容", "相关文章", "相關文章", "相关阅读", "相關閱讀", "相关推荐", "相關推薦",
+    "相关论文", "相關論文", "推荐阅读", "推薦閱讀", "延伸阅读", "延伸閱讀", "猜你喜欢", "猜你喜歡",
+    "热门文章", "熱門文章", "热门推荐", "熱門推薦", "精彩推荐", "精彩推薦", "最新文章", "更多内容",
+    "更多內容", "相关链接", "相關鏈接", "友情链接", "友情鏈接", "热门标签", "熱門標籤", "标签", "標籤",
+    "摘要(中文)", "摘要(原文)", "一句话要点", "一句話要點", "核心要点", "核心要點", "实验亮点",
+    "實驗亮點", "应用场景", "應用場景", "论文信息", "論文信息", "作者信息",
+    "related content", "related contents", "related articles", "related posts", "related stories",
+    "related papers", "related reading", "related links", "you may also like", "you might also like",
+    "recommended for you", "recommended reading", "recommended articles", "more from this author",
+    "popular posts", "recent posts", "most popular", "trending", "tags", "categories", "archives",
+]
+_NAVIGATION = [
+    r"read more", r"continue reading", r"more\W*»?", r"learn more", r"see more", r"show more",
+    r"view (?:all|more)", r"back to top", r"go to top", r"top of page", r"skip to (?:main )?content",
+    r"home(?: page)?", r"previous(?: post| article| page)?", r"next(?: post| article| page)?",
+    r"older posts?", r"newer posts?", r"(?:share|tweet|email|print|save)(?: (?:this|on|to|via) .{0,20})?",
+    r"log ?in", r"sign ?in", r"sign ?up", r"register", r"subscribe(?: now)?", r"leave a (?:comment|reply)",
+    r"\d* ?comments?", r"reply", r"like", r"follow us(?: on .{0,20})?", r"menu", r"search",
+    r"pdf", r"download(?: pdf)?", r"(?:📄 )?arxiv: ?\d{4}\.\d{4,5}(?:v\d+)?.{0,40}",
+    r"阅读全文", r"閱讀全文", r"阅读更多", r"閱讀更多", r"查看更多", r"查看全文", r"点击查看", r"點擊查看",
+    r"展开全文", r"展開全文", r"上一篇.{0,30}", r"下一篇.{0,30}", r"返回顶部", r"返回頂部", r"返回首页",
+    r"返回首頁", r"返回列表", r"首页", r"首頁", r"登录", r"登錄", r"登入", r"注册", r"註冊", r"立即登录",
+    r"分享到?.{0,12}", r"收藏", r"打印", r"列印", r"评论", r"評論", r"点赞", r"點讚", r"关注我们",
+    r"關注我們", r"扫码关注", r"掃碼關注", r"复制链接", r"複製鏈接", r"举报", r"舉報", r"更多",
+]
+_HEADING_RE = re.compile(
+    _EDGE + "(?:" + "|".join(re.escape(h) for h in _HEADINGS) + ")" + _EDGE, re.IGNORECASE
+)
+_NAVIGATION_RE = re.compile(_EDGE + "(?:" + "|".join(_NAVIGATION) + ")" + _EDGE, re.IGNORECASE)
+# A toolbar of several buttons on one line (📥 PDF ☆ 收藏 🔗 分享).
+_TOOLBAR_RE = re.compile(
+    r"(?:[\W_]*(?:pdf|收藏|分享|打印|下载|下載|引用|cite|share|print|save|arxiv: ?[\w.]+)[\W_]*){2,}",
+    re.IGNORECASE,
+)
+_COPYRIGHT_RE = re.compile(
+    r"©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d)|all rights reserved"
+    r"|版权所有|版權所有|版权声明|版權聲明|icp\s*[备備证證]|[备備]案号|公网安备|公網安備|增值电信业务经营许可证",
+    re.IGNORECASE,
+)
+_COMPANY_RE = re.compile(
+    r"(?:有限责任公司|有限責任公司|股份有限公司|有限公司|集团|集團|工作室|科技公司"
+    r"|co\.?,?\s*ltd\.?|inc\.?|llc\.?|gmbh|ltd\.?|limited|corporation|corp\.?)\W*$",
+    re.IGNORECASE,
+)
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]|\.\s")
+
+
+def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
+    """Return ``(reason, detail)`` if ``text`` (one record, characters) is boilerplate, else None.
+
+    Pure function; the reasons are those of the module docstring.
+    """
+    stripped = text.strip()
+    norm = unicodedata.normalize("NFKC", stripped)
+    if len(stripped) <= 60:
+        if _HEADING_RE.fullmatch(norm):
+            return "site_heading", f"section heading {stripped!r}"
+        if _NAVIGATION_RE.fullmatch(norm) or _TOOLBAR_RE.fullmatch(norm):
+            return "navigation", f"navigation/toolbar text {stripped!r}"
+    if len(stripped) <= config.chrome_max_chars:
+        m = _COPYRIGHT_RE.search(norm)
+        if m:
+            return "copyright_notice", (
+                f"{m.group(0)!r} in a record of {len(stripped)} chars <= {config.chrome_max_chars}"
+            )
+    if len(stripped) <= 40 and _COMPANY_RE.search(norm) and not _SENTENCE_PUNCT_RE.search(norm):
+        return "company_footer", f"company name {stripped!r}"
+    counts = count_scripts(stripped)
+    if counts.cjk < config.min_cjk_chars and counts.words < config.min_words:
+        return "too_short", (
+            f"cjk_chars={counts.cjk} < {config.min_cjk_chars} and "
+            f"words={counts.words} < {config.min_words}"
+        )
+    return None
+
+
+class BoilerplateFilter:
+    """Stage ``boilerplate``: drop site chrome and content-free fragments (see module doc)."""
+
+    name = "boilerplate"
+
+    def __init__(self, config: Config):
+        self.config = config
+
+    def apply(self, record: Record) -> Record | Drop:
+        """Return ``record`` unchanged, or a :class:`Drop` with the boilerplate reason."""
+        found = classify_boilerplate(record.text, self.config)
+        if found is None:
+            return record
+        return Drop(self.name, found[0], found[1])

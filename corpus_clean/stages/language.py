@@ -1,0 +1,108 @@
+"""Language identification: ``lang`` (ISO 639-1 code) and ``lang_prob`` in [0, 1].
+
+langdetect (a port of Nakatani Shuyo's language-detection, Apache-2.0) gives the answer, seeded
+so that it is deterministic, with its codes (``en``, ``zh-cn``, ``zh-tw`` ...). Two things are
+decided by Unicode script instead, where the answer is certain and langdetect is measurably
+wrong (it tags short Chinese strings such as 相關內容 as Korean, and most Traditional Chinese
+abstracts as ``ko``):
+
+* Chinese: a text with Han characters, no Kana and no Hangul, where Han characters are at
+  least half of its letters, is Chinese, and langdetect is not called. ``zh-tw`` if it has
+  more Traditional-only than Simplified-only characters, else ``zh-cn`` (the character sets
+  of the hanzidentifier package, from CC-CEDICT). ``lang_prob`` is the Laplace-smoothed share
+  of the winning variant among the distinguishing characters, ``(max + 1) / (trad + simp + 2)``.
+* Japanese and Korean need their own scripts: an answer ``ja`` for text without Kana, or
+  ``ko`` without Hangul, is replaced by the script decision (``zh-*`` if it has Han, else
+  langdetect's next best language).
+
+Text with fewer than ``Config.lang_min_letters`` letters (CJK characters count 2) is ``und``
+with ``lang_prob`` 0.0.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..config import Config
+from ..records import Record
+from ..scripts import HAN_RE, count_scripts
+
+__all__ = ["LanguageTagger", "identify_language", "chinese_variant"]
+
+
+@lru_cache(maxsize=1)
+def _variant_sets() -> tuple[frozenset[str], frozenset[str]]:
+    from hanzidentifier import helpers
+
+    shared = helpers.SHARED_CHARACTERS
+    trad_only = frozenset(helpers.TRADITIONAL_CHARACTERS) - frozenset(shared)
+    simp_only = frozenset(helpers.SIMPLIFIED_CHARACTERS) - frozenset(shared)
+    return trad_only, simp_only
+
+
+def chinese_variant(text: str) -> tuple[str, float]:
+    """Return ``("zh-tw" | "zh-cn", probability in [0, 1])`` for Chinese ``text``, by its
+    Traditional-only and Simplified-only characters (ties and none: ``zh-cn``)."""
+    trad_only, simp_only = _variant_sets()
+    han = HAN_RE.findall(text)
+    trad = sum(1 for c in han if c in trad_only)
+    simp = sum(1 for c in han if c in simp_only)
+    lang = "zh-tw" if trad > simp else "zh-cn"
+    return lang, round((max(trad, simp) + 1) / (trad + simp + 2), 4)
+
+
+@lru_cache(maxsize=4)
+def _factory(seed: int):
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(seed)
+    return factory
+
+
+def identify_language(text: str, config: Config = Config()) -> tuple[str, float]:
+    """Return ``(lang, lang_prob)`` for ``text`` (characters); see the module docstring.
+
+    ``lang`` is langdetect's code or ``und``; ``lang_prob`` is a probability in [0, 1],
+    rounded to 4 decimals so that outputs are stable.
+    """
+    counts = count_scripts(text)
+    if counts.letters + counts.cjk < config.lang_min_letters:
+        return "und", 0.0
+    if counts.han and not counts.kana and not counts.hangul and counts.han * 2 >= counts.letters:
+        return chinese_variant(text)
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _factory(config.lang_seed).create()
+    detector.set_max_text_length(config.lang_max_chars)
+    detector.append(text)
+    try:
+        ranked = detector.get_probabilities()
+    except LangDetectException:
+        return "und", 0.0
+    for guess in ranked:
+        if guess.lang == "ja" and not counts.kana:
+            if counts.han:
+                return chinese_variant(text)
+            continue
+        if guess.lang == "ko" and not counts.hangul:
+            if counts.han:
+                return chinese_variant(text)
+            continue
+        return guess.lang, round(guess.prob, 4)
+    return "und", 0.0
+
+
+class LanguageTagger:
+    """Stage ``language``: set ``lang`` and ``lang_prob`` on every record; never drops."""
+
+    name = "language"
+
+    def __init__(self, config: Config):
+        self.config = config
+
+    def apply(self, record: Record) -> Record:
+        """Return ``record`` with ``lang`` and ``lang_prob`` set."""
+        record.lang, record.lang_prob = identify_language(record.text, self.config)
+        return record

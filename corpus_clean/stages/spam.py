@@ -1,0 +1,175 @@
+"""Drop spam: SEO keyword stuffing, porn and gambling ads, contact-me lines.
+
+A spam score in [0, 1] is the clipped sum of weighted signals; the record is dropped with reason
+``spam`` when the score reaches ``Config.spam_threshold``. Every signal is in the drop's detail.
+
+Signals:
+
+``stuffing`` (weight 0.4)
+    the record is a run of at least 4 short segments (median at most 16 characters) separated by
+    commas, 、, |, / or (in CJK text) spaces, with no sentence punctuation: SEO keyword stuffing,
+    like the first line of seed 002. A paper's keyword list is not stuffing: it sits in a record
+    that has sentences.
+``lexicon`` (up to 0.6)
+    hits of bundled public lexicons: LDNOOBW ``en`` and ``zh`` (the lists C4 uses, CC-BY-4.0)
+    and konsheng's Chinese ads and porn lists (MIT); see ``lexicons/SOURCES.md``. Lexicons alone
+    would be wrong on clean text (性 in 性能, 逼 in 逼近), so a term found in clean real text
+    (``lexicons/weak_terms.txt``, derived by ``bench/tune_lexicons.py``), a single CJK character
+    or an ASCII term of 2 letters counts 1/5 of a strong term. The signal is hits per 200
+    characters, so that one hit in a long abstract is little and three in a short line is much.
+    Chinese terms match as substrings, other terms as whole words, case-insensitively.
+``seo`` (up to 0.4)
+    patterns of SEO and porn-site spam: a year next to "av" (2018av), 免费视频, 在线观看, 成人网站,
+    点击进入, 加微信/QQ with a number.
+``contact`` (up to 0.3)
+    phone numbers, URLs and e-mail addresses, per 100 characters: ads ask to be contacted.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import Config
+from ..records import Drop, Record
+from ..scripts import CJK_RE, SENTENCE_END_RE
+
+__all__ = ["SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "konsheng_ads.txt",
+                 "konsheng_porn_types.txt", "konsheng_porn.txt")
+WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3}
+
+_SEGMENT_SPLIT = re.compile(r"[,，、|｜/;；]+")
+_SEGMENT_SPLIT_CJK = re.compile(r"[,，、|｜/;；\s]+")
+_SEO_RE = re.compile(
+    r"(?:19|20)\d\d\s*av\b|\bav\s*(?:19|20)\d\d|免费视频|免費視頻|在线观看|在線觀看|在线看|在線看"
+    r"|成人(?:网站|網站|视频|視頻|电影|電影|影院|小说|小說)|点击进入|點擊進入|黄色网站|黃色網站"
+    r"|(?:加|\+)\s*(?:微信|qq|vx|wx|v信)\s*[:：]?\s*\w{5,}|(?:微信|qq|vx)\s*[:：]\s*\d{5,}"
+    r"|无码|無碼|一本道|东京热|東京熱|真人(?:娱乐|娛樂|百家乐|百家樂)|百家乐|百家樂|老虎机|老虎機"
+    r"|博彩|菠菜|彩票(?:网|平台)|澳门赌场|澳門賭場|online casino|sex ?cam|xxx videos?",
+    re.IGNORECASE,
+)
+_CONTACT_RE = re.compile(
+    r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)"
+)
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def load_lexicon_terms() -> frozenset[str]:
+    """Return all terms of the bundled lexicons, lower-cased and stripped (a frozenset)."""
+    terms = set()
+    for name in LEXICON_FILES:
+        for line in (LEXICON_DIR / name).read_text(encoding="utf-8").splitlines():
+            term = " ".join(line.strip().lower().split())
+            if term and not term.startswith("#"):
+                terms.add(term)
+    return frozenset(terms)
+
+
+@lru_cache(maxsize=1)
+def _lexicon_index() -> tuple[dict, dict]:
+    """Index the terms: CJK terms by first character, ASCII terms by first word."""
+    weak_file = LEXICON_DIR / "weak_terms.txt"
+    weak = set()
+    if weak_file.exists():
+        weak = {t for t in weak_file.read_text(encoding="utf-8").splitlines()
+                if t and not t.startswith("#")}
+    by_char: dict[str, list[tuple[str, bool]]] = {}
+    by_word: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+    for term in sorted(load_lexicon_terms()):
+        if term.isascii():
+            words = tuple(_ASCII_WORD_RE.findall(term))
+            if not words:
+                continue
+            is_weak = term in weak or len(term) <= 2
+            by_word.setdefault(words[0], []).append((words, is_weak))
+        else:
+            is_weak = term in weak or len(term) == 1
+            by_char.setdefault(term[0], []).append((term, is_weak))
+    for lst in by_char.values():
+        lst.sort(key=lambda t: -len(t[0]))
+    return by_char, by_word
+
+
+def _lexicon_hits(text: str) -> tuple[int, int, list[str]]:
+    """Return (strong hits, weak hits, matched terms) of the lexicons in ``text``."""
+    by_char, by_word = _lexicon_index()
+    strong = weak = 0
+    found = []
+    low = text.lower()
+    if not low.isascii():
+        i = 0
+        while i < len(low):
+            cands = by_char.get(low[i])
+            step = 1
+            if cands:
+                for term, is_weak in cands:
+                    if low.startswith(term, i):
+                        if is_weak:
+                            weak += 1
+                        else:
+                            strong += 1
+                        found.append(term)
+                        step = len(term)
+                        break
+            i += step
+    words = _ASCII_WORD_RE.findall(low)
+    for j, w in enumerate(words):
+        for seq, is_weak in by_word.get(w, ()):
+            if tuple(words[j:j + len(seq)]) == seq:
+                if is_weak:
+                    weak += 1
+                else:
+                    strong += 1
+                found.append(" ".join(seq))
+                break
+    return strong, weak, found
+
+
+def spam_signals(text: str) -> dict[str, float]:
+    """Return each spam signal of ``text`` (one record) as a value in [0, 1].
+
+    Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact`` (see the module docstring).
+    """
+    n = max(len(text), 1)
+    cjk = len(CJK_RE.findall(text))
+    splitter = _SEGMENT_SPLIT_CJK if cjk * 2 >= len(text.replace(" ", "")) else _SEGMENT_SPLIT
+    segments = [s for s in (p.strip() for p in splitter.split(text)) if s]
+    stuffing = 0.0
+    if len(segments) >= 4 and not SENTENCE_END_RE.search(text.rstrip(".。!！?？")):
+        if statistics.median(len(s) for s in segments) <= 16:
+            stuffing = 1.0
+    strong, weak, _ = _lexicon_hits(text)
+    lexicon = min(1.0, (strong + weak / 5) / (1 + n / 200))
+    seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
+    contact = min(1.0, len(_CONTACT_RE.findall(text)) / (1 + n / 100))
+    return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
+            "contact": round(contact, 4)}
+
+
+def spam_score(signals: dict[str, float]) -> float:
+    """Combine signals into a score in [0, 1]: weighted sum (weights :data:`WEIGHTS`), clipped."""
+    return min(1.0, sum(WEIGHTS[k] * v for k, v in signals.items()))
+
+
+class SpamFilter:
+    """Stage ``spam``: drop records whose spam score is at least ``Config.spam_threshold``."""
+
+    name = "spam"
+
+    def __init__(self, config: Config):
+        self.threshold = config.spam_threshold
+
+    def apply(self, record: Record) -> Record | Drop:
+        """Return ``record``, or a :class:`Drop` (reason ``spam``) with the score and signals."""
+        signals = spam_signals(record.text)
+        score = spam_score(signals)
+        if score < self.threshold:
+            return record
+        shown = ", ".join(f"{k}={v:.2f}" for k, v in signals.items() if v)
+        return Drop(self.name, "spam", f"spam_score={score:.2f} >= {self.threshold:.2f} ({shown})")
