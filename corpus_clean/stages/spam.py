@@ -6,29 +6,34 @@ A spam score in [0, 1] is the clipped sum of weighted signals; the record is dro
 Signals:
 
 ``stuffing`` (weight 0.4)
-    the record is a run of at least 4 short segments (median at most 16 characters) separated by
+    the record is a run of at least 4 segments, 80% of them short (at most 16 characters, a
+    keyword; clauses of Chinese prose are longer), separated by
     commas, 、, |, / or (in CJK text) spaces, with no sentence punctuation: SEO keyword stuffing,
     like the first line of seed 002. A paper's keyword list is not stuffing: it sits in a record
     that has sentences.
 ``lexicon`` (up to 0.6)
-    hits of bundled public lexicons: LDNOOBW ``en`` and ``zh`` (the lists C4 uses, CC-BY-4.0)
-    and konsheng's Chinese ads and porn lists (MIT); see ``lexicons/SOURCES.md``. Lexicons alone
+    hits of bundled public lexicons: LDNOOBW ``en`` and ``zh`` (the lists C4 uses, CC-BY-4.0),
+    better_profanity's English word list (MIT) and konsheng's Chinese ads and porn lists (MIT);
+    see ``lexicons/SOURCES.md``. Lexicons alone
     would be wrong on clean text (性 in 性能, 逼 in 逼近), so a term found in clean real text
     (``lexicons/weak_terms.txt``, derived by ``bench/tune_lexicons.py``), a single CJK character
-    or an ASCII term of 2 letters counts 1/5 of a strong term. The signal is hits per 200
-    characters, so that one hit in a long abstract is little and three in a short line is much.
+    or an ASCII term whose words have at most 2 letters counts 1/5 of a strong term, and weak terms add at most
+    :data:`WEAK_CAP`. The signal is hits per 200 characters, so that one hit in a long abstract
+    is little and three in a short line is much.
     Chinese terms match as substrings, other terms as whole words, case-insensitively.
 ``seo`` (up to 0.4)
     patterns of SEO and porn-site spam: a year next to "av" (2018av), 免费视频, 在线观看, 成人网站,
     点击进入, 加微信/QQ with a number.
 ``contact`` (up to 0.3)
     phone numbers, URLs and e-mail addresses, per 100 characters: ads ask to be contacted.
+``ad_cues`` (up to 0.5)
+    the wording of ads and SMS spam per 100 characters ("call 0800...", urgent, prize, claim,
+    £100, 150p/min, T&C), read off the spam class of the UCI SMS Spam Collection.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,9 +44,14 @@ from ..scripts import CJK_RE, SENTENCE_END_RE
 __all__ = ["SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
-LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "konsheng_ads.txt",
-                 "konsheng_porn_types.txt", "konsheng_porn.txt")
-WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3}
+LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "better_profanity_en.txt",
+                 "konsheng_ads.txt", "konsheng_porn_types.txt", "konsheng_porn.txt")
+WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3, "ad_cues": 0.5}
+#: a keyword of SEO stuffing is short; clauses of prose separated by commas are longer
+MAX_KEYWORD_CHARS = 16
+#: the most that weak lexicon terms add to the lexicon signal: weak terms alone (代理, 网络 in
+#: an abstract about agents or networks) can never reach the threshold.
+WEAK_CAP = 0.3
 
 _SEGMENT_SPLIT = re.compile(r"[,，、|｜/;；]+")
 _SEGMENT_SPLIT_CJK = re.compile(r"[,，、|｜/;；\s]+")
@@ -55,6 +65,14 @@ _SEO_RE = re.compile(
 )
 _CONTACT_RE = re.compile(
     r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)"
+)
+# Wording of ads and SMS spam (cues read off the UCI SMS Spam Collection's spam class).
+_AD_CUES_RE = re.compile(
+    r"\b(?:call|txt|text|reply|send)\b\s+(?:now\s+)?(?:\w+\s+)?\+?\d{4,}|\b(?:urgent|winner|won|prize"
+    r"|claim|cash|awarded|guaranteed|bonus|ringtones?|unsubscribe|opt[- ]?out|free entry"
+    r"|limited time|act now|click here|buy now|order now|discount|voucher|jackpot|casino)\b"
+    r"|£\s?\d|\$\d+\s?(?:cash|prize)|\d+p/min|\d+p per|t&cs?\b|18\+|\bsexy\b|\bxxx\b",
+    re.IGNORECASE,
 )
 _ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
 
@@ -86,7 +104,7 @@ def _lexicon_index() -> tuple[dict, dict]:
             words = tuple(_ASCII_WORD_RE.findall(term))
             if not words:
                 continue
-            is_weak = term in weak or len(term) <= 2
+            is_weak = term in weak or max(len(w) for w in words) <= 2  # "s&m" -> "s", "m"
             by_word.setdefault(words[0], []).append((words, is_weak))
         else:
             is_weak = term in weak or len(term) == 1
@@ -134,7 +152,7 @@ def _lexicon_hits(text: str) -> tuple[int, int, list[str]]:
 def spam_signals(text: str) -> dict[str, float]:
     """Return each spam signal of ``text`` (one record) as a value in [0, 1].
 
-    Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact`` (see the module docstring).
+    Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact``, ``ad_cues`` (see the module docstring).
     """
     n = max(len(text), 1)
     cjk = len(CJK_RE.findall(text))
@@ -142,14 +160,17 @@ def spam_signals(text: str) -> dict[str, float]:
     segments = [s for s in (p.strip() for p in splitter.split(text)) if s]
     stuffing = 0.0
     if len(segments) >= 4 and not SENTENCE_END_RE.search(text.rstrip(".。!！?？")):
-        if statistics.median(len(s) for s in segments) <= 16:
+        if sum(len(s) <= MAX_KEYWORD_CHARS for s in segments) >= 0.8 * len(segments):
             stuffing = 1.0
     strong, weak, _ = _lexicon_hits(text)
-    lexicon = min(1.0, (strong + weak / 5) / (1 + n / 200))
+    per_200 = 1 + n / 200
+    lexicon = min(1.0, strong / per_200 + min(WEAK_CAP, weak / 5 / per_200))
     seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
-    contact = min(1.0, len(_CONTACT_RE.findall(text)) / (1 + n / 100))
+    per_100 = 1 + n / 100
+    contact = min(1.0, len(_CONTACT_RE.findall(text)) / per_100)
+    ad_cues = min(1.0, len(_AD_CUES_RE.findall(text)) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
-            "contact": round(contact, 4)}
+            "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
 
 
 def spam_score(signals: dict[str, float]) -> float:
