@@ -47,32 +47,42 @@ def _record(source: str, raw: RawRecord) -> Record:
 def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
     """Read and split one file; yield ``(record, None)`` per record, or ``(record, Drop)`` for
     text that could not be read (stage ``read``): the whole file as one entry with
-    ``line=None`` if nothing could be read, or the last, incomplete record of a file that ends
-    early. Never raises :class:`FileReadError`; sets ``info.error`` instead.
+    ``line=None`` if nothing could be read, or, for a file that ends early or is corrupt further
+    on, the incomplete line after the last complete one (the records of the complete lines are
+    processed as usual). Never raises :class:`FileReadError`; sets ``info.error`` instead.
     """
     lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes)
-    splitter: RecordSplitter | None = None
+    head: list[str] = []
+    early: FileReadError | None = None
+    try:  # look ahead to detect the layout; a fault here still leaves the lines read so far
+        for line in lines:
+            head.append(line)
+            if len(head) >= config.layout_sample_lines:
+                break
+    except FileReadError as exc:
+        early = exc
+    info.layout = detect_layout(head, is_marker_line) if head else None
+    splitter = RecordSplitter(info.layout or "line", is_marker_line)
     lineno = 0
     try:
-        head = list(itertools.islice(lines, config.layout_sample_lines))
-        info.layout = detect_layout(head, is_marker_line)
-        splitter = RecordSplitter(info.layout, is_marker_line)
-        for lineno, line in enumerate(itertools.chain(head, lines), start=1):
+        for lineno, line in enumerate(head if early else itertools.chain(head, lines), start=1):
             for raw in splitter.feed(lineno, line):
                 yield _record(file.source, raw), None
+        if early:
+            raise early
         for raw in splitter.finish():
             yield _record(file.source, raw), None
     except FileReadError as exc:
         info.error = str(exc)
         info.extra["reason"] = exc.reason
-        pending = splitter.pending() if splitter is not None else None
-        if pending is None and not exc.partial_text and lineno == 0:
+        if lineno == 0 and not exc.partial_text:  # nothing could be read: one whole-file entry
             yield Record(record_id(file.source, None), "", file.source, None), \
                 Drop("read", exc.reason, str(exc))
             return
-        text = "\n".join((pending.lines if pending else []) + [exc.partial_text]).strip("\n")
-        start = pending.line if pending else lineno + 1
-        yield Record(record_id(file.source, start), text, file.source, start), \
+        for raw in splitter.finish():  # complete lines read before the fault are records
+            yield _record(file.source, raw), None
+        start = lineno + 1  # the incomplete line after them is rejected, never lost
+        yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
             Drop("read", exc.reason, str(exc))
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import gzip
 import lzma
 import os
 import zlib
@@ -27,7 +26,11 @@ import ftfy
 
 from .errors import FileReadError, InputError
 
-__all__ = ["InputFile", "FileInfo", "list_input_files", "open_lines", "repair_text"]
+#: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
+REASONS = ("unreadable", "binary_file", "undecodable", "unsupported_compression",
+           "corrupt_compressed", "truncated_file")
+
+__all__ = ["REASONS", "InputFile", "FileInfo", "list_input_files", "open_lines", "repair_text"]
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
@@ -125,19 +128,81 @@ def list_input_files(root: Path) -> list[InputFile]:
     return found
 
 
+class _Decompressed:
+    """A binary stream over a compressed file that returns every byte that can be recovered.
+
+    ``read(n)`` returns decompressed bytes; when the compressed data ends early or is corrupt,
+    the bytes decoded before the fault are returned first and the next call raises ``EOFError``
+    (``gzip.GzipFile`` would discard the last buffer). Multi-member gzip files and concatenated
+    bzip2/xz streams are read whole; trailing NUL padding is ignored.
+    """
+
+    def __init__(self, raw: BinaryIO, factory, chunk_bytes: int = 1 << 16):
+        self._raw, self._factory, self._chunk = raw, factory, chunk_bytes
+        self._dec = factory()
+        self._buf = bytearray()
+        self._fault: str | None = None
+        self._done = False
+
+    def _fill(self, n: int) -> None:
+        while len(self._buf) < n and not self._done:
+            data = self._raw.read(self._chunk)
+            if not data:
+                self._done = True
+                if not self._dec.eof:
+                    self._fault = "compressed data ends early"
+                return
+            try:
+                while data:
+                    self._buf += self._dec.decompress(data)
+                    data = b""
+                    if self._dec.eof:
+                        rest = self._dec.unused_data + self._raw.read(0)
+                        if rest.strip(b"\x00"):
+                            self._dec = self._factory()
+                            data = rest
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+                self._done = True
+                self._fault = f"corrupt compressed data ({exc})"
+
+    def read(self, n: int = -1) -> bytes:
+        """Return up to ``n`` decompressed bytes; ``b""`` at the end of a complete stream.
+
+        Raises:
+            EOFError: all recoverable bytes were returned and the stream was cut or corrupt.
+        """
+        self._fill(n if n >= 0 else float("inf"))
+        size = len(self._buf) if n < 0 else min(n, len(self._buf))
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
+        if not data and self._fault:
+            raise EOFError(self._fault)
+        return data
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
     raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
     head = raw.read(6)
     raw.seek(0)
     if head.startswith(b"\x1f\x8b"):
         info.compression = "gzip"
-        return gzip.GzipFile(fileobj=raw, mode="rb")
+        return _Decompressed(raw, lambda: zlib.decompressobj(wbits=31))
     if head.startswith(b"BZh"):
         info.compression = "bzip2"
-        return bz2.BZ2File(raw, "rb")
+        return _Decompressed(raw, bz2.BZ2Decompressor)
     if head.startswith(b"\xfd7zXZ\x00"):
         info.compression = "xz"
-        return lzma.LZMAFile(raw, "rb")
+        return _Decompressed(raw, lzma.LZMADecompressor)
     if head.startswith(b"\x28\xb5\x2f\xfd"):
         info.compression = "zstd"
         try:

@@ -34,7 +34,9 @@ from ..config import Config
 from ..records import Drop, Record
 from ..scripts import count_scripts
 
-__all__ = ["BoilerplateFilter", "classify_boilerplate"]
+REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer", "too_short")
+
+__all__ = ["REASONS", "BoilerplateFilter", "classify_boilerplate"]
 
 _EDGE = r"[\s\W_]*"  # punctuation, symbols, emoji and spaces around a heading
 

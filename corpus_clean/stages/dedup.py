@@ -22,7 +22,9 @@ import xxhash
 
 from ..records import Drop, Record
 
-__all__ = ["normalise_for_dedup", "dedup_key", "ExactDedup"]
+REASONS = ("exact_duplicate",)
+
+__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup"]
 
 
 

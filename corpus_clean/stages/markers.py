@@ -28,7 +28,9 @@ import unicodedata
 
 from ..records import Drop, Record
 
-__all__ = ["ENGINES", "MAX_MARKER_CHARS", "match_marker", "is_marker_line", "MarkerStripper"]
+REASONS = ("marker_only",)
+
+__all__ = ["REASONS", "ENGINES", "MAX_MARKER_CHARS", "match_marker", "is_marker_line", "MarkerStripper"]
 
 MAX_MARKER_CHARS = 120
 

@@ -41,7 +41,9 @@ from ..config import Config
 from ..records import Drop, Record
 from ..scripts import CJK_RE, SENTENCE_END_RE
 
-__all__ = ["SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
+REASONS = ("spam",)
+
+__all__ = ["REASONS", "SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "better_profanity_en.txt",

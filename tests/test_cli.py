@@ -1,0 +1,203 @@
+"""The command line: exit codes, the stdout/stderr split, `-o -`, bad input end to end."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from paths import FIXTURES, GOLDEN, SEEDS
+
+from corpus_clean.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def dump(tmp_path):
+    """A copy of seeds/ that a test may add bad files to."""
+    d = tmp_path / "dump"
+    shutil.copytree(SEEDS, d)
+    return d
+
+
+def test_stdout_mode_writes_clean_jsonl_only(tmp_path):
+    result = run(SEEDS, "-o", "-")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == (GOLDEN / "clean.jsonl").read_bytes()
+    assert "records in" in result.stderr and "65" in result.stderr
+    assert "kept" in result.stderr and "53" in result.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_quiet_silences_stderr():
+    result = run(SEEDS, "-o", "-", "-q")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) == 53
+
+
+def test_directory_output_and_nothing_on_stdout(tmp_path):
+    out = tmp_path / "out"
+    result = run(SEEDS, "-o", out)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clean.jsonl", "dedup-report.json", "rejected.jsonl", "stats.json"]
+    for name in ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json"):
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes()
+
+
+def test_two_runs_are_byte_identical(tmp_path):
+    run(SEEDS, "-o", tmp_path / "a", "-q")
+    run(SEEDS, "-o", tmp_path / "b", "-q")
+    for name in ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_non_empty_output_is_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = run(SEEDS, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert str(out) in result.stderr and "--overwrite" in result.stderr
+    assert run(SEEDS, "-o", out, "--overwrite", "-q").exit_code == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "stats.json").exists()
+
+
+def test_unwritable_output_is_exit_1_naming_the_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run(SEEDS, "-o", blocker / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and str(blocker) in result.stderr
+    result = run(SEEDS, "-o", blocker)
+    assert result.exit_code == 1 and "not a directory" in result.stderr
+
+
+def test_missing_directory_is_a_usage_error(tmp_path):
+    result = run(tmp_path / "nope", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_output_option_is_a_usage_error():
+    result = run(SEEDS)
+    assert result.exit_code == 2
+    assert "-o" in result.stderr
+
+
+def test_empty_directory_is_exit_1(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run(tmp_path / "empty", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "empty" in result.stderr
+    assert not (tmp_path / "out" / "stats.json").exists()
+
+
+def test_only_binary_files_is_exit_1_and_leaves_no_output(tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    result = run(d, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "no readable file" in result.stderr
+    assert "a.png" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_binary_file_among_text_files_is_reported_and_skipped(dump, tmp_path):
+    (dump / "010_image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    out = tmp_path / "out"
+    result = run(dump, "-o", out)
+    assert result.exit_code == 0
+    assert "010_image.txt: binary file (PNG image)" in result.stderr
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["errors"] == [{"source": "010_image.txt", "reason": "binary_file",
+                                "message": "010_image.txt: binary file (PNG image), skipped"}]
+    assert stats["kept"] == 53 and stats["records_in"] == 66
+    skipped = [r for r in rows(out / "rejected.jsonl") if r["stage"] == "read"]
+    assert skipped == [{
+        "id": "010_image.txt", "text": "", "source": "010_image.txt", "line": None,
+        "stage": "read", "reason": "binary_file",
+        "detail": "010_image.txt: binary file (PNG image), skipped",
+        "duplicate_of": None, "translated_by": None, "mt_engine": None}]
+
+
+def test_gbk_file_is_decoded_and_tagged_chinese(dump, tmp_path):
+    shutil.copyfile(FIXTURES / "gbk_abstracts.txt", dump / "010_gbk.txt")
+    out = tmp_path / "out"
+    assert run(dump, "-o", out, "-q").exit_code == 0
+    expected = (FIXTURES / "gbk_abstracts.utf8.txt").read_text(encoding="utf-8").splitlines()
+    got = [r for r in rows(out / "clean.jsonl") if r["source"] == "010_gbk.txt"]
+    assert [r["text"] for r in got] == expected
+    assert {r["lang"] for r in got} == {"zh-cn"}
+    stats = json.loads((out / "stats.json").read_text())
+    info = [f for f in stats["files"] if f["source"] == "010_gbk.txt"][0]
+    assert info["encoding"] in ("gb18030", "gbk")
+
+
+def test_truncated_gzip_keeps_complete_records_and_rejects_the_cut_one(dump, tmp_path):
+    data = gzip.compress((SEEDS / "003_021855e50a64dd07.txt").read_bytes())
+    (dump / "010_cut.txt.gz").write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    result = run(dump, "-o", out, "-q")
+    assert result.exit_code == 0
+    assert "010_cut.txt.gz" in result.stderr
+    cut = [r for r in rows(out / "rejected.jsonl") if r["source"] == "010_cut.txt.gz"]
+    read_drops = [r for r in cut if r["stage"] == "read"]
+    assert len(read_drops) == 1 and read_drops[0]["reason"] == "truncated_file"
+    assert read_drops[0]["text"]  # the incomplete text is kept in the rejects, not lost
+    # the complete records before the cut are exact copies of 003 records: rejected as such
+    assert {r["reason"] for r in cut if r["stage"] != "read"} == {"exact_duplicate"}
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["records_in"] == stats["kept"] + stats["rejected"]
+
+
+def test_empty_file_is_fine(dump, tmp_path):
+    (dump / "010_empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    assert run(dump, "-o", out, "-q").exit_code == 0
+    stats = json.loads((out / "stats.json").read_text())
+    info = [f for f in stats["files"] if f["source"] == "010_empty.txt"][0]
+    assert (info["lines"], info["records_in"], info["error"]) == (0, 0, None)
+    assert stats["records_in"] == 65
+
+
+def test_single_file_argument(tmp_path):
+    out = tmp_path / "out"
+    assert run(SEEDS / "002_3e3487d38700c770.txt", "-o", out, "-q").exit_code == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert (stats["records_in"], stats["kept"]) == (14, 11)
+
+
+def test_help_ends_with_an_example():
+    for args in (["--help"], ["clean", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0
+        assert "corpus-clean seeds/ -o" in result.stdout
+    assert run("clean", "--help").stdout.rstrip().splitlines()[-1].strip().startswith(
+        "-h, --help")
+    text = run("clean", "--help").stdout
+    assert text.index("Example:") < text.index("Options:")
+
+
+def test_every_option_is_documented_in_the_readme():
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    command = cli.commands["clean"]
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("-"):
+                assert f"`{opt}" in readme or f"{opt}`" in readme or f", {opt}" in readme, opt
