@@ -200,6 +200,7 @@ def test_default_thresholds_in_detail():
     [("Subscribe to Python Insider", 4),
      ("Your email address will not be published.", 7),
      ("Erfahrung mit privater Arbeitsvermittlung?", 4)],
+    ids=["4-words", "7-words", "4-words-de"],
 )
 def test_min_words_boundary(text, words):
     at = dataclasses.replace(CFG, min_words=words)
@@ -213,7 +214,8 @@ def test_min_words_boundary(text, words):
     "text, cjk",
     [("关注新华网", 5),
      ("网友印象", 4),
-     (row("zh_traditional", 28)["text"], 20)],  # 还说中国再破，我也爱它，美国再好，我只羡慕它。
+     (row("zh_traditional", 28)["text"], 19)],  # 还说中国再破，我也爱它，美国再好，我只羡慕它。
+    ids=["关注新华网", "网友印象", "zh_traditional:L28"],
 )
 def test_min_cjk_chars_boundary(text, cjk):
     at = dataclasses.replace(CFG, min_cjk_chars=cjk)
