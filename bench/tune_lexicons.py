@@ -8,7 +8,8 @@ the terms found in at least one clean text to ``corpus_clean/lexicons/weak_terms
 stage gives those terms a low weight; the others are strong terms.
 
 Clean texts: Chinese machine-translated abstracts and LLM summaries (shiyibihua pages, GPL-3.0)
-and dw-dengwei AI summaries, English arXiv abstracts (dw-dengwei raw crawls). Only the derived
+and dw-dengwei AI summaries, English arXiv abstracts (dw-dengwei raw crawls), and the news
+sentences in 32 languages of lingua's language-identification test data (Apache-2.0). Only the derived
 term list (a subset of the MIT/CC-BY lexicons) is written into the package, never the text.
 
     python bench/tune_lexicons.py ../shared/data            # prints counts, writes the list
@@ -38,6 +39,8 @@ def clean_texts(data: Path, max_en_files: int = 60):
             for line in f:
                 d = json.loads(line)
                 yield " ".join(str(v) for v in (d.get("AI") or {}).values())
+    for path in sorted((data / "langid/lingua").glob("*.txt")):  # news sentences, 32 languages
+        yield from path.read_text(encoding="utf-8").splitlines()
     for path in sorted((data / "arxiv/dw_raw").glob("*.jsonl.gz"))[:max_en_files]:
         with gzip.open(path, "rt") as f:
             for line in f:
@@ -49,7 +52,7 @@ def main() -> None:
     terms = load_lexicon_terms()
     cjk_terms = sorted(t for t in terms if not t.isascii())
     ascii_terms = sorted(t for t in terms if t.isascii())
-    word_re = {t: re.compile(r"(?<![a-z0-9])" + re.escape(t) + r"(?![a-z0-9])") for t in ascii_terms}
+    word_re = {t: re.compile(r"(?<![^\W_])" + re.escape(t) + r"(?![^\W_])") for t in ascii_terms}
     hits = dict.fromkeys(terms, 0)
     n = 0
     for text in clean_texts(data):

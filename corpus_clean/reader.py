@@ -16,6 +16,7 @@ import bz2
 import codecs
 import lzma
 import os
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,11 +56,11 @@ _BOMS = [  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
-_REPLACED = [0]  # bytes replaced by U+FFFD in the file being decoded
+_COUNTER = threading.local()  # bytes replaced by U+FFFD in the decode call under way
 
 
 def _count_and_replace(exc: UnicodeDecodeError) -> tuple[str, int]:
-    _REPLACED[0] += exc.end - exc.start
+    _COUNTER.replaced = getattr(_COUNTER, "replaced", 0) + exc.end - exc.start
     return "\ufffd", exc.end
 
 
@@ -217,23 +218,62 @@ def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
     return raw
 
 
+#: share of invalid bytes up to which a sample that is otherwise UTF-8 is read as UTF-8 (with
+#: U+FFFD for the bad bytes, counted in ``replaced_bytes``): a stray byte must not send a whole
+#: UTF-8 file to charset-normalizer, which then guesses a single-byte code page (measured:
+#: mac_cyrillic for a seed file with one bad byte). Legacy CJK encodings read as UTF-8 give
+#: far more invalid bytes (over 30% on the GBK fixture).
+MAX_INVALID_UTF8_SHARE = 0.01
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Whether ``sample`` is UTF-8 but for at most :data:`MAX_INVALID_UTF8_SHARE` bad bytes."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return True
+    except UnicodeDecodeError:
+        pass
+    bad = [0]
+
+    def count(exc: UnicodeDecodeError) -> tuple[str, int]:
+        bad[0] += exc.end - exc.start
+        return "", exc.end
+
+    codecs.register_error("corpus_clean_probe", count)
+    codecs.getincrementaldecoder("utf-8")(errors="corpus_clean_probe").decode(sample)
+    has_multibyte = any(b >= 0x80 for b in sample)
+    return has_multibyte and bad[0] <= MAX_INVALID_UTF8_SHARE * len(sample)
+
+
+def _plausible_text_share(text: str) -> float:
+    """Share of characters of ``text`` that are letters, digits, punctuation or spaces."""
+    if not text:
+        return 0.0
+    good = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
+    good -= sum(1 for c in text if "\ue000" <= c <= "\uf8ff" or c == "\ufffd")
+    return good / len(text)
+
+
 def _looks_like_utf16(sample: bytes) -> str | None:
-    """UTF-16 without a BOM: mostly-NUL bytes at odd (LE) or even (BE) positions."""
-    if len(sample) < 4:
+    """UTF-16 without a BOM: NUL bytes present and one byte order decodes to plausible text
+    (at least 98% printable characters, no private-use or replacement characters)."""
+    if len(sample) < 4 or b"\x00" not in sample:
         return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
+    best, best_share = None, 0.0
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = sample[: len(sample) // 2 * 2].decode(codec, errors="replace")
+        share = _plausible_text_share(text)
+        if share > best_share:
+            best, best_share = codec, share
+    return best if best_share >= 0.98 else None
 
 
 def detect_encoding(sample: bytes, source: str) -> str:
     """Return the Python codec for a file whose first bytes are ``sample``.
 
-    Order: BOM; strict UTF-8 (a multi-byte character cut by the end of the sample is allowed);
-    UTF-16 without BOM (NUL-byte pattern); charset-normalizer's best guess.
+    Order: known binary magic; BOM; UTF-8 (a multi-byte character cut by the end of the sample
+    is allowed, and up to :data:`MAX_INVALID_UTF8_SHARE` invalid bytes); UTF-16 without BOM
+    (NUL bytes, and one byte order decodes to printable text); charset-normalizer's best guess.
 
     Raises:
         FileReadError: ``binary_file`` (a known binary format, or NUL bytes in non-UTF-16 data)
@@ -245,12 +285,8 @@ def detect_encoding(sample: bytes, source: str) -> str:
     for bom, codec in _BOMS:
         if sample.startswith(bom):
             return "utf-8-sig" if codec == "utf-8" else codec
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        if b"\x00" not in sample:
-            return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    if b"\x00" not in sample and _mostly_utf8(sample):
+        return "utf-8"
     utf16 = _looks_like_utf16(sample)
     if utf16:
         return utf16
@@ -322,24 +358,26 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             ) from None
         info.encoding = detect_encoding(sample, file.source)
         decoder = codecs.getincrementaldecoder(info.encoding)(errors="corpus_clean_replace")
-        _REPLACED[0] = 0
+
+        def decode(data: bytes, final: bool = False) -> str:
+            _COUNTER.replaced = 0
+            text = decoder.decode(data, final=final)
+            info.replaced_bytes += _COUNTER.replaced
+            return text
 
         def chunks() -> Iterator[str]:
             data = sample
             while data:
-                yield decoder.decode(data)
-                info.replaced_bytes = _REPLACED[0]
+                yield decode(data)
                 try:
                     data = stream.read(chunk_bytes)
                 except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-                    info.replaced_bytes = _REPLACED[0]
                     raise FileReadError(
                         "truncated_file",
                         f"{file.source}: {info.compression or 'file'} data ends early or is "
                         f"corrupt after line {info.lines} ({exc})",
                     ) from None
-            yield decoder.decode(b"", final=True)
-            info.replaced_bytes = _REPLACED[0]
+            yield decode(b"", final=True)
 
         for line in _split_lines(chunks()):
             info.lines += 1

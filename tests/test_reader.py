@@ -219,10 +219,6 @@ def test_open_lines_utf16_crlf_small_chunks(tmp_path, key, codec):
     assert res.lines == seed_lines(key)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: BOM-less UTF-16 of mostly-Chinese text is rejected as binary_file: "
-    "_looks_like_utf16 needs > 40% NUL high bytes, CJK code units have none, and the NULs "
-    "of the ASCII characters then trigger the 'NUL bytes' binary check"))
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_open_lines_utf16_without_bom_chinese_fixture(tmp_path, codec):
     text = (FIXTURES / "gbk_abstracts.utf8.txt").read_text(encoding="utf-8")
@@ -520,10 +516,6 @@ def test_open_lines_invalid_utf8_after_sample_replaced_and_counted(tmp_path):
     assert res.lines[0] == line0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: one invalid byte in the 64 KiB sample of an otherwise UTF-8 file makes detection "
-    "fall through to charset-normalizer: the whole file is decoded as mac_cyrillic/cp855/"
-    "cp1250 mojibake (seed 004: 'undecodable', file lost) and replaced_bytes stays 0"))
 @pytest.mark.parametrize("key", SEED_KEYS)
 def test_open_lines_invalid_utf8_in_sample_replaced_and_counted(tmp_path, key):
     raw = seed_bytes(key)
@@ -538,10 +530,6 @@ def test_open_lines_invalid_utf8_in_sample_replaced_and_counted(tmp_path, key):
     assert res.lines == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: replaced_bytes is counted in a module-global (_REPLACED) that every open_lines "
-    "generator resets: reading a second file while the first is still being streamed "
-    "corrupts the first file's count"))
 def test_open_lines_replaced_bytes_per_file_when_interleaved(tmp_path):
     raw = seed_bytes("003")
     bad = _insert_bad_bytes(raw, [raw.index(b"\n"), raw.rindex(b"\n")], b"\xff")

@@ -46,7 +46,8 @@ _HEADINGS = [
     "热门文章", "熱門文章", "热门推荐", "熱門推薦", "精彩推荐", "精彩推薦", "最新文章", "更多内容",
     "更多內容", "相关链接", "相關鏈接", "友情链接", "友情鏈接", "热门标签", "熱門標籤", "标签", "標籤",
     "摘要(中文)", "摘要(原文)", "一句话要点", "一句話要點", "核心要点", "核心要點", "实验亮点",
-    "實驗亮點", "应用场景", "應用場景", "论文信息", "論文信息", "作者信息",
+    "實驗亮點", "应用场景", "應用場景", "论文信息", "論文信息", "作者信息", "方法详解", "方法詳解",
+    "关键图片", "關鍵圖片", "研究背景", "主要贡献", "主要貢獻", "实验结果", "實驗結果", "论文链接", "論文鏈接",
     "related content", "related contents", "related articles", "related posts", "related stories",
     "related papers", "related reading", "related links", "you may also like", "you might also like",
     "recommended for you", "recommended reading", "recommended articles", "more from this author",
@@ -60,6 +61,12 @@ _NAVIGATION = [
     r"log ?in", r"sign ?in", r"sign ?up", r"register", r"subscribe(?: now)?", r"leave a (?:comment|reply)",
     r"\d* ?comments?", r"reply", r"like", r"follow us(?: on .{0,20})?", r"menu", r"search",
     r"pdf", r"download(?: pdf)?", r"(?:📄 )?arxiv: ?\d{4}\.\d{4,5}(?:v\d+)?.{0,40}",
+    r"read more: .{0,60}", r"scroll down.{0,40}", r"(?:leave a reply|cancel reply).{0,60}",
+    r"your email address will not be published.{0,40}", r"notify me of .{0,40}by email",
+    r"sign up (?:to|for) .{0,50}", r"(?:subscribe|sign up) to our .{0,40}newsletter",
+    r"already (?:a member|have an account)\?.{0,50}", r"(?:get help )?create an account.{0,60}",
+    r"privacy policy", r"terms of (?:use|service)", r"cookie (?:policy|settings)",
+    r"we ask that comments .{0,80}", r"comments are closed", r"all comments are moderated.{0,40}",
     r"阅读全文", r"閱讀全文", r"阅读更多", r"閱讀更多", r"查看更多", r"查看全文", r"点击查看", r"點擊查看",
     r"展开全文", r"展開全文", r"上一篇.{0,30}", r"下一篇.{0,30}", r"返回顶部", r"返回頂部", r"返回首页",
     r"返回首頁", r"返回列表", r"首页", r"首頁", r"登录", r"登錄", r"登入", r"注册", r"註冊", r"立即登录",
@@ -77,6 +84,7 @@ _TOOLBAR_RE = re.compile(
 )
 _COPYRIGHT_RE = re.compile(
     r"©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d)|all rights reserved"
+    r"|\bis the copyrighted property of\b|\bcopyright notice\b"
     r"|版权所有|版權所有|版权声明|版權聲明|icp\s*[备備证證]|[备備]案号|公网安备|公網安備|增值电信业务经营许可证",
     re.IGNORECASE,
 )
@@ -95,7 +103,7 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     """
     stripped = text.strip()
     norm = unicodedata.normalize("NFKC", stripped)
-    if len(stripped) <= 60:
+    if len(stripped) <= 100:
         if _HEADING_RE.fullmatch(norm):
             return "site_heading", f"section heading {stripped!r}"
         if _NAVIGATION_RE.fullmatch(norm) or _TOOLBAR_RE.fullmatch(norm):
