@@ -12,16 +12,17 @@ import sys
 from pathlib import Path
 
 import click
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from . import __version__
 from .config import Config
+from .console import render_dedup_report, render_summary
 from .errors import CorpusCleanError
-from .pipeline import STAGE_ORDER, clean_dir
+from .pipeline import clean_dir
 from .reader import list_input_files
-from .report import Report
+from .render import load_report, to_html, to_markdown
 from .writer import OutputWriter
 
 __all__ = ["main", "cli"]
@@ -53,36 +54,28 @@ def cli() -> None:
     """
 
 
-def _render_summary(console: Console, report: Report) -> None:
-    table = Table(title="corpus-clean", title_justify="left", show_edge=False)
-    table.add_column("stage")
-    table.add_column("reason")
-    table.add_column("records", justify="right")
-    table.add_row("read", "records in", str(report.records_in))
-    for stage in STAGE_ORDER:
-        for reason, n in sorted(report.drops.get(stage, {}).items()):
-            table.add_row(stage, reason, str(n))
-    table.add_row("write", "kept", str(report.kept), style="bold")
-    table.add_row("write", "rejected", str(report.rejected))
-    langs = ", ".join(f"{k} {v}" for k, v in report.stats()["languages"].items())
-    console.print(table)
-    console.print(f"languages: {langs or '-'}")
-    console.print(f"duplicate clusters: {report.duplicate_clusters}; "
-                  f"marker lines stripped: {report.marker_lines}")
-
-
 @cli.command("clean")
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), metavar="DUMP_DIR")
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
               help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,
               help="Write into OUT even if it is not empty (our four files are replaced).")
+@click.option("--keep", type=click.Choice(["first", "longest"]), default="first", show_default=True,
+              help="Which record of a near-duplicate cluster is kept: the first in input order, "
+                   "or the longest.")
+@click.option("--near-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
+              show_default=True, metavar="J",
+              help="Jaccard similarity of shingle sets at or above which records are near "
+                   "duplicates.")
+@click.option("--no-near-dedup", is_flag=True, help="Exact dedup only (no MinHash LSH).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
-def clean_command(dump: Path, output: str, overwrite: bool, quiet: bool) -> None:
+def clean_command(dump: Path, output: str, overwrite: bool, keep: str, near_threshold: float,
+                  no_near_dedup: bool, quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz) -> split records -> strip machine-translation
-    marker lines -> drop boilerplate -> drop spam -> exact dedup -> tag language -> write.
+    marker lines -> drop boilerplate -> drop spam -> exact and near dedup (MinHash LSH) ->
+    tag language -> write.
     Every record ends in OUT/clean.jsonl or OUT/rejected.jsonl (with stage and reason);
     OUT/dedup-report.json lists the duplicate clusters, OUT/stats.json the counts.
 
@@ -95,7 +88,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, quiet: bool) -> None
     """
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
-    config = Config()
+    config = Config(keep=keep, near_threshold=near_threshold, near_dedup=not no_near_dedup)
     to_stdout = output == "-"
     try:
         writer = OutputWriter(None if to_stdout else Path(output),
@@ -124,7 +117,55 @@ def clean_command(dump: Path, output: str, overwrite: bool, quiet: bool) -> None
     except KeyboardInterrupt:
         warn.print("Interrupted: no output was completed.", highlight=False)
         sys.exit(130)
-    _render_summary(console, report)
+    render_summary(console, report)
+
+
+@cli.command("report")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                metavar="OUT")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "markdown", "html"]),
+              default="terminal", show_default=True, help="How to render the report.")
+@click.option("-o", "--output", "dest", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (markdown/html; default OUT/dedup-report.md or .html; "
+                   "'-' for stdout).")
+@click.option("--top", type=click.IntRange(1), default=20, show_default=True,
+              help="Largest clusters shown in the terminal.")
+def report_command(out: Path, fmt: str, dest: Path | None, top: int) -> None:
+    """Render OUT/dedup-report.json: totals, the largest clusters with the kept and removed
+    texts side by side, and which files repeat which.
+
+    The terminal rendering goes to stdout; markdown and html are written to a file that can
+    be opened and shared (the HTML is self-contained: no scripts, no network).
+
+    \b
+    Example:
+      corpus-clean seeds/ -o out/ && corpus-clean report out/
+      corpus-clean report out/ --format html     # writes out/dedup-report.html
+    """
+    path = out / "dedup-report.json"
+    try:
+        try:
+            data = load_report(orjson.loads(path.read_bytes()), str(path))
+        except FileNotFoundError:
+            raise CorpusCleanError(f"{path}: no dedup report here; run 'corpus-clean DUMP_DIR "
+                                   f"-o {out}' first") from None
+        except orjson.JSONDecodeError as exc:
+            raise CorpusCleanError(f"{path}: not valid JSON ({exc})") from None
+        if fmt == "terminal":
+            render_dedup_report(Console(), data, top)
+            return
+        text = to_markdown(data) if fmt == "markdown" else to_html(data)
+        if str(dest) == "-":
+            click.echo(text, nl=False)
+            return
+        target = dest or out / ("dedup-report.md" if fmt == "markdown" else "dedup-report.html")
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CorpusCleanError(f"{target}: cannot write ({exc.strerror})") from None
+        Console(stderr=True).print(f"wrote {target}", highlight=False, markup=False)
+    except CorpusCleanError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def main() -> None:

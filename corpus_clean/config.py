@@ -42,6 +42,18 @@ class Config:
             0.5: the score is built so that one strong signal alone (keyword stuffing, or dense
             strong lexicon hits) reaches it, and weak signals alone do not.
 
+    Near dedup (``stages/neardup.py``):
+        near_dedup: run near-duplicate detection (exact dedup always runs).
+        near_threshold: Jaccard similarity in [0, 1] of shingle sets at or above which a record
+            is a near duplicate. 0.8: Lee et al. 2022 (ACL), RefinedWeb, datatrove.
+        num_perm: MinHash permutations (signature length). 128: the estimate's standard error
+            is about 0.035 at s=0.8, and candidates are verified exactly anyway.
+        minhash_seed: seed of the MinHash permutations (written in the dedup report).
+        shingle_words: word n-gram length for space-delimited text. 5: Lee et al. 2022.
+        shingle_chars: character n-gram length for Han/Kana/Hangul text. 5.
+        keep: which record of a near-duplicate cluster is kept: ``first`` (input order) or
+            ``longest`` (most characters, then input order). Exact copies keep the first.
+
     Language (``stages/language.py``):
         lang_seed: seed of langdetect's random sampling, so that tags are deterministic.
         lang_min_letters: records with fewer letters than this (CJK characters count 2, as one
@@ -60,6 +72,14 @@ class Config:
     chrome_max_chars: int = 200
 
     spam_threshold: float = 0.5
+
+    near_dedup: bool = True
+    near_threshold: float = 0.8
+    num_perm: int = 128
+    minhash_seed: int = 1
+    shingle_words: int = 5
+    shingle_chars: int = 5
+    keep: str = "first"
 
     lang_seed: int = 0
     lang_min_letters: int = 8

@@ -2,7 +2,8 @@
 
 Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (here, with :mod:`.reader` and
 :mod:`.split`), ``markers``, ``boilerplate``, ``spam`` (per-record stages, :func:`build_stages`),
-``dedup`` (ordered: first seen wins), ``language`` (tags kept records only), then the writer.
+``dedup`` (exact: ordered, first seen wins; near: MinHash LSH, decided when all records are
+in), ``language`` (tags kept records only, so each unique text once), then the writer.
 
 A stage removes a record only by returning a :class:`~corpus_clean.records.Drop`; this module
 routes it to the rejects and counts it, and the run fails with
@@ -12,6 +13,7 @@ routes it to the rejects and counts it, and the run fails with
 from __future__ import annotations
 
 import itertools
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -22,9 +24,11 @@ from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
 from .stages.boilerplate import BoilerplateFilter
+from .spill import RecordSpill
 from .stages.dedup import ExactDedup, dedup_key
 from .stages.language import LanguageTagger
 from .stages.markers import MarkerStripper, is_marker_line
+from .stages.neardup import NearDupIndex
 from .stages.spam import SpamFilter
 from .writer import OutputWriter
 
@@ -86,6 +90,97 @@ def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterat
             Drop("read", exc.reason, str(exc))
 
 
+def _scan(files, config, report, on_file, writer, survivors, exact_spill, near):
+    """Phase 1: read, split, per-record stages and exact dedup, streaming.
+
+    Drops before dedup go straight to the writer; exact duplicates wait in ``exact_spill``
+    (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
+    and their texts are shingled and signed into ``near`` in batches.
+    """
+    stages = build_stages(config)
+    dedup = ExactDedup()
+    batch: list[str] = []
+    for file in files:
+        info = FileInfo(file.source)
+        report.add_file(info)
+        for record, drop in iter_file_records(file, info, config):
+            report.count_in(record)
+            if drop is None:
+                for stage in stages:
+                    result = stage.apply(record)
+                    if isinstance(result, Drop):
+                        drop = result
+                        break
+                    record = result
+            if drop is not None:
+                writer.write_rejected(record, drop)
+                report.count_drop(record, drop)
+                continue
+            record.dedup_key = dedup_key(record.text)
+            report.reached_dedup += 1
+            result = dedup.apply(record)
+            if isinstance(result, Drop):
+                exact_spill.append(record, result.duplicate_of)
+                continue
+            survivors.append(record)
+            if near is not None:
+                batch.append(record.text)
+                if len(batch) >= NEAR_BATCH:
+                    near.add_batch(batch)
+                    batch = []
+        if info.error:
+            report.file_error(file.source, info.extra.get("reason", "unreadable"), info.error)
+        if on_file is not None:
+            on_file(info, report)
+    if near is not None and batch:
+        near.add_batch(batch)
+    report.unique_exact = len(dedup)
+    survivors.close()
+    exact_spill.close()
+
+
+def _emit(config, report, writer, survivors, exact_spill, removed):
+    """Phase 3: write survivors (near duplicates to the rejects, the others tagged to the clean
+    output), then the exact duplicates with ``duplicate_of`` naming the record finally kept."""
+    tagger = LanguageTagger(config)
+    # ids of the kept records that near duplicates name (keep=longest may name a later record)
+    wanted = {kept for kept, _ in removed.values()}
+    kept_ids: dict[int, str] = {}
+    if wanted:
+        for idx, (record, _) in enumerate(survivors):
+            if idx in wanted:
+                kept_ids[idx] = record.id
+    report.want_snippets(set(kept_ids.values()) | {first for _, first in exact_spill})
+    near_root: dict[str, tuple[str, float]] = {}
+    for idx, (record, _) in enumerate(survivors):
+        if idx in removed:
+            kept_idx, sim = removed[idx]
+            kept_id = kept_ids[kept_idx]
+            near_root[record.id] = (kept_id, sim)
+            drop = Drop("dedup", "near_duplicate",
+                        f"jaccard={sim:.3f} >= {config.near_threshold:.2f} with {kept_id}",
+                        duplicate_of=kept_id, similarity=sim)
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+            continue
+        record = tagger.apply(record)
+        writer.write_clean(record)
+        report.count_kept(record)
+        report.remember_kept(record)
+    for record, first_id in exact_spill:
+        root, sim = near_root.get(first_id, (first_id, 1.0))
+        detail = f"same normalised text as {first_id}"
+        if root != first_id:
+            detail += f", a near duplicate (jaccard={sim:.3f}) of {root}"
+        drop = Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
+        writer.write_rejected(record, drop)
+        report.count_drop(record, drop)
+
+
+#: records shingled and signed per MinHash batch
+NEAR_BATCH = 512
+
+
 def clean_dir(
     dump: Path,
     writer: OutputWriter,
@@ -94,9 +189,15 @@ def clean_dir(
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
 
-    Files are processed in sorted relative-path order; records stream through with bounded
-    memory except the dedup index (see :mod:`.stages.dedup`). ``on_file`` is called after each
-    file (for progress displays). Returns the :class:`Report`; the caller renders it.
+    Three phases, data flowing one way: (1) scan: files in sorted relative-path order are read,
+    split, passed through the per-record stages and exact dedup, streaming; (2) near dedup:
+    MinHash LSH over the records that survived, decided once all are in; (3) emit: survivors
+    are tagged and written, duplicates rejected. Memory is bounded except the dedup indexes
+    (see :mod:`.stages.dedup` and :mod:`.stages.neardup`); records wait in temporary files in
+    the output directory (or the system temporary directory for stdout output).
+
+    ``on_file`` is called after each file is scanned (for progress displays). Returns the
+    :class:`Report`; the caller renders it.
 
     Raises:
         InputError: ``dump`` does not exist, holds no file, or no file could be read.
@@ -106,42 +207,25 @@ def clean_dir(
     files = list_input_files(Path(dump))
     if not files:
         raise InputError(f"{dump}: no input files (hidden files are skipped)")
-    stages = build_stages(config)
-    dedup = ExactDedup()
-    tagger = LanguageTagger(config)
     report = Report(config)
     try:
-        for file in files:
-            info = FileInfo(file.source)
-            report.add_file(info)
-            for record, drop in iter_file_records(file, info, config):
-                report.count_in(record)
-                if drop is None:
-                    for stage in stages:
-                        result = stage.apply(record)
-                        if isinstance(result, Drop):
-                            drop = result
-                            break
-                        record = result
-                if drop is None:
-                    record.dedup_key = dedup_key(record.text)
-                    report.reached_dedup += 1
-                    result = dedup.apply(record)
-                    if isinstance(result, Drop):
-                        drop = result
-                if drop is not None:
-                    writer.write_rejected(record, drop)
-                    report.count_drop(record, drop)
-                    continue
-                record = tagger.apply(record)
-                writer.write_clean(record)
-                report.count_kept(record)
-            if info.error:
-                report.file_error(file.source, info.extra.get("reason", "unreadable"), info.error)
-            if on_file is not None:
-                on_file(info, report)
-        if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
-            raise InputError(f"{dump}: no readable file ({len(files)} skipped; see messages above)")
+        with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
+            survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
+            exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
+            near = None
+            if config.near_dedup:
+                near = NearDupIndex(Path(tmp), config.near_threshold, config.num_perm,
+                                    config.minhash_seed, config.shingle_words,
+                                    config.shingle_chars)
+                report.near_parameters = near.parameters()
+            _scan(files, config, report, on_file, writer, survivors, exact_spill, near)
+            if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
+                raise InputError(
+                    f"{dump}: no readable file ({len(files)} skipped; see messages above)")
+            removed = near.decide(config.keep) if near is not None else {}
+            if near is not None:
+                report.near_pairs = (near.candidate_pairs, near.verified_pairs)
+            _emit(config, report, writer, survivors, exact_spill, removed)
         if report.records_in != report.kept + report.rejected:
             raise ConservationError(
                 f"records_in={report.records_in} != kept={report.kept} + "

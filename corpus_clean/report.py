@@ -45,7 +45,7 @@ class _Removed:
     line: int | None
     text: str
     kind: str
-    similarity: float
+    jaccard: float
 
 
 def snippet(text: str) -> str:
@@ -68,7 +68,12 @@ class Report:
         self.files: dict[str, FileCounts] = {}
         self.errors: list[dict] = []
         self.reached_dedup = 0
+        self.unique_exact = 0
+        self.near_parameters: dict | None = None
+        self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
         self._clusters: dict[str, list[_Removed]] = {}
+        self._wanted: set[str] = set()
+        self._kept_snippets: dict[str, tuple[str, int | None, str]] = {}
 
     # --- filled by the pipeline -------------------------------------------------------------
     def add_file(self, info: FileInfo) -> FileCounts:
@@ -107,6 +112,15 @@ class Report:
                 1.0 if drop.similarity is None else drop.similarity,
             ))
 
+    def want_snippets(self, ids: set[str]) -> None:
+        """Say which kept records head duplicate clusters (their snippets go in the report)."""
+        self._wanted = ids
+
+    def remember_kept(self, record: Record) -> None:
+        """Keep the snippet of a kept record if it heads a cluster (texts are never held)."""
+        if record.id in self._wanted:
+            self._kept_snippets[record.id] = (record.source, record.line, snippet(record.text))
+
     def _count_markers(self, record: Record) -> None:
         if record.marker_lines:
             self.marker_lines += len(record.marker_lines)
@@ -117,10 +131,6 @@ class Report:
     def duplicate_clusters(self) -> int:
         """Number of clusters (kept records with at least one duplicate removed)."""
         return len(self._clusters)
-
-    def cluster_heads(self) -> set[str]:
-        """Ids of the kept records that head a duplicate cluster."""
-        return set(self._clusters)
 
     def stats(self) -> dict:
         """Return ``stats.json`` as a dict (key order fixed, no timestamps or absolute paths)."""
@@ -151,20 +161,18 @@ class Report:
             "config": self.config.to_dict(),
         }
 
-    def dedup_report(self, kept_snippets: dict[str, tuple[str, int | None, str]]) -> dict:
-        """Return ``dedup-report.json`` as a dict.
-
-        ``kept_snippets`` maps each cluster head id to ``(source, line, snippet)``, read back
-        from the clean output by the writer, so that no record text is held during the run.
-        """
+    def dedup_report(self) -> dict:
+        """Return ``dedup-report.json`` as a dict (see the README for the schema)."""
+        kept_snippets = self._kept_snippets
         clusters = []
         overlap: Counter = Counter()
         sizes: Counter = Counter()
         exact = near = 0
         for kept_id, removed in self._clusters.items():
-            source, line, text = kept_snippets.get(kept_id, (None, None, ""))
+            source, line, text = kept_snippets.get(kept_id, (kept_id.rsplit(":", 1)[0], None, ""))
             clusters.append({
                 "kept": {"id": kept_id, "source": source, "line": line, "text": text},
+                "size": len(removed) + 1,
                 "removed": [asdict(r) for r in removed],
             })
             sizes[len(removed) + 1] += 1
@@ -172,19 +180,22 @@ class Report:
                 overlap[(source, r.source)] += 1
                 exact += r.kind == "exact"
                 near += r.kind == "near"
+        clusters.sort(key=lambda c: (c["kept"]["source"], c["kept"]["line"] or 0))
         removed_total = exact + near
         return {
             "schema_version": DEDUP_SCHEMA_VERSION,
             "parameters": {
                 "keep": "first",
                 "exact": {"normalisation": DEDUP_NORMALISATION, "hash": "xxh3_128"},
-                "near": None,
+                "near": self.near_parameters,
             },
             "totals": {
                 "records_in": self.reached_dedup,
                 "exact_duplicates": exact,
                 "near_duplicates": near,
                 "clusters": len(clusters),
+                "lsh_candidate_pairs": self.near_pairs[0],
+                "verified_pairs": self.near_pairs[1],
                 "duplicate_rate": round(removed_total / self.reached_dedup, 6)
                 if self.reached_dedup else 0.0,
             },

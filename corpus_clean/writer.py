@@ -20,7 +20,7 @@ import orjson
 
 from .errors import OutputError
 from .records import Drop, Record
-from .report import Report, snippet
+from .report import Report
 
 __all__ = ["OutputWriter", "CLEAN_FIELDS", "REJECTED_FIELDS", "OUTPUT_FILES"]
 
@@ -109,16 +109,10 @@ class OutputWriter:
         if self.out is not None:
             self._write("rejected.jsonl", rejected_row(record, drop))
 
-    def _kept_snippets(self, heads: set[str]) -> dict[str, tuple[str, int | None, str]]:
-        found = {}
-        if not heads:
-            return found
-        with open(self._tmp("clean.jsonl"), "rb") as f:
-            for line in f:
-                row = orjson.loads(line)
-                if row["id"] in heads:
-                    found[row["id"]] = (row["source"], row["line"], snippet(row["text"]))
-        return found
+    def spill_dir(self) -> Path | None:
+        """Directory for the run's temporary files: the output directory, or ``None`` (the
+        system temporary directory) when writing to a stream."""
+        return self.out
 
     def finish(self, report: Report) -> None:
         """Write the report files and rename everything to its final name (``stats.json`` last)."""
@@ -130,7 +124,7 @@ class OutputWriter:
                 f.flush()
                 os.fsync(f.fileno())
                 f.close()
-            dedup = report.dedup_report(self._kept_snippets(report.cluster_heads()))
+            dedup = report.dedup_report()
             for name, data in (("dedup-report.json", dedup), ("stats.json", report.stats())):
                 with open(self._tmp(name), "wb") as f:
                     f.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")

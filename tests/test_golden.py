@@ -106,4 +106,5 @@ def test_dedup_report_lists_the_clusters(seeds_out):
     assert len(c["kept"]["text"]) == 80
     assert c["removed"] == [{
         "id": "003_021855e50a64dd07.txt:10", "source": "003_021855e50a64dd07.txt", "line": 10,
-        "text": c["kept"]["text"], "kind": "exact", "similarity": 1.0}]
+        "text": c["kept"]["text"], "kind": "exact", "jaccard": 1.0}]
+    assert c["size"] == 2

@@ -1,0 +1,74 @@
+"""Terminal rendering with rich, for the CLI: the run summary and the dedup report.
+
+Part of the CLI layer (the library proper knows no rich). Everything here prints to the
+console it is given; the CLI passes a stderr console for summaries and a stdout console for
+the ``report`` command's output.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .records import STAGE_ORDER
+from .render import TOP_CLUSTERS, largest_clusters
+from .report import Report
+
+__all__ = ["render_summary", "render_dedup_report"]
+
+
+def render_summary(console: Console, report: Report) -> None:
+    """Print the table of records in, drops per stage and reason, kept and rejected."""
+    table = Table(title="corpus-clean", title_justify="left", show_edge=False)
+    table.add_column("stage")
+    table.add_column("reason")
+    table.add_column("records", justify="right")
+    table.add_row("read", "records in", str(report.records_in))
+    for stage in STAGE_ORDER:
+        for reason, n in sorted(report.drops.get(stage, {}).items()):
+            table.add_row(stage, reason, str(n))
+    table.add_row("write", "kept", str(report.kept), style="bold")
+    table.add_row("write", "rejected", str(report.rejected))
+    langs = ", ".join(f"{k} {v}" for k, v in report.stats()["languages"].items())
+    console.print(table)
+    console.print(f"languages: {langs or '-'}", highlight=False)
+    console.print(f"duplicate clusters: {report.duplicate_clusters}; "
+                  f"marker lines stripped: {report.marker_lines}", highlight=False)
+
+
+def render_dedup_report(console: Console, data: dict, top: int = TOP_CLUSTERS) -> None:
+    """Print a dedup report: totals, the largest clusters with kept and removed snippets side
+    by side, and the file-overlap table."""
+    t = data["totals"]
+    totals = Table(title="Dedup report", title_justify="left", show_header=False, show_edge=False)
+    totals.add_column("total")
+    totals.add_column("value", justify="right")
+    for key in ("records_in", "exact_duplicates", "near_duplicates", "clusters",
+                "duplicate_rate"):
+        totals.add_row(key, str(t.get(key)))
+    console.print(totals)
+    near = data["parameters"].get("near")
+    if near:
+        console.print("near: " + ", ".join(f"{k}={v}" for k, v in near.items()),
+                      highlight=False, markup=False)
+    sizes = ", ".join(f"{k}: {v}" for k, v in data["cluster_sizes"].items())
+    console.print(f"cluster sizes (size: clusters): {sizes or '-'}", highlight=False)
+    clusters = Table(title=f"Largest clusters (up to {top})", title_justify="left",
+                     show_lines=True)
+    clusters.add_column("kept", ratio=1, overflow="fold")
+    clusters.add_column("removed", ratio=1, overflow="fold")
+    clusters.add_column("kind")
+    clusters.add_column("jaccard", justify="right")
+    for c in largest_clusters(data, top):
+        k = c["kept"]
+        for i, r in enumerate(c["removed"]):
+            kept_cell = f"{k['id']}\n{k['text']}" if i == 0 else ""
+            clusters.add_row(kept_cell, f"{r['id']}\n{r['text']}", r["kind"], f"{r['jaccard']:.3f}")
+    console.print(clusters)
+    overlap = Table(title="Which files repeat which", title_justify="left")
+    overlap.add_column("kept in")
+    overlap.add_column("removed from")
+    overlap.add_column("records", justify="right")
+    for row in data["file_overlap"]:
+        overlap.add_row(row["kept_source"], row["removed_source"], str(row["records"]))
+    console.print(overlap)
