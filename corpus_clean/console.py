@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .records import STAGE_ORDER
-from .render import TOP_CLUSTERS, largest_clusters
+from .render import TOP_CLUSTERS, closest_calls, largest_clusters
 from .report import Report
 
 __all__ = ["render_summary", "render_dedup_report"]
@@ -53,6 +53,15 @@ def render_dedup_report(console: Console, data: dict, top: int = TOP_CLUSTERS) -
                       highlight=False, markup=False)
     sizes = ", ".join(f"{k}: {v}" for k, v in data["cluster_sizes"].items())
     console.print(f"cluster sizes (size: clusters): {sizes or '-'}", highlight=False)
+    calls = Table(title=f"Closest calls: near duplicates with the lowest Jaccard (up to {top})",
+                  title_justify="left", show_lines=True)
+    calls.add_column("jaccard", justify="right")
+    calls.add_column("kept", ratio=1, overflow="fold")
+    calls.add_column("removed", ratio=1, overflow="fold")
+    for k, r in closest_calls(data, top):
+        calls.add_row(f"{r['jaccard']:.3f}", f"{k['id']}\n{k['text']}", f"{r['id']}\n{r['text']}")
+    if calls.row_count:
+        console.print(calls)
     clusters = Table(title=f"Largest clusters (up to {top})", title_justify="left",
                      show_lines=True)
     clusters.add_column("kept", ratio=1, overflow="fold")

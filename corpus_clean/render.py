@@ -12,7 +12,8 @@ from collections import defaultdict
 
 from .errors import CorpusCleanError
 
-__all__ = ["load_report", "largest_clusters", "overlap_matrix", "to_markdown", "to_html"]
+__all__ = ["load_report", "largest_clusters", "closest_calls", "overlap_matrix", "to_markdown",
+           "to_html"]
 
 #: clusters shown in full by the renderings (the largest first)
 TOP_CLUSTERS = 20
@@ -41,6 +42,14 @@ def largest_clusters(report: dict, n: int = TOP_CLUSTERS) -> list[dict]:
     """The ``n`` largest clusters, larger first, then in report order."""
     order = sorted(range(len(report["clusters"])), key=lambda i: (-report["clusters"][i]["size"], i))
     return [report["clusters"][i] for i in order[:n]]
+
+
+def closest_calls(report: dict, n: int = TOP_CLUSTERS) -> list[tuple[dict, dict]]:
+    """The ``n`` near duplicates with the lowest Jaccard similarity, as ``(kept, removed)``:
+    the borderline decisions a user checks to tune the threshold."""
+    near = [(c["kept"], r) for c in report["clusters"] for r in c["removed"] if r["kind"] == "near"]
+    near.sort(key=lambda kr: (kr[1]["jaccard"], kr[1]["id"]))
+    return near[:n]
 
 
 def overlap_matrix(report: dict) -> tuple[list[str], list[str], list[list[int]]]:
@@ -77,6 +86,10 @@ def to_markdown(report: dict) -> str:
             "| kept in | removed from | records |", "|---|---|---:|"]
     out += [f"| {_md(r['kept_source'])} | {_md(r['removed_source'])} | {r['records']} |"
             for r in report["file_overlap"]]
+    out += ["", f"## Closest calls: near duplicates with the lowest Jaccard (up to {TOP_CLUSTERS})",
+            "", "| jaccard | kept | removed |", "|---:|---|---|"]
+    out += [f"| {r['jaccard']:.3f} | {_md(k['id'])}: {_md(k['text'])} | {_md(r['id'])}: "
+            f"{_md(r['text'])} |" for k, r in closest_calls(report)]
     out += ["", f"## Largest clusters (up to {TOP_CLUSTERS})", ""]
     for c in largest_clusters(report):
         k = c["kept"]
@@ -93,7 +106,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#222;max-width:72rem}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 vertical-align:top;text-align:left}th{background:#f3f3f3}td.n{text-align:right}
-.snip{font-size:.9em;color:#333}.kind-near{color:#9a3412}.kind-exact{color:#1e40af}
+.snip{font-size:.9em;color:#333}.scroll{overflow-x:auto}.kind-near{color:#9a3412}.kind-exact{color:#1e40af}
 """
 
 
@@ -106,18 +119,18 @@ def _bar_chart(sizes: dict[str, int]) -> str:
         return "<p>No clusters.</p>"
     items = list(sizes.items())
     top = max(v for _, v in items)
-    bar_w, gap, height = 36, 12, 160
+    bar_w, gap, height, top_pad = 36, 12, 160, 18
     width = len(items) * (bar_w + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40 + top_pad}" '
              f'role="img" aria-label="cluster sizes">']
     for i, (size, count) in enumerate(items):
         h = max(1, round(height * count / top))
         x = gap + i * (bar_w + gap)
-        parts.append(f'<rect x="{x}" y="{height - h + 10}" width="{bar_w}" height="{h}" '
+        parts.append(f'<rect x="{x}" y="{height - h + 10 + top_pad}" width="{bar_w}" height="{h}" '
                      f'fill="#3b82f6"><title>size {_e(size)}: {count} clusters</title></rect>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{height - h + 5}" font-size="11" '
+        parts.append(f'<text x="{x + bar_w / 2}" y="{height - h + 5 + top_pad}" font-size="11" '
                      f'text-anchor="middle">{count}</text>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{height + 25}" font-size="11" '
+        parts.append(f'<text x="{x + bar_w / 2}" y="{height + 25 + top_pad}" font-size="11" '
                      f'text-anchor="middle">{_e(size)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -162,7 +175,14 @@ def to_html(report: dict) -> str:
     out.append("</ul><h2>Cluster sizes</h2>")
     out.append(_bar_chart(report["cluster_sizes"]))
     out.append("<h2>Which files repeat which</h2>")
-    out.append(_heat_map(report))
+    out.append(f"<div class='scroll'>{_heat_map(report)}</div>")
+    out.append(f"<h2>Closest calls: near duplicates with the lowest Jaccard (up to {TOP_CLUSTERS})"
+               "</h2><table><tr><th>jaccard</th><th>kept</th><th>removed</th></tr>")
+    for k, r in closest_calls(report):
+        out.append(f"<tr><td class='n'>{r['jaccard']:.3f}</td><td class='snip'><b>{_e(k['id'])}"
+                   f"</b><br>{_e(k['text'])}</td><td class='snip'><b>{_e(r['id'])}</b><br>"
+                   f"{_e(r['text'])}</td></tr>")
+    out.append("</table>")
     out.append(f"<h2>Largest clusters (up to {TOP_CLUSTERS})</h2>")
     for c in largest_clusters(report):
         k = c["kept"]

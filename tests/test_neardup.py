@@ -268,6 +268,10 @@ def test_report_markdown(report_dir):
     assert md.startswith("# Dedup report\n")
     assert "| 010_a.txt | 011_b.txt |" in md
     assert "## Largest clusters" in md
+    assert "## Closest calls" in md
+    lowest = min(r["jaccard"] for c in json.loads((report_dir / "dedup-report.json").read_text())[
+        "clusters"] for r in c["removed"] if r["kind"] == "near")
+    assert f"| {lowest:.3f} |" in md.split("## Closest calls")[1].split("## Largest")[0]
     data = json.loads((report_dir / "dedup-report.json").read_text())
     assert md == to_markdown(data)
 
