@@ -7,6 +7,7 @@ errors), 1 the run could not complete (``Error: ...`` on stderr names the path),
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
-from .config import Config
+from .config import Config, load_config
 from .console import render_dedup_report, render_summary
 from .errors import CorpusCleanError
 from .pipeline import clean_dir
@@ -60,17 +61,22 @@ def cli() -> None:
               help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,
               help="Write into OUT even if it is not empty (our four files are replaced).")
-@click.option("--keep", type=click.Choice(["first", "longest"]), default="first", show_default=True,
-              help="Which record of a near-duplicate cluster is kept: the first in input order, "
-                   "or the longest.")
-@click.option("--near-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
-              show_default=True, metavar="J",
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="TOML",
+              help="Settings file: any field of corpus_clean.Config as 'key = value' (see "
+                   "README); unknown keys are an error. Options below override it.")
+@click.option("--keep", type=click.Choice(["first", "longest"]), default=None,
+              help="Which record of a near-duplicate cluster is kept: the first in input order "
+                   "(default), or the longest.")
+@click.option("--near-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+              metavar="J",
               help="Jaccard similarity of shingle sets at or above which records are near "
-                   "duplicates.")
+                   "duplicates (default 0.8).")
 @click.option("--no-near-dedup", is_flag=True, help="Exact dedup only (no MinHash LSH).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
-def clean_command(dump: Path, output: str, overwrite: bool, keep: str, near_threshold: float,
-                  no_near_dedup: bool, quiet: bool) -> None:
+def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
+                  keep: str | None, near_threshold: float | None, no_near_dedup: bool,
+                  quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz) -> split records -> strip machine-translation
@@ -88,9 +94,12 @@ def clean_command(dump: Path, output: str, overwrite: bool, keep: str, near_thre
     """
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
-    config = Config(keep=keep, near_threshold=near_threshold, near_dedup=not no_near_dedup)
     to_stdout = output == "-"
     try:
+        config = load_config(config_file) if config_file else Config()
+        overrides = {"keep": keep, "near_threshold": near_threshold,
+                     "near_dedup": False if no_near_dedup else None}
+        config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
                               overwrite=overwrite)

@@ -7,9 +7,17 @@ Changing a value changes results, so every value that shapes the output is also 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import difflib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 
-__all__ = ["Config"]
+from .errors import CorpusCleanError
+
+__all__ = ["Config", "ConfigError", "load_config"]
+
+
+class ConfigError(CorpusCleanError):
+    """A configuration file or setting is invalid; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,13 @@ class Config:
             applied to records of at most this many characters, so that an abstract that
             mentions copyright is never dropped. 200 characters: the longest footer line in the
             labelled boilerplate data is under 200; a real abstract is longer.
+
+    Boilerplate by repetition (``stages/repetition.py``):
+        repeat_max_chars: only records of at most this many characters are counted. 100:
+            real site chrome is short (median 26, 95th percentile 68 characters on the labelled
+            lines of a make_dump.py dump) while content records are long (5th percentile 234).
+        repeat_min_count: a short record that occurs this many times or more in the dump is
+            boilerplate. 3: measured with bench/eval_filters.py (see the README).
 
     Spam (``stages/spam.py``):
         spam_threshold: a record whose spam score (in [0, 1]) is at least this is dropped.
@@ -71,6 +86,9 @@ class Config:
     min_cjk_chars: int = 10
     chrome_max_chars: int = 200
 
+    repeat_max_chars: int = 100
+    repeat_min_count: int = 3
+
     spam_threshold: float = 0.5
 
     near_dedup: bool = True
@@ -85,6 +103,18 @@ class Config:
     lang_min_letters: int = 8
     lang_max_chars: int = 10_000
 
+    def __post_init__(self) -> None:
+        for name in ("spam_threshold", "near_threshold"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")
+        for name in ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
+                     "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)}: must be at least 1")
+        if self.keep not in ("first", "longest"):
+            raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
+
     def to_dict(self) -> dict:
         """Return the settings as a plain dict in field order (for the JSON outputs)."""
         return asdict(self)
@@ -93,3 +123,42 @@ class Config:
     def field_names(cls) -> list[str]:
         """Return the names of all settings, in declaration order."""
         return [f.name for f in fields(cls)]
+
+
+def load_config(path: Path, base: Config | None = None) -> Config:
+    """Read settings from a TOML file (top-level ``key = value`` pairs named as the fields of
+    :class:`Config`) over ``base`` (default: the defaults).
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, a key is unknown, or a value has the
+            wrong type or range. The message names the file and the key.
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    base = base or Config()
+    known = {f.name: f for f in fields(Config)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            raise ConfigError(f"{path}: unknown setting {key!r}; {hint}")
+        expected = type(getattr(base, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not expected:
+            raise ConfigError(f"{path}: {key} = {value!r} must be a {expected.__name__}")
+        values[key] = value
+    try:
+        return replace(base, **values)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -27,8 +27,10 @@ from .stages.boilerplate import BoilerplateFilter
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup, dedup_key
 from .stages.language import LanguageTagger
-from .stages.markers import MarkerStripper, is_marker_line
+from .stages.markers import MarkerMatcher, MarkerStripper
 from .stages.neardup import NearDupIndex
+from .stages.quality import QualityFilter
+from .stages.repetition import RepeatedLineFilter
 from .stages.spam import SpamFilter
 from .writer import OutputWriter
 
@@ -38,72 +40,93 @@ __all__ = ["clean_dir", "build_stages", "iter_file_records", "STAGE_ORDER"]
 Item = tuple[Record, Drop | None]
 
 
-def build_stages(config: Config) -> list:
-    """Return the per-record stages in order. Each has ``name`` and ``apply(record)``,
-    returning the record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
-    return [MarkerStripper(), BoilerplateFilter(config), SpamFilter(config)]
+def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
+    """Return the per-record stages in order, for one file (``is_marker``: the file's marker
+    matcher, see :class:`FileReader`). Each has ``name`` and ``apply(record)``, returning the
+    record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
+    return [MarkerStripper(is_marker), BoilerplateFilter(config), SpamFilter(config),
+            QualityFilter()]
 
 
 def _record(source: str, raw: RawRecord) -> Record:
     return Record(record_id(source, raw.line), "\n".join(raw.lines), source, raw.line)
 
 
-def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
-    """Read and split one file; yield ``(record, None)`` per record, or ``(record, Drop)`` for
-    text that could not be read (stage ``read``): the whole file as one entry with
-    ``line=None`` if nothing could be read, or, for a file that ends early or is corrupt further
-    on, the incomplete line after the last complete one (the records of the complete lines are
-    processed as usual). Never raises :class:`FileReadError`; sets ``info.error`` instead.
+class FileReader:
+    """Read one file: its first lines (the head) on creation, its records when iterated.
+
+    The head decides the file's context: the record layout (:func:`.split.detect_layout`) and
+    the marker lines (:class:`.stages.markers.MarkerMatcher`, which also takes a bare engine
+    name that recurs in the head as a marker). Iterating yields ``(record, None)`` per record,
+    or ``(record, Drop)`` for text that could not be read (stage ``read``): the whole file as
+    one entry with ``line=None`` if nothing could be read, or, for a file that ends early or is
+    corrupt further on, the incomplete line after the last complete one (the records of the
+    complete lines are processed as usual). Never raises :class:`FileReadError`; sets
+    ``info.error`` instead.
     """
-    lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes)
-    head: list[str] = []
-    early: FileReadError | None = None
-    try:  # look ahead to detect the layout; a fault here still leaves the lines read so far
-        for line in lines:
-            head.append(line)
-            if len(head) >= config.layout_sample_lines:
-                break
-    except FileReadError as exc:
-        early = exc
-    info.layout = detect_layout(head, is_marker_line) if head else None
-    splitter = RecordSplitter(info.layout or "line", is_marker_line)
-    lineno = 0
-    try:
-        for lineno, line in enumerate(head if early else itertools.chain(head, lines), start=1):
-            for raw in splitter.feed(lineno, line):
+
+    def __init__(self, file: InputFile, info: FileInfo, config: Config):
+        self.file, self.info = file, info
+        self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes)
+        self._head: list[str] = []
+        self._early: FileReadError | None = None
+        try:  # look ahead; a fault here still leaves the lines read so far
+            for line in self._lines:
+                self._head.append(line)
+                if len(self._head) >= config.layout_sample_lines:
+                    break
+        except FileReadError as exc:
+            self._early = exc
+        self.is_marker = MarkerMatcher.from_head(self._head)
+        info.layout = detect_layout(self._head, self.is_marker) if self._head else None
+
+    def __iter__(self) -> Iterator[Item]:
+        file, info = self.file, self.info
+        splitter = RecordSplitter(info.layout or "line", self.is_marker)
+        lines = self._head if self._early else itertools.chain(self._head, self._lines)
+        lineno = 0
+        try:
+            for lineno, line in enumerate(lines, start=1):
+                for raw in splitter.feed(lineno, line):
+                    yield _record(file.source, raw), None
+            if self._early:
+                raise self._early
+            for raw in splitter.finish():
                 yield _record(file.source, raw), None
-        if early:
-            raise early
-        for raw in splitter.finish():
-            yield _record(file.source, raw), None
-    except FileReadError as exc:
-        info.error = str(exc)
-        info.extra["reason"] = exc.reason
-        if lineno == 0 and not exc.partial_text:  # nothing could be read: one whole-file entry
-            yield Record(record_id(file.source, None), "", file.source, None), \
+        except FileReadError as exc:
+            info.error = str(exc)
+            info.extra["reason"] = exc.reason
+            if lineno == 0 and not exc.partial_text:  # nothing could be read: one entry
+                yield Record(record_id(file.source, None), "", file.source, None), \
+                    Drop("read", exc.reason, str(exc))
+                return
+            for raw in splitter.finish():  # complete lines read before the fault are records
+                yield _record(file.source, raw), None
+            start = lineno + 1  # the incomplete line after them is rejected, never lost
+            yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
                 Drop("read", exc.reason, str(exc))
-            return
-        for raw in splitter.finish():  # complete lines read before the fault are records
-            yield _record(file.source, raw), None
-        start = lineno + 1  # the incomplete line after them is rejected, never lost
-        yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
-            Drop("read", exc.reason, str(exc))
 
 
-def _scan(files, config, report, on_file, writer, survivors, exact_spill, near):
+def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
+    """Read and split one file (see :class:`FileReader`)."""
+    return iter(FileReader(file, info, config))
+
+
+def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, repetition):
     """Phase 1: read, split, per-record stages and exact dedup, streaming.
 
     Drops before dedup go straight to the writer; exact duplicates wait in ``exact_spill``
     (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
     and their texts are shingled and signed into ``near`` in batches.
     """
-    stages = build_stages(config)
     dedup = ExactDedup()
     batch: list[str] = []
     for file in files:
         info = FileInfo(file.source)
         report.add_file(info)
-        for record, drop in iter_file_records(file, info, config):
+        reader = FileReader(file, info, config)
+        stages = build_stages(config, reader.is_marker)
+        for record, drop in reader:
             report.count_in(record)
             if drop is None:
                 for stage in stages:
@@ -118,6 +141,7 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near):
                 continue
             record.dedup_key = dedup_key(record.text)
             report.reached_dedup += 1
+            repetition.observe(record)
             result = dedup.apply(record)
             if isinstance(result, Drop):
                 exact_spill.append(record, result.duplicate_of)
@@ -139,20 +163,31 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near):
     exact_spill.close()
 
 
-def _emit(config, report, writer, survivors, exact_spill, removed):
-    """Phase 3: write survivors (near duplicates to the rejects, the others tagged to the clean
-    output), then the exact duplicates with ``duplicate_of`` naming the record finally kept."""
+def _emit(config, report, writer, survivors, exact_spill, removed, repetition):
+    """Phase 3: write survivors (repeated boilerplate and near duplicates to the rejects, the
+    others tagged to the clean output), then the exact duplicates, whose ``duplicate_of`` names
+    the record finally kept."""
     tagger = LanguageTagger(config)
-    # ids of the kept records that near duplicates name (keep=longest may name a later record)
+    # ids of the kept records that near duplicates name (keep=longest may name a later record);
+    # a near duplicate of a record dropped as repeated boilerplate is not a duplicate of
+    # anything kept, so it stays
     wanted = {kept for kept, _ in removed.values()}
     kept_ids: dict[int, str] = {}
     if wanted:
         for idx, (record, _) in enumerate(survivors):
             if idx in wanted:
+                if isinstance(repetition.apply(record), Drop):
+                    continue
                 kept_ids[idx] = record.id
+        removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
     report.want_snippets(set(kept_ids.values()) | {first for _, first in exact_spill})
     near_root: dict[str, tuple[str, float]] = {}
     for idx, (record, _) in enumerate(survivors):
+        drop = repetition.apply(record)
+        if isinstance(drop, Drop):
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+            continue
         if idx in removed:
             kept_idx, sim = removed[idx]
             kept_id = kept_ids[kept_idx]
@@ -168,6 +203,11 @@ def _emit(config, report, writer, survivors, exact_spill, removed):
         report.count_kept(record)
         report.remember_kept(record)
     for record, first_id in exact_spill:
+        drop = repetition.apply(record)
+        if isinstance(drop, Drop):
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+            continue
         root, sim = near_root.get(first_id, (first_id, 1.0))
         detail = f"same normalised text as {first_id}"
         if root != first_id:
@@ -218,14 +258,17 @@ def clean_dir(
                                     config.minhash_seed, config.shingle_words,
                                     config.shingle_chars)
                 report.near_parameters = near.parameters()
-            _scan(files, config, report, on_file, writer, survivors, exact_spill, near)
+            repetition = RepeatedLineFilter(config)
+            _scan(files, config, report, on_file, writer, survivors, exact_spill, near,
+                  repetition)
             if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
                 raise InputError(
                     f"{dump}: no readable file ({len(files)} skipped; see messages above)")
             removed = near.decide(config.keep) if near is not None else {}
             if near is not None:
                 report.near_pairs = (near.candidate_pairs, near.verified_pairs)
-            _emit(config, report, writer, survivors, exact_spill, removed)
+            _emit(config, report, writer, survivors, exact_spill, removed, repetition)
+            report.repeated_lines = repetition.top(20)
         if report.records_in != report.kept + report.rejected:
             raise ConservationError(
                 f"records_in={report.records_in} != kept={report.kept} + "

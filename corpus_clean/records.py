@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 __all__ = ["Record", "Drop", "record_id", "STAGE_ORDER"]
 
 #: The stages in flow order; a drop's ``stage`` is one of them.
-STAGE_ORDER = ("read", "split", "markers", "boilerplate", "spam", "dedup", "language", "write")
+STAGE_ORDER = ("read", "split", "markers", "boilerplate", "spam", "quality", "dedup", "language",
+               "write")
 
 
 def record_id(source: str, line: int | None) -> str:

@@ -69,6 +69,7 @@ class Report:
         self.errors: list[dict] = []
         self.reached_dedup = 0
         self.unique_exact = 0
+        self.repeated_lines: list[dict] = []
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
         self._clusters: dict[str, list[_Removed]] = {}
@@ -148,6 +149,7 @@ class Report:
                 "engines": dict(sorted(self.marker_engines.items())),
             },
             "duplicate_clusters": self.duplicate_clusters,
+            "repeated_lines": self.repeated_lines,
             "files": [
                 {
                     **{k: v for k, v in asdict(fc.info).items() if k != "extra"},

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ScriptCounts", "count_scripts", "HAN_RE", "CJK_RE", "SENTENCE_END_RE"]
+__all__ = ["ScriptCounts", "count_scripts", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+           "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA = "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
@@ -19,6 +20,9 @@ HAN_RE = re.compile(f"[{_HAN}]")
 KANA_RE = re.compile(f"[{_KANA}]")
 HANGUL_RE = re.compile(f"[{_HANGUL}]")
 CJK_RE = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
+#: a character class of the scripts written without spaces between words (Han, Kana)
+HAN_KANA_CLASS = f"[{_HAN}{_KANA}]"
+HAN_KANA_RE = re.compile(HAN_KANA_CLASS)
 _LETTER_RE = re.compile(r"[^\W\d_]")  # any Unicode letter (categories L*), CJK included
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 #: Unicode sentence-ending punctuation: ASCII .!? and the CJK full-width 。！？ and ．｡

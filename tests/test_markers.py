@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from paths import SEEDS as SEEDS_DIR
 from fixtures_util import MARKER, load_jsonl, seed_line, seed_lines
 
 from corpus_clean.records import Drop, Record
@@ -197,3 +200,39 @@ def test_long_single_line_record_untouched():
     record = rec(text)
     out = MarkerStripper().apply(record)
     assert out is record and out.text == text and out.marker_lines == []
+
+
+# --- bare engine names: markers only when they recur ---------------------------------------
+
+def test_bare_engine_line_that_recurs_is_a_marker(tmp_path):
+    from corpus_clean import Config, OutputWriter, clean_dir
+
+    abstracts = (SEEDS_DIR / "003_021855e50a64dd07.txt").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text(
+        "".join(f"{a}\nDeepL\n" for a in abstracts[:5]), encoding="utf-8")
+    (tmp_path / "d" / "b.txt").write_text(f"{abstracts[6]}\nGoogle\n{abstracts[7]}\n",
+                                          encoding="utf-8")
+    out = tmp_path / "out"
+    clean_dir(tmp_path / "d", OutputWriter(out), Config())
+    rows = [json.loads(x) for x in (out / "clean.jsonl").read_text().splitlines()]
+    a = [r for r in rows if r["source"] == "a.txt"]
+    assert len(a) == 5
+    assert {(r["translated_by"], r["mt_engine"]) for r in a} == {("DeepL", "deepl")}
+    assert all("DeepL" not in r["text"] for r in a)
+    b = [r for r in rows if r["source"] == "b.txt"]
+    assert [r["translated_by"] for r in b] == [None, None]  # one "Google" line is no marker
+    rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["text"], r["reason"]) for r in rejected if r["source"] == "b.txt"] == [
+        ("Google", "too_short")]
+
+
+def test_marker_matcher_from_head():
+    from corpus_clean.stages.markers import MarkerMatcher, bare_engine
+
+    assert bare_engine("【百度】") == ("百度", "baidu")
+    assert bare_engine("DeepLab") is None
+    m = MarkerMatcher.from_head(["x", "谷歌", "y", "谷歌", "z", "谷歌", "DeepL"])
+    assert m("谷歌") == ("谷歌", "google")
+    assert m("DeepL") is None
+    assert m("translated by 谷歌翻译") == ("谷歌翻译", "google")

@@ -16,7 +16,7 @@ from corpus_clean.errors import ConservationError
 from corpus_clean.pipeline import build_stages
 from corpus_clean.reader import REASONS as READ_REASONS
 from corpus_clean.records import Drop
-from corpus_clean.stages import boilerplate, dedup, markers, spam
+from corpus_clean.stages import boilerplate, dedup, markers, neardup, quality, repetition, spam
 
 SEED_LINES = [line for p in sorted(SEEDS.iterdir())
               for line in p.read_text(encoding="utf-8").splitlines()]
@@ -31,13 +31,14 @@ def test_library_does_not_import_click_or_rich():
 
 
 def test_stages_are_in_the_documented_order():
-    assert [s.name for s in build_stages(Config())] == ["markers", "boilerplate", "spam"]
+    assert [s.name for s in build_stages(Config())] == ["markers", "boilerplate", "spam",
+                                                        "quality"]
 
 
 def test_every_drop_reason_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    reasons = (READ_REASONS + markers.REASONS + boilerplate.REASONS + spam.REASONS
-               + dedup.REASONS)
+    reasons = (READ_REASONS + markers.REASONS + boilerplate.REASONS + repetition.REASONS
+               + spam.REASONS + quality.REASONS + dedup.REASONS + neardup.REASONS)
     for reason in reasons:
         assert f"`{reason}`" in readme, reason
 

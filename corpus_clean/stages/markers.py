@@ -18,7 +18,8 @@ dump, the dumps of ``shared/tools/make_dump.py`` and forms seen on Chinese repub
 * any case, spacing, full-width letters and brackets (matched after NFKC and case folding).
 
 X is one of the engines of :data:`ENGINES`; ``translated by`` followed by anything else (a
-person's name) is not a marker.
+person's name) is not a marker. An engine name alone on a line (``DeepL``, ``谷歌``) is a
+marker only where it recurs after record after record in a file (:class:`MarkerMatcher`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from ..records import Drop, Record
 
 REASONS = ("marker_only",)
 
-__all__ = ["REASONS", "ENGINES", "MAX_MARKER_CHARS", "match_marker", "is_marker_line", "MarkerStripper"]
+__all__ = ["REASONS", "ENGINES", "MAX_MARKER_CHARS", "match_marker", "is_marker_line",
+           "bare_engine", "MarkerMatcher", "MarkerStripper"]
 
 MAX_MARKER_CHARS = 120
 
@@ -121,6 +123,50 @@ def match_marker(line: str) -> tuple[str, str] | None:
     return None
 
 
+_BARE_ENGINE_RE = re.compile(rf"^{_OPEN}(?P<e>{_ENGINE_RE}){_CLOSE}$")
+#: a bare engine name ("DeepL", "谷歌") alone on a line is a marker only if it recurs this often
+#: in a file's first lines: once, it may be content (a one-word record); after record after
+#: record, it is the site's provenance line
+BARE_ENGINE_MIN_REPEATS = 3
+
+
+def bare_engine(line: str) -> tuple[str, str] | None:
+    """Return ``(engine_as_written, canonical_id)`` if ``line`` is an engine name alone
+    (``Google``, ``DeepL``, ``谷歌``, ``【百度】``), else ``None``."""
+    if len(line) > 40:
+        return None
+    m = _BARE_ENGINE_RE.match(_normalise(line))
+    return (_as_written(line, m.group("e")), _ALIAS[m.group("e")]) if m else None
+
+
+class MarkerMatcher:
+    """A file's marker test: the catalogued forms (:func:`match_marker`), plus the bare engine
+    names that recur at least :data:`BARE_ENGINE_MIN_REPEATS` times in the file's head.
+
+    Calling it with a line returns ``(engine_as_written, canonical_id)`` or ``None``; it is
+    truthy for marker lines, so it serves as the splitter's ``is_marker``.
+    """
+
+    def __init__(self, bare_lines: frozenset[str] = frozenset()):
+        self.bare_lines = bare_lines
+
+    @classmethod
+    def from_head(cls, head: list[str]) -> "MarkerMatcher":
+        """Build the matcher of a file from its first lines."""
+        counts: dict[str, int] = {}
+        for line in head:
+            text = line.strip()
+            if text and len(text) <= 40 and bare_engine(text):
+                counts[text] = counts.get(text, 0) + 1
+        return cls(frozenset(t for t, n in counts.items() if n >= BARE_ENGINE_MIN_REPEATS))
+
+    def __call__(self, line: str) -> tuple[str, str] | None:
+        found = match_marker(line)
+        if found is None and self.bare_lines and line.strip() in self.bare_lines:
+            return bare_engine(line.strip())
+        return found
+
+
 def is_marker_line(line: str) -> bool:
     """Return whether ``line`` (one line, characters) is a machine-translation marker line."""
     return match_marker(line) is not None
@@ -131,10 +177,14 @@ class MarkerStripper:
 
     ``translated_by`` gets the engine as written on the last marker line of the record, and
     ``mt_engine`` its canonical id. A record made only of marker lines (a marker with no record
-    before it) is dropped with reason ``marker_only``.
+    before it) is dropped with reason ``marker_only``. ``matcher`` is the file's
+    :class:`MarkerMatcher` (default: the catalogued forms only).
     """
 
     name = "markers"
+
+    def __init__(self, matcher: MarkerMatcher | None = None):
+        self.matcher = matcher or MarkerMatcher()
 
     def apply(self, record: Record) -> Record | Drop:
         """Strip ``record``'s marker lines; return it, or a :class:`Drop` if nothing is left."""
@@ -142,7 +192,7 @@ class MarkerStripper:
             return record
         kept = []
         for line in record.text.split("\n"):
-            found = match_marker(line)
+            found = self.matcher(line)
             if found is None:
                 kept.append(line)
             else:

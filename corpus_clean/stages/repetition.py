@@ -1,0 +1,75 @@
+"""Boilerplate by repetition: short records that recur across the dump (cc_net's idea).
+
+Site chrome that no pattern knows ("Das könnte dich auch interessieren", a site's slogan, a
+newsletter blurb in any language) gives itself away by recurring on page after page. This
+stage counts, over the whole dump, how often each short record occurs (by its exact-dedup key,
+so case, width and punctuation variants count together) and drops every occurrence of a record
+of at most ``Config.repeat_max_chars`` characters that occurs at least ``Config.repeat_min_count``
+times, with reason ``repeated_line`` (Wenzek et al. 2020, "CCNet", which removes paragraphs
+whose hash recurs across a shard).
+
+Only short records are counted: duplicated content records (a paper crawled on three days)
+are long, and counting the lines of long records would take a duplicated abstract for repeated
+boilerplate. Like dedup, the work has two halves: :meth:`RepeatedLineFilter.observe` counts
+during the scan (records in input order, every copy), :meth:`RepeatedLineFilter.apply`
+decides once the whole dump was seen. Memory: one entry per unique short record (a 16-byte key,
+a count and the text of at most ``repeat_max_chars`` characters, for the report).
+"""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..records import Drop, Record
+from .dedup import dedup_key
+
+REASONS = ("repeated_line",)
+
+__all__ = ["REASONS", "RepeatedLineFilter"]
+
+
+class RepeatedLineFilter:
+    """Stage ``boilerplate`` (global half): drop short records repeated across the dump."""
+
+    name = "boilerplate"
+
+    def __init__(self, config: Config):
+        self.max_chars = config.repeat_max_chars
+        self.min_count = config.repeat_min_count
+        self._counts: dict[bytes, list] = {}  # key -> [count, first text]
+
+    def observe(self, record: Record) -> None:
+        """Count one occurrence of ``record`` (every copy, in input order)."""
+        text = record.text.strip()
+        if len(text) > self.max_chars:
+            return
+        key = record.dedup_key if record.dedup_key is not None else dedup_key(text)
+        entry = self._counts.get(key)
+        if entry is None:
+            self._counts[key] = [1, text]
+        else:
+            entry[0] += 1
+
+    def count(self, record: Record) -> int:
+        """Occurrences of ``record``'s text in the dump (0 if it is too long to be counted)."""
+        text = record.text.strip()
+        if len(text) > self.max_chars:
+            return 0
+        entry = self._counts.get(dedup_key(text))
+        return entry[0] if entry else 0
+
+    def apply(self, record: Record) -> Record | Drop:
+        """Return ``record``, or a :class:`Drop` (``repeated_line``) if it is short and recurs
+        at least ``repeat_min_count`` times."""
+        n = self.count(record)
+        if n < self.min_count:
+            return record
+        return Drop(self.name, "repeated_line",
+                    f"occurs {n} times in the dump (>= {self.min_count}), "
+                    f"{len(record.text.strip())} chars <= {self.max_chars}")
+
+    def top(self, n: int = 20) -> list[dict]:
+        """The ``n`` most repeated short records: ``{"text", "count", "dropped"}``, most
+        frequent first (ties: text order), for ``stats.json``."""
+        rows = [(c, t) for c, t in self._counts.values() if c >= 2]
+        rows.sort(key=lambda ct: (-ct[0], ct[1]))
+        return [{"text": t, "count": c, "dropped": c >= self.min_count} for c, t in rows[:n]]
