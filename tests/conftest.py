@@ -18,6 +18,16 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return request.config.getoption("--update-golden")
 
 
+@pytest.fixture
+def dump(tmp_path: Path) -> Path:
+    """A copy of seeds/ that a test may add files to."""
+    import shutil
+
+    d = tmp_path / "dump"
+    shutil.copytree(SEEDS, d)
+    return d
+
+
 @pytest.fixture(scope="session")
 def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The outputs of one library run on seeds/ (shared by the read-only golden tests)."""

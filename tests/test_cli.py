@@ -6,7 +6,6 @@ import gzip
 import json
 import shutil
 
-import pytest
 from click.testing import CliRunner
 from paths import FIXTURES, GOLDEN, SEEDS
 
@@ -19,14 +18,6 @@ def run(*args):
 
 def rows(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-@pytest.fixture
-def dump(tmp_path):
-    """A copy of seeds/ that a test may add bad files to."""
-    d = tmp_path / "dump"
-    shutil.copytree(SEEDS, d)
-    return d
 
 
 def test_stdout_mode_writes_clean_jsonl_only(tmp_path):

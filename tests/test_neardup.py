@@ -8,7 +8,6 @@ import dataclasses
 import json
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

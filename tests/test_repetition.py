@@ -4,9 +4,7 @@ long duplicated records are left to dedup."""
 from __future__ import annotations
 
 import json
-import shutil
 
-import pytest
 from fixtures_util import load_jsonl
 from paths import SEEDS
 
@@ -55,13 +53,6 @@ def test_top_lists_the_most_repeated():
     f.observe(rec("Nach fast zwei Jahren Arbeit", 10))
     assert f.top() == [{"text": CHROME, "count": 4, "dropped": True},
                        {"text": "Nach fast zwei Jahren Arbeit", "count": 2, "dropped": False}]
-
-
-@pytest.fixture
-def dump(tmp_path):
-    d = tmp_path / "dump"
-    shutil.copytree(SEEDS, d)
-    return d
 
 
 def rows(path):

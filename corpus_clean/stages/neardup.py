@@ -276,8 +276,7 @@ class NearDupIndex:
                     best = (other, sim)
             if best is not None:
                 removed[rec] = (best[0], round(best[1], 6))
-        del spill
-        try:
+        try:  # an open memmap of an unlinked file stays valid until it is collected (POSIX)
             os.unlink(self._spill_path)
         except OSError:
             pass
