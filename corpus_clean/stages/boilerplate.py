@@ -116,7 +116,11 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
             )
     if len(stripped) <= 40 and _COMPANY_RE.search(norm) and not _SENTENCE_PUNCT_RE.search(norm):
         return "company_footer", f"company name {stripped!r}"
-    counts = count_scripts(stripped)
+    # a prefix can only undercount: if 300 characters are long enough, the record is
+    counts = count_scripts(stripped[:300])
+    if counts.cjk < config.min_cjk_chars and counts.words < config.min_words and \
+            len(stripped) > 300:
+        counts = count_scripts(stripped)
     if counts.cjk < config.min_cjk_chars and counts.words < config.min_words:
         return "too_short", (
             f"cjk_chars={counts.cjk} < {config.min_cjk_chars} and "

@@ -43,17 +43,79 @@ LINE_DUP_CHAR_FRACTION = 0.20
 #: a failed summary ("Error Error Error Error Error"), and still catch degenerate repetition.
 TOP_NGRAM = ((2, 0.45), (3, 0.43), (4, 0.41))
 DUP_NGRAM = ((5, 0.60), (6, 0.59), (7, 0.58), (8, 0.57), (9, 0.56), (10, 0.55))
-# a Han/Kana character, or a run of other letters and digits (a word, an embedded English term)
-_UNIT_RE = re.compile(rf"{HAN_KANA_CLASS}|(?:(?!{HAN_KANA_CLASS})[^\W_])+")
+_HAN_KANA_GROUP_RE = re.compile(f"({HAN_KANA_CLASS})")
+_LOWEST_DUP_LIMIT = min(limit for _, limit in DUP_NGRAM)
 
 
 def _units(text: str) -> tuple[list[str], int]:
     """Split normalised text into units (each Han/Kana character; each run of other letters or
     digits, i.e. a word or an embedded English term) and return them with the multiplier of n:
     2 when most units are Han/Kana characters, else 1."""
-    units = _UNIT_RE.findall(normalise_for_dedup(text))
-    unspaced = sum(1 for u in units if len(u) == 1 and HAN_KANA_RE.match(u))
+    norm = normalise_for_dedup(text)
+    if norm.isascii():
+        return norm.split(), 1
+    units = _HAN_KANA_GROUP_RE.sub(r" \1 ", norm).split()
+    unspaced = len(HAN_KANA_RE.findall(norm))
     return units, (2 if unspaced * 2 >= len(units) else 1)
+
+
+def _line_scores(text: str) -> tuple[float, float]:
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 2:
+        return 0.0, 0.0
+    counts = Counter(lines)
+    # copies beyond the first occurrence of each line
+    extra = sum(c - 1 for c in counts.values() if c > 1)
+    extra_chars = sum(len(ln) * (c - 1) for ln, c in counts.items() if c > 1)
+    return extra / len(lines), extra_chars / max(sum(len(ln) for ln in lines), 1)
+
+
+class _Grams:
+    """The units of a text as integer ids, with their lengths, for n-gram statistics."""
+
+    def __init__(self, text: str):
+        units, self.mult = _units(text)
+        ids: dict[str, int] = {}
+        self.ids = [ids.setdefault(u, len(ids)) for u in units]
+        self.lengths = [len(u) for u in units]
+        self.total = sum(self.lengths) or 1
+
+    def grams(self, k: int) -> list[tuple]:
+        return list(zip(*(self.ids[i:] for i in range(k))))
+
+    def top_share(self, n: int) -> float:
+        """Characters covered by the most frequent n-gram, as a share (Gopher)."""
+        k = n * self.mult
+        if len(self.ids) < k + 1:
+            return 0.0
+        grams = self.grams(k)
+        (gram, count), = Counter(grams).most_common(1)
+        if count < 2:
+            return 0.0
+        start = grams.index(gram)
+        chars = sum(self.lengths[start:start + k])
+        return min(1.0, count * chars / self.total)  # overlapping repeats can exceed 1
+
+    def dup_share(self, n: int) -> float:
+        """Characters covered by every occurrence of a repeated n-gram, as a share (Gopher)."""
+        k = n * self.mult
+        if len(self.ids) < k + 1:
+            return 0.0
+        grams = self.grams(k)
+        counts = Counter(grams)
+        if len(counts) == len(grams):
+            return 0.0
+        depth = [0] * (len(self.ids) + 1)  # coverage as a difference array
+        for i, gram in enumerate(grams):
+            if counts[gram] > 1:
+                depth[i] += 1
+                depth[i + k] -= 1
+        covered = run = 0
+        for length, d in zip(self.lengths, depth):
+            run += d
+            if run:
+                covered += length
+        return covered / self.total
 
 
 def repetition_scores(text: str) -> dict[str, float]:
@@ -64,39 +126,12 @@ def repetition_scores(text: str) -> dict[str, float]:
     docstring for unspaced scripts). Records too short for an n-gram score 0 for it.
     """
     scores: dict[str, float] = {}
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if len(lines) > 1:
-        counts = Counter(lines)
-        # copies beyond the first occurrence of each line
-        extra = sum(c - 1 for c in counts.values() if c > 1)
-        extra_chars = sum(len(ln) * (c - 1) for ln, c in counts.items() if c > 1)
-        scores["dup_lines"] = extra / len(lines)
-        scores["dup_line_chars"] = extra_chars / max(sum(len(ln) for ln in lines), 1)
-    else:
-        scores["dup_lines"] = scores["dup_line_chars"] = 0.0
-    units, mult = _units(text)
-    total_chars = sum(len(u) for u in units) or 1
+    scores["dup_lines"], scores["dup_line_chars"] = _line_scores(text)
+    grams = _Grams(text)
     for n, _ in TOP_NGRAM:
-        k = n * mult
-        if len(units) < k + 1:
-            scores[f"top_{n}gram"] = 0.0
-            continue
-        grams = Counter(tuple(units[i:i + k]) for i in range(len(units) - k + 1))
-        gram, count = grams.most_common(1)[0]
-        share = (count * sum(len(u) for u in gram)) / total_chars if count > 1 else 0.0
-        scores[f"top_{n}gram"] = min(1.0, share)  # overlapping repeats ("a a a a") can exceed 1
+        scores[f"top_{n}gram"] = grams.top_share(n)
     for n, _ in DUP_NGRAM:
-        k = n * mult
-        if len(units) < k + 1:
-            scores[f"dup_{n}gram"] = 0.0
-            continue
-        grams = [tuple(units[i:i + k]) for i in range(len(units) - k + 1)]
-        counts = Counter(grams)
-        covered = [False] * len(units)
-        for i, gram in enumerate(grams):  # every occurrence of a repeated n-gram (Gopher)
-            if counts[gram] > 1:
-                covered[i:i + k] = [True] * k
-        scores[f"dup_{n}gram"] = sum(len(u) for u, c in zip(units, covered) if c) / total_chars
+        scores[f"dup_{n}gram"] = grams.dup_share(n)
     return {k: round(v, 4) for k, v in scores.items()}
 
 
@@ -108,19 +143,22 @@ class QualityFilter:
 
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record``, or a :class:`Drop` naming the first rule that fired."""
-        s = repetition_scores(record.text)
-        if s["dup_lines"] > LINE_DUP_FRACTION:
+        dup_lines, dup_line_chars = _line_scores(record.text)
+        if dup_lines > LINE_DUP_FRACTION:
             return Drop(self.name, "repeated_lines",
-                        f"dup_lines={s['dup_lines']:.2f} > {LINE_DUP_FRACTION:.2f}")
-        if s["dup_line_chars"] > LINE_DUP_CHAR_FRACTION:
+                        f"dup_lines={dup_lines:.2f} > {LINE_DUP_FRACTION:.2f}")
+        if dup_line_chars > LINE_DUP_CHAR_FRACTION:
             return Drop(self.name, "repeated_lines",
-                        f"dup_line_chars={s['dup_line_chars']:.2f} > {LINE_DUP_CHAR_FRACTION:.2f}")
+                        f"dup_line_chars={dup_line_chars:.2f} > {LINE_DUP_CHAR_FRACTION:.2f}")
+        grams = _Grams(record.text)
         for n, limit in TOP_NGRAM:
-            if s[f"top_{n}gram"] > limit:
-                return Drop(self.name, "repeated_ngrams",
-                            f"top_{n}gram={s[f'top_{n}gram']:.2f} > {limit:.2f}")
+            share = round(grams.top_share(n), 4)
+            if share > limit:
+                return Drop(self.name, "repeated_ngrams", f"top_{n}gram={share:.2f} > {limit:.2f}")
         for n, limit in DUP_NGRAM:
-            if s[f"dup_{n}gram"] > limit:
-                return Drop(self.name, "repeated_ngrams",
-                            f"dup_{n}gram={s[f'dup_{n}gram']:.2f} > {limit:.2f}")
+            share = round(grams.dup_share(n), 4)
+            if share > limit:
+                return Drop(self.name, "repeated_ngrams", f"dup_{n}gram={share:.2f} > {limit:.2f}")
+            if share <= _LOWEST_DUP_LIMIT:
+                break  # coverage only shrinks as n grows: no later rule can fire
         return record

@@ -69,32 +69,68 @@ _SEO_RE = re.compile(
     r"|博彩|菠菜|彩票(?:网|平台)|澳门赌场|澳門賭場|online casino|sex ?cam|xxx videos?",
     re.IGNORECASE,
 )
+_SEO_HINT_RE = re.compile(r"av|casino|sex|xxx|qq|vx|wx|v信")
+_SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
 _CONTACT_RE = re.compile(
     r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)"
 )
 # Wording of ads and SMS spam, read off the spam class of the UCI SMS Spam Collection: the
 # text-speak of premium-rate services (txt, msg, 150p, £, reply STOP to 80488) and the pitch
-# (urgent, prize, claim). Words that scientific text uses (free, network, charge, chance)
-# are not cues.
-_AD_CUES_RE = re.compile(
-    r"\b(?:call|txt|text|reply|send|ring)\b(?:\s+\S+){0,3}?\s+(?:to|on|now)?\s*\+?\d{4,}"
-    r"|\b(?:txt|text|reply|send)\s+(?:stop|yes|no|help)\b|\bstop\s+(?:to|2)\s+(?:end|stop|cancel|cnl)"
-    r"|\b(?:urgent|winner|won|prize|claim|cash|awarded|guaranteed|bonus|ringtones?|tones?"
-    r"|unsubscribe|opt[- ]?out|free ?msg|free entry|txts?|msgs?|rcvd?|polys?|subs|mob|landline"
-    r"|shortcode|std ?txt ?rate|stdtxtrate|customer services|line rental|video phone|entitled"
-    r"|limited time|act now|click here|buy now|order now|discount|voucher|jackpot|casino|auction"
-    r"|horny|sexy|sexiest|dirtiest|singles|dating|babe|2nite|2day|4 chance|2 win|wap|sms|quiz"
-    r"|texting|holidays?|(?:un-?)?redeem(?:ed)?|account statement|identifier code|expires)\b"
-    r"|(?<![\w-])(?:u|ur|r)(?=\s)"
-    r"|£\s?\d|\$\d+\s?(?:cash|prize)|\b\d+p(?:/| per | a )?(?:min|msg|wk|week)?\b|t&cs?\b|\b18\+",
+# (urgent, prize, claim). Words that scientific text also uses (free, call, update, chance) are
+# weak cues, half a cue each. Cues are looked up per word, not by one large regex (10x faster).
+_AD_WORDS = frozenset("""
+urgent winner won prize claim cash awarded guaranteed bonus ringtone ringtones tone tones
+unsubscribe txt txts msg msgs rcv rcvd poly polys subs mob landline shortcode stdtxtrate entitled
+discount voucher jackpot casino auction horny sexy sexiest dirtiest singles dating babe 2nite
+2day wap sms quiz texting holiday holidays redeem redeemed un-redeemed unredeemed expires u ur r
+""".split())
+_AD_PHRASES = frozenset(tuple(p.split()) for p in (
+    "free msg", "freemsg", "free entry", "std txt rate", "customer services", "line rental",
+    "video phone", "limited time", "act now", "click here", "buy now", "order now",
+    "account statement", "identifier code", "4 chance", "2 win", "opt out", "opt-out"))
+_WEAK_AD_WORDS = frozenset("""
+free win mobile mobiles call reply offer click latest update video videos game games camera
+nokia login premium chance now
+""".split())
+_CALL_WORDS = frozenset(("call", "txt", "text", "reply", "send", "ring"))
+_ANSWERS = frozenset(("stop", "yes", "no", "help"))
+# cues that need digits or symbols: £5, $100 cash, 150p/min, T&C, 18+, www.x.com
+_AD_SYMBOL_RE = re.compile(
+    r"£\s?\d|\$\d+\s?(?:cash|prize)|\b\d+p(?:/| per | a )?(?:min|msg|wk|week)?\b|t&cs?\b"
+    r"|\b18\+|www\.\S+|\b\w+\.(?:com|net|co\.uk)\b",
     re.IGNORECASE,
 )
-# Words of ads that scientific text also uses: half a cue each.
-_WEAK_AD_CUES_RE = re.compile(
-    r"\b(?:free|win|mobiles?|call|reply|offer|click|latest|update|videos?|games?|camera|nokia"
-    r"|www\.\S+|\w+\.(?:com|net|co\.uk)|login|premium|chance|now)\b",
-    re.IGNORECASE,
-)
+_HAS_AD_SYMBOL = re.compile(r"[£$&+]|\dp\b|www|\.com|\.net|\.co\.uk", re.IGNORECASE)
+
+
+def _ad_cues(words: list[str], text: str) -> float:
+    """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
+    (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
+    (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2)."""
+    cues = 0.0
+    for i, w in enumerate(words):
+        if w in _AD_WORDS:
+            cues += 1
+        elif w in _WEAK_AD_WORDS:
+            cues += 0.5
+        for size in (1, 2, 3):
+            if tuple(words[i:i + size]) in _AD_PHRASES:
+                cues += 1
+        if w in _CALL_WORDS:
+            nxt = words[i + 1:i + 5]
+            if nxt and nxt[0] in _ANSWERS:
+                cues += 1
+            elif any(t.isdigit() and len(t) >= 4 for t in nxt):
+                cues += 1
+        elif w == "stop" and i + 2 < len(words) and words[i + 1] in ("to", "2") and \
+                words[i + 2] in ("end", "stop", "cancel", "cnl"):
+            cues += 1
+    if _HAS_AD_SYMBOL.search(text):
+        for m in _AD_SYMBOL_RE.findall(text):
+            cues += 0.5 if ("." in m and not m[0].isdigit()) else 1
+    return cues
+
+
 _WORD_RE = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")  # Unicode words: "spécialisée" is one
 
 
@@ -135,8 +171,9 @@ def _lexicon_index() -> tuple[dict, dict]:
     return by_char, by_word
 
 
-def _lexicon_hits(text: str) -> tuple[int, int, list[str]]:
-    """Return (strong hits, weak hits, matched terms) of the lexicons in ``text``."""
+def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, list[str]]:
+    """Return (strong hits, weak hits, matched terms) of the lexicons in ``text`` (``words``:
+    its lower-cased Unicode words, if the caller has them)."""
     by_char, by_word = _lexicon_index()
     strong = weak = 0
     found = []
@@ -157,7 +194,8 @@ def _lexicon_hits(text: str) -> tuple[int, int, list[str]]:
                         step = len(term)
                         break
             i += step
-    words = _WORD_RE.findall(low)
+    if words is None:
+        words = _WORD_RE.findall(low)
     for j, w in enumerate(words):
         for seq, is_weak in by_word.get(w, ()):
             if tuple(words[j:j + len(seq)]) == seq:
@@ -186,14 +224,20 @@ def spam_signals(text: str) -> dict[str, float]:
     if len(segments) >= 4 and not SENTENCE_END_RE.search(text):
         if sum(len(s) <= MAX_KEYWORD_CHARS for s in segments) >= 0.8 * len(segments):
             stuffing = 1.0
-    strong, weak, _ = _lexicon_hits(text)
+    low = text.lower()
+    words = _WORD_RE.findall(low)
+    strong, weak, _ = _lexicon_hits(text, words)
     per_200 = 1 + n / 200
     lexicon = min(1.0, strong / per_200 + min(WEAK_CAP, weak / 5 / per_200))
-    seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
+    # the regexes run only where a cheap test says they can match
+    seo = 0.0
+    if not text.isascii() or _SEO_HINT_RE.search(low):
+        seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
     per_100 = 1 + n / 100
-    contact = min(1.0, len(_CONTACT_RE.findall(text)) / per_100)
-    cues = len(_AD_CUES_RE.findall(text)) + len(_WEAK_AD_CUES_RE.findall(text)) / 2
-    ad_cues = min(1.0, cues / per_100)
+    contact = 0.0
+    if "@" in text or "http" in low or "www." in low or _SEVEN_DIGITS_RE.search(text):
+        contact = min(1.0, len(_CONTACT_RE.findall(text)) / per_100)
+    ad_cues = min(1.0, _ad_cues(words, text) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
             "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
 
