@@ -17,13 +17,22 @@ abstracts as ``ko``):
 
 Text with fewer than ``Config.lang_min_letters`` letters (CJK characters count 2) is ``und``
 with ``lang_prob`` 0.0.
+
+langdetect is pure Python, a few hundred records/s per core; measured by
+``bench/bench_language.py`` on 1,000 real English abstracts, reading only the first 300
+characters (``Config.lang_max_chars``) gives the same answer for every one of them, 1.3x
+faster. ``Config.lang_trials`` (langdetect's number of random trials, 7) can be lowered for
+speed (3: 1.7x faster, same answers on the abstracts, 99.2% on short sentences of 33
+languages). A fast backend, ``Config.lang_backend = "cld2"`` (pycld2: Google's CLD2, its model
+compiled into the package; the ``fast`` extra), is about 90x faster with accuracy 0.88 against
+langdetect's 0.89 on those sentences; the script rules above apply to both.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from ..config import Config
+from ..config import Config, ConfigError
 from ..records import Record
 from ..scripts import HAN_RE, count_scripts
 
@@ -61,36 +70,71 @@ def _factory(seed: int):
     return factory
 
 
+def _langdetect_ranked(text: str, config: Config) -> list[tuple[str, float]]:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _factory(config.lang_seed).create()
+    detector.set_max_text_length(config.lang_max_chars)
+    detector.n_trial = config.lang_trials
+    detector.append(text)
+    try:
+        return [(g.lang, g.prob) for g in detector.get_probabilities()]
+    except LangDetectException:
+        return []
+
+
+def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
+    try:
+        import pycld2
+    except ImportError:
+        raise ConfigError("lang_backend 'cld2' needs the pycld2 package: "
+                          "pip install 'corpus-clean[fast]'") from None
+    try:
+        reliable, _, found = pycld2.detect(text[: config.lang_max_chars])
+    except pycld2.error:
+        return []
+    ranked = []
+    for _, code, percent, _ in found:
+        if code == "un" or not percent:
+            continue
+        code = {"zh": "zh-cn", "zh-Hant": "zh-tw", "nb": "no"}.get(code, code).lower()
+        ranked.append((code, percent / 100))
+    return ranked
+
+
+#: language identification backends: name -> function(text, config) -> [(code, prob), ...]
+BACKENDS = {"langdetect": _langdetect_ranked, "cld2": _cld2_ranked}
+
+
 def identify_language(text: str, config: Config = Config()) -> tuple[str, float]:
     """Return ``(lang, lang_prob)`` for ``text`` (characters); see the module docstring.
 
-    ``lang`` is langdetect's code or ``und``; ``lang_prob`` is a probability in [0, 1],
-    rounded to 4 decimals so that outputs are stable.
+    ``lang`` is the backend's code (langdetect's by default) or ``und``; ``lang_prob`` is a
+    probability in [0, 1], rounded to 4 decimals so that outputs are stable.
+
+    Raises:
+        ConfigError: ``config.lang_backend`` is unknown or its package is not installed.
     """
     counts = count_scripts(text)
     if counts.letters + counts.cjk < config.lang_min_letters:
         return "und", 0.0
     if counts.han and not counts.kana and not counts.hangul and counts.han * 2 >= counts.letters:
         return chinese_variant(text)
-    from langdetect.lang_detect_exception import LangDetectException
-
-    detector = _factory(config.lang_seed).create()
-    detector.set_max_text_length(config.lang_max_chars)
-    detector.append(text)
-    try:
-        ranked = detector.get_probabilities()
-    except LangDetectException:
-        return "und", 0.0
-    for guess in ranked:
-        if guess.lang == "ja" and not counts.kana:
+    backend = BACKENDS.get(config.lang_backend)
+    if backend is None:
+        raise ConfigError(f"lang_backend={config.lang_backend!r}: must be one of {sorted(BACKENDS)}")
+    for lang, prob in backend(text, config):
+        if lang == "ja" and not counts.kana:
             if counts.han:
                 return chinese_variant(text)
             continue
-        if guess.lang == "ko" and not counts.hangul:
+        if lang == "ko" and not counts.hangul:
             if counts.han:
                 return chinese_variant(text)
             continue
-        return guess.lang, round(guess.prob, 4)
+        if lang.startswith("zh") and counts.han:
+            return chinese_variant(text)
+        return lang, round(prob, 4)
     return "und", 0.0
 
 
