@@ -76,10 +76,13 @@ def cli() -> None:
 @click.option("--lang-backend", type=click.Choice(["langdetect", "cld2"]), default=None,
               help="Language identification: langdetect (default) or cld2 (pycld2, about 90x "
                    "faster; pip install 'corpus-clean[fast]').")
+@click.option("--workers", type=click.IntRange(0), default=None, metavar="N",
+              help="Worker processes for the per-record work (default: one per core; 1: all in "
+                   "this process). Outputs are the same for any N.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
-                  lang_backend: str | None, quiet: bool) -> None:
+                  lang_backend: str | None, workers: int | None, quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz) -> split records -> strip machine-translation
@@ -101,7 +104,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     try:
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
-                     "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend}
+                     "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
+                     "workers": workers}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,

@@ -16,6 +16,10 @@ from .errors import CorpusCleanError
 __all__ = ["Config", "ConfigError", "load_config"]
 
 
+#: settings that change how a run executes, never its results
+EXECUTION_SETTINGS = ("workers", "batch_records")
+
+
 class ConfigError(CorpusCleanError):
     """A configuration file or setting is invalid; the message names the file and the key."""
 
@@ -32,6 +36,12 @@ class Config:
             :func:`corpus_clean.split.detect_layout`). 2,000 lines is at least 500 records in
             every seed layout, and bounds the look-ahead memory.
         chunk_bytes: bytes read per chunk while streaming a file (1 MiB).
+
+    Execution:
+        workers: processes for the per-record work; 0 means one per core this process may
+            use. The outputs are byte-identical for any number.
+        batch_records: records per task sent to a worker. 256: large enough that sending a
+            task costs little next to its work, small enough to keep workers busy.
 
     Boilerplate (``stages/boilerplate.py``):
         min_words: records with fewer space-delimited words than this, and no CJK text, are
@@ -87,6 +97,9 @@ class Config:
     layout_sample_lines: int = 2000
     chunk_bytes: int = 1 << 20
 
+    workers: int = 0
+    batch_records: int = 256
+
     min_words: int = 5
     min_cjk_chars: int = 10
     chrome_max_chars: int = 200
@@ -117,7 +130,7 @@ class Config:
                 raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")
         for name in ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
                      "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",
-                     "lang_trials"):
+                     "lang_trials", "batch_records"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)}: must be at least 1")
         if self.lang_backend not in ("langdetect", "cld2"):
@@ -126,8 +139,10 @@ class Config:
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
 
     def to_dict(self) -> dict:
-        """Return the settings as a plain dict in field order (for the JSON outputs)."""
-        return asdict(self)
+        """Return the settings that shape results as a plain dict in field order (for the JSON
+        outputs). Execution settings (:data:`EXECUTION_SETTINGS`) are left out: they never
+        change the outputs, which must be byte-identical for any number of workers."""
+        return {k: v for k, v in asdict(self).items() if k not in EXECUTION_SETTINGS}
 
     @classmethod
     def field_names(cls) -> list[str]:

@@ -23,29 +23,19 @@ from .reader import FileInfo, InputFile, list_input_files, open_lines
 from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
-from .stages.boilerplate import BoilerplateFilter
+from .executor import default_workers, make_executor
 from .spill import RecordSpill
-from .stages.dedup import ExactDedup, dedup_key
-from .stages.language import LanguageTagger
-from .stages.markers import MarkerMatcher, MarkerStripper
+from .stages.dedup import ExactDedup
+from .stages.markers import MarkerMatcher
 from .stages.neardup import NearDupIndex
-from .stages.quality import QualityFilter
 from .stages.repetition import RepeatedLineFilter
-from .stages.spam import SpamFilter
+from .work import ScanTask, build_stages, scan_batch, tag_batch
 from .writer import OutputWriter
 
-__all__ = ["clean_dir", "build_stages", "iter_file_records", "STAGE_ORDER"]
+__all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "STAGE_ORDER"]
 
 #: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
 Item = tuple[Record, Drop | None]
-
-
-def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
-    """Return the per-record stages in order, for one file (``is_marker``: the file's marker
-    matcher, see :class:`FileReader`). Each has ``name`` and ``apply(record)``, returning the
-    record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
-    return [MarkerStripper(is_marker), BoilerplateFilter(config), SpamFilter(config),
-            QualityFilter()]
 
 
 def _record(source: str, raw: RawRecord) -> Record:
@@ -112,34 +102,42 @@ def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterat
     return iter(FileReader(file, info, config))
 
 
-def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, repetition):
-    """Phase 1: read, split, per-record stages and exact dedup, streaming.
-
-    Drops before dedup go straight to the writer; exact duplicates wait in ``exact_spill``
-    (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
-    and their texts are shingled and signed into ``near`` in batches.
-    """
-    dedup = ExactDedup()
-    batch: list[str] = []
-    for file in files:
+def _scan_tasks(files, config, report):
+    """Read the files in order and cut their records into :class:`.work.ScanTask` batches
+    (one file's records per batch; the last batch of a file has ``end`` set)."""
+    for index, file in enumerate(files):
         info = FileInfo(file.source)
         report.add_file(info)
         reader = FileReader(file, info, config)
-        stages = build_stages(config, reader.is_marker)
-        for record, drop in reader:
+        bare = reader.is_marker.bare_lines
+        items: list = []
+        for item in reader:
+            items.append(item)
+            if len(items) >= config.batch_records:
+                yield ScanTask(index, bare, items, False, config)
+                items = []
+        yield ScanTask(index, bare, items, True, config)
+
+
+def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, repetition,
+          executor):
+    """Phase 1: read, split, per-record stages (in the executor) and the ordered decisions
+    (exact dedup, repetition counts), streaming.
+
+    Drops before dedup go straight to the writer; exact duplicates wait in ``exact_spill``
+    (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
+    and their band keys and shingle hashes go into ``near``.
+    """
+    dedup = ExactDedup()
+    for file_index, end, results in executor.map(scan_batch, _scan_tasks(files, config, report)):
+        for item in results:
+            record, drop = item.record, item.drop
             report.count_in(record)
-            if drop is None:
-                for stage in stages:
-                    result = stage.apply(record)
-                    if isinstance(result, Drop):
-                        drop = result
-                        break
-                    record = result
             if drop is not None:
                 writer.write_rejected(record, drop)
                 report.count_drop(record, drop)
                 continue
-            record.dedup_key = dedup_key(record.text)
+            record.dedup_key = item.key
             report.reached_dedup += 1
             repetition.observe(record)
             result = dedup.apply(record)
@@ -148,26 +146,22 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, 
                 continue
             survivors.append(record)
             if near is not None:
-                batch.append(record.text)
-                if len(batch) >= NEAR_BATCH:
-                    near.add_batch(batch)
-                    batch = []
-        if info.error:
-            report.file_error(file.source, info.extra.get("reason", "unreadable"), info.error)
-        if on_file is not None:
-            on_file(info, report)
-    if near is not None and batch:
-        near.add_batch(batch)
+                near.add(item.keys, item.hashes, len(record.text))
+        if end:
+            info = report.files[files[file_index].source].info
+            if info.error:
+                report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
+            if on_file is not None:
+                on_file(info, report)
     report.unique_exact = len(dedup)
     survivors.close()
     exact_spill.close()
 
 
-def _emit(config, report, writer, survivors, exact_spill, removed, repetition):
+def _emit(config, report, writer, survivors, exact_spill, removed, repetition, executor):
     """Phase 3: write survivors (repeated boilerplate and near duplicates to the rejects, the
-    others tagged to the clean output), then the exact duplicates, whose ``duplicate_of`` names
-    the record finally kept."""
-    tagger = LanguageTagger(config)
+    others tagged, in the executor, to the clean output), then the exact duplicates, whose
+    ``duplicate_of`` names the record finally kept."""
     # ids of the kept records that near duplicates name (keep=longest may name a later record);
     # a near duplicate of a record dropped as repeated boilerplate is not a duplicate of
     # anything kept, so it stays
@@ -182,26 +176,38 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition):
         removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
     report.want_snippets(set(kept_ids.values()) | {first for _, first in exact_spill})
     near_root: dict[str, tuple[str, float]] = {}
-    for idx, (record, _) in enumerate(survivors):
-        drop = repetition.apply(record)
-        if isinstance(drop, Drop):
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)
-            continue
-        if idx in removed:
-            kept_idx, sim = removed[idx]
-            kept_id = kept_ids[kept_idx]
-            near_root[record.id] = (kept_id, sim)
-            drop = Drop("dedup", "near_duplicate",
-                        f"jaccard={sim:.3f} >= {config.near_threshold:.2f} with {kept_id}",
-                        duplicate_of=kept_id, similarity=sim)
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)
-            continue
-        record = tagger.apply(record)
-        writer.write_clean(record)
-        report.count_kept(record)
-        report.remember_kept(record)
+
+    def to_tag():
+        """Reject what must go (in survivor order) and batch the rest for tagging."""
+        batch: list[Record] = []
+        for idx, (record, _) in enumerate(survivors):
+            drop = repetition.apply(record)
+            if not isinstance(drop, Drop) and idx in removed:
+                kept_idx, sim = removed[idx]
+                kept_id = kept_ids[kept_idx]
+                near_root[record.id] = (kept_id, sim)
+                drop = Drop("dedup", "near_duplicate",
+                            f"jaccard={sim:.3f} >= {config.near_threshold:.2f} with {kept_id}",
+                            duplicate_of=kept_id, similarity=sim)
+            if isinstance(drop, Drop):
+                writer.write_rejected(record, drop)
+                report.count_drop(record, drop)
+                continue
+            batch.append(record)
+            if len(batch) >= config.batch_records:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    pending: list[list[Record]] = []
+    tasks = ((config, [r.text for r in b]) for b in _remember(to_tag(), pending))
+    for tags in executor.map(tag_batch, tasks):
+        for record, (lang, prob) in zip(pending.pop(0), tags):
+            record.lang, record.lang_prob = lang, prob
+            writer.write_clean(record)
+            report.count_kept(record)
+            report.remember_kept(record)
     for record, first_id in exact_spill:
         drop = repetition.apply(record)
         if isinstance(drop, Drop):
@@ -217,8 +223,11 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition):
         report.count_drop(record, drop)
 
 
-#: records shingled and signed per MinHash batch
-NEAR_BATCH = 512
+def _remember(batches, pending: list):
+    """Pass batches through, keeping each in ``pending`` until its results are used."""
+    for batch in batches:
+        pending.append(batch)
+        yield batch
 
 
 def clean_dir(
@@ -226,6 +235,7 @@ def clean_dir(
     writer: OutputWriter,
     config: Config = Config(),
     on_file: Callable[[FileInfo, Report], None] | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
 
@@ -236,8 +246,10 @@ def clean_dir(
     (see :mod:`.stages.dedup` and :mod:`.stages.neardup`); records wait in temporary files in
     the output directory (or the system temporary directory for stdout output).
 
-    ``on_file`` is called after each file is scanned (for progress displays). Returns the
-    :class:`Report`; the caller renders it.
+    Per-record work runs in ``workers`` processes (default ``config.workers``; 1 runs all in
+    this process); the outputs are byte-identical for any number. ``on_file`` is called after
+    each file is scanned (for progress displays). Returns the :class:`Report`; the caller
+    renders it.
 
     Raises:
         InputError: ``dump`` does not exist, holds no file, or no file could be read.
@@ -248,6 +260,8 @@ def clean_dir(
     if not files:
         raise InputError(f"{dump}: no input files (hidden files are skipped)")
     report = Report(config)
+    workers = config.workers if workers is None else workers
+    executor = make_executor(workers or default_workers())
     try:
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
@@ -260,14 +274,15 @@ def clean_dir(
                 report.near_parameters = near.parameters()
             repetition = RepeatedLineFilter(config)
             _scan(files, config, report, on_file, writer, survivors, exact_spill, near,
-                  repetition)
+                  repetition, executor)
             if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
                 raise InputError(
                     f"{dump}: no readable file ({len(files)} skipped; see messages above)")
             removed = near.decide(config.keep) if near is not None else {}
             if near is not None:
                 report.near_pairs = (near.candidate_pairs, near.verified_pairs)
-            _emit(config, report, writer, survivors, exact_spill, removed, repetition)
+            _emit(config, report, writer, survivors, exact_spill, removed, repetition,
+                  executor)
             report.repeated_lines = repetition.top(20)
         if report.records_in != report.kept + report.rejected:
             raise ConservationError(
@@ -278,4 +293,6 @@ def clean_dir(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        executor.close()
     return report

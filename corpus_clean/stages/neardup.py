@@ -48,6 +48,7 @@ hashes go to a spill file (4 bytes per shingle). Texts are never held.
 from __future__ import annotations
 
 import array
+from functools import lru_cache
 import os
 from pathlib import Path
 
@@ -59,7 +60,8 @@ from .dedup import normalise_for_dedup
 
 REASONS = ("near_duplicate",)
 
-__all__ = ["REASONS", "shingles", "shingle_hashes", "minhash_signatures", "choose_bands",
+__all__ = ["REASONS", "shingles", "shingle_hashes", "minhash_signatures", "sign_texts",
+           "choose_bands",
            "candidate_probability", "NearDupIndex", "jaccard"]
 
 #: candidate pairs per LSH bucket: all pairs up to this size, a chain and a star beyond it
@@ -111,11 +113,25 @@ def minhash_signatures(hash_sets: list[np.ndarray], num_perm: int, seed: int) ->
     return np.asarray(rows, dtype=np.uint32).reshape(len(hash_sets), num_perm)
 
 
+def sign_texts(texts: list[str], bands: int, rows: int, num_perm: int, seed: int, words: int,
+               chars: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return the LSH band keys (``uint64``, shape ``(len(texts), bands)``: XXH3-64 of each
+    band's ``rows`` MinHash values) and the shingle-hash arrays of ``texts``."""
+    hashes = [shingle_hashes(t, words, chars) for t in texts]
+    sigs = minhash_signatures(hashes, num_perm, seed)
+    used = np.ascontiguousarray(sigs[:, : bands * rows]).reshape(len(texts), bands, rows)
+    digest = xxhash.xxh3_64_intdigest
+    keys = np.array([[digest(band.tobytes()) for band in rec] for rec in used],
+                    dtype=np.uint64).reshape(len(texts), bands)
+    return keys, hashes
+
+
 def candidate_probability(s: float, bands: int, rows: int) -> float:
     """Probability in [0, 1] that two records of Jaccard similarity ``s`` share a band."""
     return 1.0 - (1.0 - s ** rows) ** bands
 
 
+@lru_cache(maxsize=16)
 def choose_bands(threshold: float, num_perm: int, min_recall: float = 0.99) -> tuple[int, int]:
     """Return ``(bands, rows)``, ``bands * rows <= num_perm``: of the choices that make a pair
     at exactly the threshold a candidate with probability >= ``min_recall``, the one with the
@@ -174,19 +190,27 @@ class NearDupIndex:
                 "shingle_chars": self.chars, "minhash": "rensa R-MinHash",
                 "shingle_hash": "xxh3_64 truncated to 32 bits"}
 
+    def sign(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per-record work for :meth:`add`: the LSH band keys, shape ``(len(texts), bands)``
+        (``uint64``), and the shingle-hash arrays of ``texts``. Pure; runs in any worker."""
+        return sign_texts(texts, self.bands, self.rows, self.num_perm, self.seed, self.words,
+                          self.chars)
+
+    def add(self, keys: np.ndarray, hashes: np.ndarray, length: int) -> None:
+        """Add the next record (input order): its band keys, shingle hashes and text length
+        in characters."""
+        self._keys.extend(keys.tolist())
+        self._offsets.append(self._written)
+        self._counts.append(len(hashes))
+        self._lengths.append(length)
+        self._spill.write(hashes.tobytes())
+        self._written += len(hashes)
+
     def add_batch(self, texts: list[str]) -> None:
-        """Add the next records (their texts, in input order)."""
-        hashes = [shingle_hashes(t, self.words, self.chars) for t in texts]
-        sigs = minhash_signatures(hashes, self.num_perm, self.seed)
-        used = sigs[:, : self.bands * self.rows].reshape(len(texts), self.bands, self.rows)
-        for text, h, bands in zip(texts, hashes, used):
-            for band in bands:
-                self._keys.append(xxhash.xxh3_64_intdigest(band.tobytes()))
-            self._offsets.append(self._written)
-            self._counts.append(len(h))
-            self._lengths.append(len(text))
-            self._spill.write(h.tobytes())
-            self._written += len(h)
+        """Sign and add the next records (their texts, in input order)."""
+        keys, hashes = self.sign(texts)
+        for text, k, h in zip(texts, keys, hashes):
+            self.add(k, h, len(text))
 
     def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the candidate pairs ``(a, b)``, ``a < b``, of all bands, without repeats.

@@ -1,0 +1,84 @@
+"""Where per-record work runs: in this process, or in a pool of worker processes.
+
+The pipeline hands an executor a pure function and an iterable of tasks (batches of records)
+and gets the results back **in task order**, so that the ordered decisions (first seen wins)
+and the outputs are the same for any number of workers. At most ``window`` tasks are in
+flight, so memory stays bounded however large the input is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
+
+__all__ = ["Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "default_workers"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """The cores this process may use (``os.sched_getaffinity``), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs ``fn`` over tasks and yields the results in task order."""
+
+    workers = 1
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LocalExecutor(Executor):
+    """Runs every task in this process, one after the other (``--workers 1``)."""
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessExecutor(Executor):
+    """Runs tasks in ``workers`` worker processes, at most ``window`` in flight, results in
+    task order. Worker processes are forked where the platform allows it (they inherit the
+    loaded lexicons and models), else spawned."""
+
+    def __init__(self, workers: int, window: int | None = None):
+        self.workers = workers
+        self.window = window or 3 * workers
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        pending: deque[Future] = deque()
+        for task in tasks:
+            pending.append(self._pool.submit(fn, task))
+            if len(pending) >= self.window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_executor(workers: int) -> Executor:
+    """A :class:`LocalExecutor` for one worker, else a :class:`ProcessExecutor`."""
+    return LocalExecutor() if workers <= 1 else ProcessExecutor(workers)
