@@ -87,8 +87,12 @@ class Config:
         lang_max_chars: characters of a record that language identification reads. 300:
             langdetect gave the same answer on 1,000 real abstracts as on the whole text (its
             own default is 10,000), 1.3x faster (``bench/bench_language.py``).
-        lang_trials: langdetect's random trials per record (its default, 7). Fewer is faster
-            (3: 1.7x) at a small cost in agreement on short text.
+        lang_trials: langdetect's random trials per record (its default, 7).
+        lang_quick_trials: trials of a first, quick langdetect pass (0: off). 3: measured with
+            ``bench/bench_language.py``, see ``stages/language.py``.
+        lang_quick_accept: probability in [0, 1] at or above which the quick pass's answer is
+            taken; below it the full ``lang_trials`` run. 0.9999: clear text (an abstract)
+            reaches it after 3 trials; short or mixed text does not.
         lang_backend: ``langdetect`` (default) or ``cld2`` (pycld2, about 90x faster; install
             the ``fast`` extra).
     """
@@ -121,10 +125,12 @@ class Config:
     lang_min_letters: int = 8
     lang_max_chars: int = 300
     lang_trials: int = 7
+    lang_quick_trials: int = 3
+    lang_quick_accept: float = 0.9999
     lang_backend: str = "langdetect"
 
     def __post_init__(self) -> None:
-        for name in ("spam_threshold", "near_threshold"):
+        for name in ("spam_threshold", "near_threshold", "lang_quick_accept"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")

@@ -21,9 +21,11 @@ with ``lang_prob`` 0.0.
 langdetect is pure Python, a few hundred records/s per core; measured by
 ``bench/bench_language.py`` on 1,000 real English abstracts, reading only the first 300
 characters (``Config.lang_max_chars``) gives the same answer for every one of them, 1.3x
-faster. ``Config.lang_trials`` (langdetect's number of random trials, 7) can be lowered for
-speed (3: 1.7x faster, same answers on the abstracts, 99.2% on short sentences of 33
-languages). A fast backend, ``Config.lang_backend = "cld2"`` (pycld2: Google's CLD2, its model
+faster. langdetect averages 7 random trials (``Config.lang_trials``); most text is clear
+after 3, so 3 are run first (``lang_quick_trials``) and their answer is taken when it is at
+least 0.9999 sure (``lang_quick_accept``), else the full 7 are run. Measured: the same language
+on 935 of 935 real abstracts and 1,979 of 1,980 test sentences of 33 languages, 3.2x faster on
+abstracts. A fast backend, ``Config.lang_backend = "cld2"`` (pycld2: Google's CLD2, its model
 compiled into the package; the ``fast`` extra), is about 90x faster with accuracy 0.88 against
 langdetect's 0.89 on those sentences; the script rules above apply to both.
 """
@@ -70,17 +72,27 @@ def _factory(seed: int):
     return factory
 
 
-def _langdetect_ranked(text: str, config: Config) -> list[tuple[str, float]]:
+def _langdetect_once(text: str, config: Config, trials: int) -> list[tuple[str, float]]:
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _factory(config.lang_seed).create()
     detector.set_max_text_length(config.lang_max_chars)
-    detector.n_trial = config.lang_trials
+    detector.n_trial = trials
     detector.append(text)
     try:
         return [(g.lang, g.prob) for g in detector.get_probabilities()]
     except LangDetectException:
         return []
+
+
+def _langdetect_ranked(text: str, config: Config) -> list[tuple[str, float]]:
+    """langdetect, first with ``lang_quick_trials`` trials: an answer at least
+    ``lang_quick_accept`` sure is taken; any other text gets the full ``lang_trials``."""
+    if 0 < config.lang_quick_trials < config.lang_trials:
+        quick = _langdetect_once(text, config, config.lang_quick_trials)
+        if quick and round(quick[0][1], 4) >= config.lang_quick_accept:
+            return quick
+    return _langdetect_once(text, config, config.lang_trials)
 
 
 def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
