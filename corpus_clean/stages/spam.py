@@ -82,8 +82,11 @@ _AD_WORDS = frozenset("""
 urgent winner won prize claim cash awarded guaranteed bonus ringtone ringtones tone tones
 unsubscribe txt txts msg msgs rcv rcvd poly polys subs mob landline shortcode stdtxtrate entitled
 discount voucher jackpot casino auction horny sexy sexiest dirtiest singles dating babe 2nite
-2day wap sms quiz texting holiday holidays redeem redeemed un-redeemed unredeemed expires u ur r
+2day wap sms quiz texting holiday holidays redeem redeemed un-redeemed unredeemed expires
 """.split())
+# text-speak pronouns "u", "ur", "r" count only as words between spaces: in "(r,δ)", "F_2[u]"
+# or "R&B" they are mathematics or names
+_TEXT_SPEAK_RE = re.compile(r"(?:^|\s)(?:u|ur|r)(?=\s)", re.IGNORECASE)
 _AD_PHRASES = frozenset(tuple(p.split()) for p in (
     "free msg", "freemsg", "free entry", "std txt rate", "customer services", "line rental",
     "video phone", "limited time", "act now", "click here", "buy now", "order now",
@@ -125,6 +128,7 @@ def _ad_cues(words: list[str], text: str) -> float:
         elif w == "stop" and i + 2 < len(words) and words[i + 1] in ("to", "2") and \
                 words[i + 2] in ("end", "stop", "cancel", "cnl"):
             cues += 1
+    cues += len(_TEXT_SPEAK_RE.findall(text))
     if _HAS_AD_SYMBOL.search(text):
         for m in _AD_SYMBOL_RE.findall(text):
             cues += 0.5 if ("." in m and not m[0].isdigit()) else 1
