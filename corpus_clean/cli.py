@@ -73,9 +73,9 @@ def cli() -> None:
               help="Jaccard similarity of shingle sets at or above which records are near "
                    "duplicates (default 0.8).")
 @click.option("--no-near-dedup", is_flag=True, help="Exact dedup only (no MinHash LSH).")
-@click.option("--lang-backend", type=click.Choice(["langdetect", "cld2"]), default=None,
-              help="Language identification: langdetect (default) or cld2 (pycld2, about 90x "
-                   "faster; pip install 'corpus-clean[fast]').")
+@click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "none"]), default=None,
+              help="Language identification: langdetect (default), cld2 (pycld2, about 90x "
+                   "faster; pip install 'corpus-clean[fast]') or none (all 'und').")
 @click.option("--workers", type=click.IntRange(0), default=None, metavar="N",
               help="Worker processes for the per-record work (default: one per core; 1: all in "
                    "this process). Outputs are the same for any N.")

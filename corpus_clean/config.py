@@ -36,6 +36,9 @@ class Config:
             :func:`corpus_clean.split.detect_layout`). 2,000 lines is at least 500 records in
             every seed layout, and bounds the look-ahead memory.
         chunk_bytes: bytes read per chunk while streaming a file (1 MiB).
+        jsonl_text_field: the field that holds the text in JSON Lines input (files named
+            ``*.jsonl`` or ``*.ndjson``, compressed or not). ``text``: the field datatrove,
+            dolma and NeMo Curator write.
 
     Execution:
         workers: processes for the per-record work; 0 means one per core this process may
@@ -93,13 +96,14 @@ class Config:
         lang_quick_accept: probability in [0, 1] at or above which the quick pass's answer is
             taken; below it the full ``lang_trials`` run. 0.9999: clear text (an abstract)
             reaches it after 3 trials; short or mixed text does not.
-        lang_backend: ``langdetect`` (default) or ``cld2`` (pycld2, about 90x faster; install
-            the ``fast`` extra).
+        lang_backend: ``langdetect`` (default), ``cld2`` (pycld2, about 90x faster; install
+            the ``fast`` extra) or ``none`` (no language identification: every record ``und``).
     """
 
     sample_bytes: int = 64 * 1024
     layout_sample_lines: int = 2000
     chunk_bytes: int = 1 << 20
+    jsonl_text_field: str = "text"
 
     workers: int = 0
     batch_records: int = 256
@@ -139,8 +143,9 @@ class Config:
                      "lang_trials", "batch_records"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)}: must be at least 1")
-        if self.lang_backend not in ("langdetect", "cld2"):
-            raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect' or 'cld2'")
+        if self.lang_backend not in ("langdetect", "cld2", "none"):
+            raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect', "
+                              "'cld2' or 'none'")
         if self.keep not in ("first", "longest"):
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
 

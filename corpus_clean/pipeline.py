@@ -17,9 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
+import orjson
+
 from .config import Config
 from .errors import ConservationError, FileReadError, InputError
-from .reader import FileInfo, InputFile, list_input_files, open_lines
+from .reader import FileInfo, InputFile, list_input_files, open_lines, repair_text
 from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
@@ -68,9 +70,54 @@ class FileReader:
         except FileReadError as exc:
             self._early = exc
         self.is_marker = MarkerMatcher.from_head(self._head)
-        info.layout = detect_layout(self._head, self.is_marker) if self._head else None
+        self.jsonl = is_jsonl(file.source)
+        self.text_field = config.jsonl_text_field
+        if self.jsonl:
+            info.layout = "jsonl"
+        else:
+            info.layout = detect_layout(self._head, self.is_marker) if self._head else None
+
+    def _jsonl_records(self) -> Iterator[Item]:
+        """JSON Lines input: one record per non-blank line, its text in ``text_field``; a line
+        that is not a JSON object with a string there is rejected (stage ``read``)."""
+        file, info = self.file, self.info
+        lines = self._head if self._early else itertools.chain(self._head, self._lines)
+        lineno = 0
+        try:
+            for lineno, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                rid = record_id(file.source, lineno)
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    yield Record(rid, line, file.source, lineno), Drop(
+                        "read", "malformed_json", f"{file.source} line {lineno}: {exc}")
+                    continue
+                text = obj.get(self.text_field) if isinstance(obj, dict) else None
+                if not isinstance(text, str):
+                    yield Record(rid, line, file.source, lineno), Drop(
+                        "read", "no_text_field",
+                        f"{file.source} line {lineno}: no string field {self.text_field!r}")
+                    continue
+                yield Record(rid, repair_text(text), file.source, lineno), None
+            if self._early:
+                raise self._early
+        except FileReadError as exc:
+            info.error = str(exc)
+            info.extra["reason"] = exc.reason
+            if lineno == 0 and not exc.partial_text:
+                yield Record(record_id(file.source, None), "", file.source, None), \
+                    Drop("read", exc.reason, str(exc))
+                return
+            start = lineno + 1
+            yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
+                Drop("read", exc.reason, str(exc))
 
     def __iter__(self) -> Iterator[Item]:
+        if self.jsonl:
+            yield from self._jsonl_records()
+            return
         file, info = self.file, self.info
         splitter = RecordSplitter(info.layout or "line", self.is_marker)
         lines = self._head if self._early else itertools.chain(self._head, self._lines)
@@ -95,6 +142,22 @@ class FileReader:
             start = lineno + 1  # the incomplete line after them is rejected, never lost
             yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
                 Drop("read", exc.reason, str(exc))
+
+
+#: file names read as JSON Lines (before a compression suffix)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def is_jsonl(source: str) -> bool:
+    """Whether ``source`` is read as JSON Lines: its name ends in ``.jsonl`` or ``.ndjson``,
+    possibly followed by a compression suffix (``.jsonl.gz``)."""
+    name = source.lower()
+    for suffix in _COMPRESSION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.endswith(JSONL_SUFFIXES)
 
 
 def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:

@@ -29,7 +29,7 @@ from .errors import FileReadError, InputError
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
 REASONS = ("unreadable", "binary_file", "undecodable", "unsupported_compression",
-           "corrupt_compressed", "truncated_file")
+           "corrupt_compressed", "truncated_file", "malformed_json", "no_text_field")
 
 __all__ = ["REASONS", "InputFile", "FileInfo", "list_input_files", "open_lines", "repair_text"]
 

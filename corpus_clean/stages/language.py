@@ -114,8 +114,9 @@ def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
     return ranked
 
 
-#: language identification backends: name -> function(text, config) -> [(code, prob), ...]
-BACKENDS = {"langdetect": _langdetect_ranked, "cld2": _cld2_ranked}
+#: language identification backends: name -> function(text, config) -> [(code, prob), ...];
+#: ``none`` skips identification (every record ``und``), for pipelines and benchmarks without it
+BACKENDS = {"langdetect": _langdetect_ranked, "cld2": _cld2_ranked, "none": lambda t, c: []}
 
 
 def identify_language(text: str, config: Config = Config()) -> tuple[str, float]:
@@ -127,6 +128,8 @@ def identify_language(text: str, config: Config = Config()) -> tuple[str, float]
     Raises:
         ConfigError: ``config.lang_backend`` is unknown or its package is not installed.
     """
+    if config.lang_backend == "none":
+        return "und", 0.0
     counts = count_scripts(text)
     if counts.letters + counts.cjk < config.lang_min_letters:
         return "und", 0.0
