@@ -59,7 +59,9 @@ class FileReader:
 
     def __init__(self, file: InputFile, info: FileInfo, config: Config):
         self.file, self.info = file, info
-        self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes)
+        self.jsonl = is_jsonl(file.source)
+        self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes,
+                                 repair=not self.jsonl)
         self._head: list[str] = []
         self._early: FileReadError | None = None
         try:  # look ahead; a fault here still leaves the lines read so far
@@ -70,7 +72,6 @@ class FileReader:
         except FileReadError as exc:
             self._early = exc
         self.is_marker = MarkerMatcher.from_head(self._head)
-        self.jsonl = is_jsonl(file.source)
         self.text_field = config.jsonl_text_field
         if self.jsonl:
             info.layout = "jsonl"

@@ -334,8 +334,10 @@ def _split_lines(chunks: Iterator[str]) -> Iterator[str]:
 
 
 def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
-               sample_bytes: int = 64 * 1024) -> Iterator[str]:
+               sample_bytes: int = 64 * 1024, repair: bool = True) -> Iterator[str]:
     """Stream the repaired lines of ``file`` (line ends removed), filling ``info`` as it goes.
+    With ``repair=False`` lines are not passed through ftfy (JSON Lines: the text is repaired
+    once it is parsed).
 
     Lines are numbered by the caller from 1, in the decompressed, decoded text.
 
@@ -381,4 +383,4 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
 
         for line in _split_lines(chunks()):
             info.lines += 1
-            yield repair_text(line)
+            yield repair_text(line) if repair else line

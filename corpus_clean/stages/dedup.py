@@ -16,6 +16,7 @@ Memory: the index holds one 16-byte key and one id per unique record; measured a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 import xxhash
@@ -41,6 +42,7 @@ _PUNCT_TABLE = _PunctuationToSpace()
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)  # quality, dedup and near dedup normalise the same text in turn
 def normalise_for_dedup(text: str) -> str:
     """Return the dedup normal form of ``text``: NFKC, case-folded, punctuation as spaces,
     whitespace collapsed and trimmed. Pure ``str -> str``; also the input of near-dup shingles."""

@@ -43,7 +43,9 @@ LINE_DUP_CHAR_FRACTION = 0.20
 #: a failed summary ("Error Error Error Error Error"), and still catch degenerate repetition.
 TOP_NGRAM = ((2, 0.45), (3, 0.43), (4, 0.41))
 DUP_NGRAM = ((5, 0.60), (6, 0.59), (7, 0.58), (8, 0.57), (9, 0.56), (10, 0.55))
-_HAN_KANA_GROUP_RE = re.compile(f"({HAN_KANA_CLASS})")
+# a Han/Kana character, or a run of other non-space characters (the normal form has no
+# punctuation left): a word or an embedded English term
+_UNIT_RE = re.compile(f"{HAN_KANA_CLASS}|[^\\s{HAN_KANA_CLASS[1:-1]}]+")
 _LOWEST_DUP_LIMIT = min(limit for _, limit in DUP_NGRAM)
 
 
@@ -54,7 +56,7 @@ def _units(text: str) -> tuple[list[str], int]:
     norm = normalise_for_dedup(text)
     if norm.isascii():
         return norm.split(), 1
-    units = _HAN_KANA_GROUP_RE.sub(r" \1 ", norm).split()
+    units = _UNIT_RE.findall(norm)
     unspaced = len(HAN_KANA_RE.findall(norm))
     return units, (2 if unspaced * 2 >= len(units) else 1)
 

@@ -38,6 +38,7 @@ Signals:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,7 +70,13 @@ _SEO_RE = re.compile(
     r"|博彩|菠菜|彩票(?:网|平台)|澳门赌场|澳門賭場|online casino|sex ?cam|xxx videos?",
     re.IGNORECASE,
 )
-_SEO_HINT_RE = re.compile(r"av|casino|sex|xxx|qq|vx|wx|v信")
+# a literal that every alternative of _SEO_RE needs: where none is present, it cannot match
+_SEO_HINT_RE = re.compile(
+    r"\d\s*av|av\s*\d|免费视|免費視|在线|在線|成人|点击进入|點擊進入|黄色网站|黃色網站|微信|qq|vx|wx"
+    r"|v信|无码|無碼|一本道|东京热|東京熱|真人|百家|老虎机|老虎機|博彩|菠菜|彩票|澳门赌场|澳門賭場"
+    r"|casino|sex|xxx",
+    re.IGNORECASE,
+)
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
 _CONTACT_RE = re.compile(
     r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)"
@@ -106,28 +113,37 @@ _AD_SYMBOL_RE = re.compile(
 _HAS_AD_SYMBOL = re.compile(r"[£$&+]|\dp\b|www|\.com|\.net|\.co\.uk", re.IGNORECASE)
 
 
+_PHRASE_FIRST = frozenset(p[0] for p in _AD_PHRASES)
+_ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _PHRASE_FIRST | _CALL_WORDS | {"stop"}
+
+
 def _ad_cues(words: list[str], text: str) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
     (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
     (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2)."""
     cues = 0.0
-    for i, w in enumerate(words):
-        if w in _AD_WORDS:
-            cues += 1
-        elif w in _WEAK_AD_WORDS:
-            cues += 0.5
-        for size in (1, 2, 3):
-            if tuple(words[i:i + size]) in _AD_PHRASES:
-                cues += 1
-        if w in _CALL_WORDS:
-            nxt = words[i + 1:i + 5]
-            if nxt and nxt[0] in _ANSWERS:
-                cues += 1
-            elif any(t.isdigit() and len(t) >= 4 for t in nxt):
-                cues += 1
-        elif w == "stop" and i + 2 < len(words) and words[i + 1] in ("to", "2") and \
-                words[i + 2] in ("end", "stop", "cancel", "cnl"):
-            cues += 1
+    present = _ALL_AD_WORDS.intersection(words)
+    if present:
+        counts = Counter(words)
+        cues += sum(counts[w] for w in present & _AD_WORDS)
+        cues += sum(counts[w] for w in present & _WEAK_AD_WORDS) / 2
+        if present & (_PHRASE_FIRST | _CALL_WORDS | {"stop"}):
+            for i, w in enumerate(words):
+                if w not in present:
+                    continue
+                if w in _PHRASE_FIRST:
+                    for size in (1, 2, 3):
+                        if tuple(words[i:i + size]) in _AD_PHRASES:
+                            cues += 1
+                if w in _CALL_WORDS:
+                    nxt = words[i + 1:i + 5]
+                    if nxt and nxt[0] in _ANSWERS:
+                        cues += 1
+                    elif any(t.isdigit() and len(t) >= 4 for t in nxt):
+                        cues += 1
+                elif w == "stop" and i + 2 < len(words) and words[i + 1] in ("to", "2") and \
+                        words[i + 2] in ("end", "stop", "cancel", "cnl"):
+                    cues += 1
     cues += len(_TEXT_SPEAK_RE.findall(text))
     if _HAS_AD_SYMBOL.search(text):
         for m in _AD_SYMBOL_RE.findall(text):
@@ -175,6 +191,13 @@ def _lexicon_index() -> tuple[dict, dict]:
     return by_char, by_word
 
 
+@lru_cache(maxsize=1)
+def _first_chars_re() -> re.Pattern:
+    """A character class of the first characters of the non-ASCII lexicon terms."""
+    chars = "".join(sorted(_lexicon_index()[0]))
+    return re.compile("[" + re.escape(chars) + "]")
+
+
 def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, list[str]]:
     """Return (strong hits, weak hits, matched terms) of the lexicons in ``text`` (``words``:
     its lower-cased Unicode words, if the caller has them)."""
@@ -183,21 +206,20 @@ def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, 
     found = []
     low = text.lower()
     if not low.isascii():
-        i = 0
-        while i < len(low):
-            cands = by_char.get(low[i])
-            step = 1
-            if cands:
-                for term, is_weak in cands:
-                    if low.startswith(term, i):
-                        if is_weak:
-                            weak += 1
-                        else:
-                            strong += 1
-                        found.append(term)
-                        step = len(term)
-                        break
-            i += step
+        skip_to = 0  # a matched term is consumed whole (longest first), as a scan would
+        for m in _first_chars_re().finditer(low):
+            i = m.start()
+            if i < skip_to:
+                continue
+            for term, is_weak in by_char[low[i]]:
+                if low.startswith(term, i):
+                    if is_weak:
+                        weak += 1
+                    else:
+                        strong += 1
+                    found.append(term)
+                    skip_to = i + len(term)
+                    break
     if words is None:
         words = _WORD_RE.findall(low)
     for j, w in enumerate(words):
@@ -235,7 +257,7 @@ def spam_signals(text: str) -> dict[str, float]:
     lexicon = min(1.0, strong / per_200 + min(WEAK_CAP, weak / 5 / per_200))
     # the regexes run only where a cheap test says they can match
     seo = 0.0
-    if not text.isascii() or _SEO_HINT_RE.search(low):
+    if _SEO_HINT_RE.search(text):
         seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
     per_100 = 1 + n / 100
     contact = 0.0
