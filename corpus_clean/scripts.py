@@ -55,12 +55,12 @@ class ScriptCounts:
 
 def count_scripts(text: str) -> ScriptCounts:
     """Count the characters of ``text`` by script (see :class:`ScriptCounts`)."""
+    letters = sum(map(str.isalpha, text))  # categories L*, as [^\W\d_] but 3x faster
     if text.isascii():
         words = len(_WORD_RE.findall(text))
-        return ScriptCounts(0, 0, 0, len(_LETTER_RE.findall(text)), words)
+        return ScriptCounts(0, 0, 0, letters, words)
     han = len(HAN_RE.findall(text))
     kana = len(KANA_RE.findall(text))
     hangul = len(HANGUL_RE.findall(text))
-    letters = len(_LETTER_RE.findall(text))
     words = len(_WORD_RE.findall(CJK_RE.sub(" ", text)))
     return ScriptCounts(han, kana, hangul, letters, words)
