@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -55,6 +56,21 @@ def cli() -> None:
     """
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised so that the writer's cleanup runs (Python's default exits at once)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # a broken link or a vanished file: the reader reports it
+        return 0
+
+
 @cli.command("clean")
 @click.argument("dump", type=click.Path(exists=True, path_type=Path), metavar="DUMP_DIR")
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
@@ -85,13 +101,14 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   lang_backend: str | None, workers: int | None, quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
-    Stages: read (any encoding, .gz/.bz2/.xz) -> split records -> strip machine-translation
-    marker lines -> drop boilerplate -> drop spam -> exact and near dedup (MinHash LSH) ->
-    tag language -> write.
+    Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
+    machine-translation marker lines -> drop boilerplate -> drop spam -> drop repetitive text
+    (quality) -> exact and near dedup (MinHash LSH) -> tag language -> write.
     Every record ends in OUT/clean.jsonl or OUT/rejected.jsonl (with stage and reason);
     OUT/dedup-report.json lists the duplicate clusters, OUT/stats.json the counts.
 
-    Exit codes: 0 done (drops are not errors), 1 the run could not complete, 2 usage error.
+    Exit codes: 0 done (drops are not errors), 1 the run could not complete, 2 usage error,
+    130 interrupted (143 terminated); an unfinished run leaves no output file.
 
     \b
     Example:
@@ -101,16 +118,17 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
     to_stdout = output == "-"
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
                      "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
                      "workers": workers}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+        total = sum(_size(f.path) for f in list_input_files(dump))
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
                               overwrite=overwrite)
-        total = sum(f.path.stat().st_size for f in list_input_files(dump))
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TimeRemainingColumn(), console=console, transient=True,
                             disable=quiet or not console.is_terminal)
@@ -133,6 +151,9 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     except KeyboardInterrupt:
         warn.print("Interrupted: no output was completed.", highlight=False)
         sys.exit(130)
+    except _Terminated:
+        warn.print("Terminated: no output was completed.", highlight=False)
+        sys.exit(143)
     render_summary(console, report)
 
 

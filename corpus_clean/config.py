@@ -47,14 +47,14 @@ class Config:
             task costs little next to its work, small enough to keep workers busy.
 
     Boilerplate (``stages/boilerplate.py``):
-        min_words: records with fewer space-delimited words than this, and no CJK text, are
-            ``too_short`` fragments. 5 words: a sentence of content has more; navigation labels
+        min_words: records with fewer space-delimited words than this, and fewer than
+            ``min_cjk_chars`` CJK characters, are ``too_short`` fragments. 5 words: a sentence of content has more; navigation labels
             ("Read more", "Share this page") have fewer.
-        min_cjk_chars: records whose CJK characters number fewer than this, with no more than
+        min_cjk_chars: records whose CJK characters number fewer than this, with fewer than
             ``min_words`` other words, are ``too_short``. 10 characters: Chinese headings and
             menu items (相关内容, 返回顶部) are shorter; one clause of content is longer.
-        chrome_max_chars: a pattern for site chrome (copyright, ICP, company footer) is only
-            applied to records of at most this many characters, so that an abstract that
+        chrome_max_chars: the copyright and ICP patterns are only applied to records of at
+            most this many characters (company footers: 40), so that an abstract that
             mentions copyright is never dropped. 200 characters: the longest footer line in the
             labelled boilerplate data is under 200; a real abstract is longer.
 
@@ -72,7 +72,7 @@ class Config:
 
     Near dedup (``stages/neardup.py``):
         near_dedup: run near-duplicate detection (exact dedup always runs).
-        near_threshold: Jaccard similarity in [0, 1] of shingle sets at or above which a record
+        near_threshold: Jaccard similarity in (0, 1] of shingle sets at or above which a record
             is a near duplicate. 0.8: Lee et al. 2022 (ACL), RefinedWeb, datatrove.
         num_perm: MinHash permutations (signature length). 128: the estimate's standard error
             is about 0.035 at s=0.8, and candidates are verified exactly anyway.
@@ -134,10 +134,16 @@ class Config:
     lang_backend: str = "langdetect"
 
     def __post_init__(self) -> None:
-        for name in ("spam_threshold", "near_threshold", "lang_quick_accept"):
+        for name in ("spam_threshold", "lang_quick_accept"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")
+        if not 0.0 < self.near_threshold <= 1.0:
+            raise ConfigError(f"near_threshold={self.near_threshold}: must be in (0, 1]")
+        for name in ("workers", "min_words", "min_cjk_chars", "chrome_max_chars",
+                     "repeat_max_chars", "lang_min_letters", "lang_quick_trials"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}={getattr(self, name)}: must not be negative")
         for name in ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
                      "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",
                      "lang_trials", "batch_records"):
@@ -155,10 +161,6 @@ class Config:
         change the outputs, which must be byte-identical for any number of workers."""
         return {k: v for k, v in asdict(self).items() if k not in EXECUTION_SETTINGS}
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """Return the names of all settings, in declaration order."""
-        return [f.name for f in fields(cls)]
 
 
 def load_config(path: Path, base: Config | None = None) -> Config:

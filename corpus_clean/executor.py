@@ -56,8 +56,8 @@ class LocalExecutor(Executor):
 
 class ProcessExecutor(Executor):
     """Runs tasks in ``workers`` worker processes, at most ``window`` in flight, results in
-    task order. Worker processes are forked where the platform allows it (they inherit the
-    loaded lexicons and models), else spawned."""
+    task order. Worker processes are forked where the platform allows it (cheap to start),
+    else spawned; each loads the lexicons and language profiles it needs once."""
 
     def __init__(self, workers: int, window: int | None = None):
         self.workers = workers

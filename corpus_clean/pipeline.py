@@ -1,7 +1,8 @@
 """The pipeline: the only loop. read -> split -> stages -> write, one way.
 
 Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (here, with :mod:`.reader` and
-:mod:`.split`), ``markers``, ``boilerplate``, ``spam`` (per-record stages, :func:`build_stages`),
+:mod:`.split`), ``markers``, ``boilerplate``, ``spam``, ``quality`` (per-record stages,
+:func:`build_stages`, run by :mod:`.work` in an executor), the boilerplate repetition rule,
 ``dedup`` (exact: ordered, first seen wins; near: MinHash LSH, decided when all records are
 in), ``language`` (tags kept records only, so each unique text once), then the writer.
 
@@ -31,6 +32,7 @@ from .stages.dedup import ExactDedup
 from .stages.markers import MarkerMatcher
 from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
+from .stages.language import check_backend
 from .work import ScanTask, build_stages, scan_batch, tag_batch
 from .writer import OutputWriter
 
@@ -192,7 +194,7 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, 
     (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
     and their band keys and shingle hashes go into ``near``.
     """
-    dedup = ExactDedup()
+    dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
     for file_index, end, results in executor.map(scan_batch, _scan_tasks(files, config, report)):
         for item in results:
             record, drop = item.record, item.drop
@@ -217,7 +219,6 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, 
                 report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
             if on_file is not None:
                 on_file(info, report)
-    report.unique_exact = len(dedup)
     survivors.close()
     exact_spill.close()
 
@@ -251,7 +252,7 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition, e
                 kept_id = kept_ids[kept_idx]
                 near_root[record.id] = (kept_id, sim)
                 drop = Drop("dedup", "near_duplicate",
-                            f"jaccard={sim:.3f} >= {config.near_threshold:.2f} with {kept_id}",
+                            f"jaccard={sim:.3f} >= {config.near_threshold:g} with {kept_id}",
                             duplicate_of=kept_id, similarity=sim)
             if isinstance(drop, Drop):
                 writer.write_rejected(record, drop)
@@ -320,13 +321,15 @@ def clean_dir(
         OutputError: from the writer.
         ConservationError: records were lost (a bug).
     """
-    files = list_input_files(Path(dump))
-    if not files:
-        raise InputError(f"{dump}: no input files (hidden files are skipped)")
-    report = Report(config)
     workers = config.workers if workers is None else workers
-    executor = make_executor(workers or default_workers())
+    report = Report(config)
+    executor = None
     try:
+        files = list_input_files(Path(dump))
+        if not files:
+            raise InputError(f"{dump}: no input files (hidden files are skipped)")
+        check_backend(config)
+        executor = make_executor(workers or default_workers())
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
             exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
@@ -358,5 +361,6 @@ def clean_dir(
         writer.abort()
         raise
     finally:
-        executor.close()
+        if executor is not None:
+            executor.close()
     return report

@@ -56,6 +56,12 @@ _BOMS = [  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
+try:  # zstandard's errors are not OSError
+    from zstandard import ZstdError as _ZstdError
+except ImportError:  # pragma: no cover - without zstandard no zstd stream is opened
+    class _ZstdError(Exception):
+        pass
+_DECOMPRESS_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, _ZstdError)
 _COUNTER = threading.local()  # bytes replaced by U+FFFD in the decode call under way
 
 
@@ -87,8 +93,10 @@ class FileInfo:
         encoding: the codec used to decode it (Python codec name), ``None`` if never decoded.
         lines: lines read (after decompression and decoding).
         replaced_bytes: bytes that were not valid in ``encoding`` and became U+FFFD.
-        layout: the record layout found by the splitter (``marker``, ``blank``, ``line``).
+        layout: the record layout (``marker``, ``blank``, ``line``, or ``jsonl`` for JSON
+            Lines input), ``None`` for a file with no line.
         error: one-line description of a read error, or ``None``.
+        extra: working data of the run (the read error's reason); not written to outputs.
     """
 
     source: str
@@ -162,7 +170,7 @@ class _Decompressed:
                         if rest.strip(b"\x00"):
                             self._dec = self._factory()
                             data = rest
-            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+            except _DECOMPRESS_ERRORS as exc:
                 self._done = True
                 self._fault = f"corrupt compressed data ({exc})"
 
@@ -354,7 +362,7 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
     with stream:
         try:
             sample = stream.read(sample_bytes)
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        except _DECOMPRESS_ERRORS as exc:
             raise FileReadError(
                 "corrupt_compressed", f"{file.source}: corrupt {info.compression} data ({exc})"
             ) from None
@@ -373,7 +381,7 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
                 yield decode(data)
                 try:
                     data = stream.read(chunk_bytes)
-                except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                except _DECOMPRESS_ERRORS as exc:
                     raise FileReadError(
                         "truncated_file",
                         f"{file.source}: {info.compression or 'file'} data ends early or is "

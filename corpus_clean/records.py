@@ -41,7 +41,8 @@ class Record:
         translated_by: the machine-translation engine named by a stripped marker line, as
             written (e.g. ``"谷歌翻译"``), or ``None``.
         mt_engine: canonical id of that engine (``google``, ``baidu``, ``youdao``, ``deepl``,
-            ``bing``, ``tencent``, ``sogou``, ``unknown``), or ``None``.
+            ``bing``, ``tencent``, ``sogou``, ``yandex``, ``papago``, ``caiyun``, or ``unknown``
+            for a generic 机器翻译), or ``None``.
         marker_lines: marker lines removed from the record (kept for provenance and stats).
         lang: language code from language identification (ISO 639-1, with langdetect's
             ``zh-cn``/``zh-tw``), ``"und"`` when undetermined, ``None`` before tagging.
@@ -66,8 +67,8 @@ class Drop:
     """Why a record leaves the clean output.
 
     Attributes:
-        stage: name of the stage that dropped the record (``read``, ``split``, ``markers``,
-            ``boilerplate``, ``spam``, ``dedup``), as listed in the README.
+        stage: name of the stage that dropped the record (``read``, ``markers``,
+            ``boilerplate``, ``spam``, ``quality``, ``dedup``), as listed in the README.
         reason: snake_case reason, documented in the README for its stage.
         detail: a short human-readable explanation; where a threshold decided, the score and
             the threshold (``"spam_score=0.71 >= 0.50"``).

@@ -68,7 +68,6 @@ class Report:
         self.files: dict[str, FileCounts] = {}
         self.errors: list[dict] = []
         self.reached_dedup = 0
-        self.unique_exact = 0
         self.repeated_lines: list[dict] = []
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
@@ -187,7 +186,7 @@ class Report:
         return {
             "schema_version": DEDUP_SCHEMA_VERSION,
             "parameters": {
-                "keep": "first",
+                "keep": self.config.keep,
                 "exact": {"normalisation": DEDUP_NORMALISATION, "hash": "xxh3_128"},
                 "near": self.near_parameters,
             },

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 from typing import BinaryIO
 
@@ -80,11 +81,21 @@ class OutputWriter:
                 )
         try:
             self.out.mkdir(parents=True, exist_ok=True)
+            self._remove_stale()
             for name in ("clean.jsonl", "rejected.jsonl"):
                 self._files[name] = open(self._tmp(name), "wb")  # noqa: SIM115
         except OSError as exc:
             self.abort()
             raise _output_error(self.out, exc) from None
+
+    def _remove_stale(self) -> None:
+        """Remove what a run killed before its cleanup (SIGKILL, power loss) left here: our
+        temporary files and spill directories. Never touches other files."""
+        for name in OUTPUT_FILES:
+            self._tmp(name).unlink(missing_ok=True)
+        for path in self.out.glob(".corpus-clean-*"):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
 
     def _tmp(self, name: str) -> Path:
         return self.out / f".{name}.tmp"

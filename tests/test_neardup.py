@@ -174,7 +174,7 @@ def test_pipeline_removes_near_duplicates_across_files(pair_dump, tmp_path):
     for r in near:
         assert r["stage"] == "dedup"
         assert r["duplicate_of"] == f"010_a.txt:{r['line']}"
-        assert r["detail"].startswith("jaccard=") and ">= 0.80 with 010_a.txt:" in r["detail"]
+        assert r["detail"].startswith("jaccard=") and ">= 0.8 with 010_a.txt:" in r["detail"]
     # the exact copy of a removed b-side names the a-side, the record finally kept
     copy = [r for r in rows(out / "rejected.jsonl") if r["source"] == "012_copy.txt"]
     top = max(range(len(PAIRS)), key=lambda i: stage_jaccard(PAIRS[i]))

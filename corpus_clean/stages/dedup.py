@@ -60,13 +60,15 @@ class ExactDedup:
 
     ``duplicate_of`` names the first record with that key, in input order (files in sorted
     path order, records in line order). :attr:`clusters` maps each kept id that has copies to
-    the ids of its copies, in input order, for the dedup report.
+    the ids of its copies, in input order (unless ``track_clusters`` is false, as in the
+    pipeline, whose report keeps the clusters itself).
     """
 
     name = "dedup"
 
-    def __init__(self) -> None:
+    def __init__(self, track_clusters: bool = True) -> None:
         self._first: dict[bytes, str] = {}
+        self.track_clusters = track_clusters
         self.clusters: dict[str, list[str]] = {}
 
     def apply(self, record: Record) -> Record | Drop:
@@ -76,7 +78,8 @@ class ExactDedup:
         first = self._first.setdefault(key, record.id)
         if first == record.id:
             return record
-        self.clusters.setdefault(first, []).append(record.id)
+        if self.track_clusters:
+            self.clusters.setdefault(first, []).append(record.id)
         return Drop(self.name, "exact_duplicate", f"same normalised text as {first}",
                     duplicate_of=first, similarity=1.0)
 

@@ -32,6 +32,7 @@ langdetect's 0.89 on those sentences; the script rules above apply to both.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 
 from ..config import Config, ConfigError
@@ -112,6 +113,17 @@ def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
         code = {"zh": "zh-cn", "zh-Hant": "zh-tw", "nb": "no"}.get(code, code).lower()
         ranked.append((code, percent / 100))
     return ranked
+
+
+def check_backend(config: Config) -> None:
+    """Fail early if ``config.lang_backend`` cannot run.
+
+    Raises:
+        ConfigError: the backend's package is not installed (pycld2 for ``cld2``).
+    """
+    if config.lang_backend == "cld2" and importlib.util.find_spec("pycld2") is None:
+        raise ConfigError("lang_backend 'cld2' needs the pycld2 package: "
+                          "pip install 'corpus-clean[fast]'")
 
 
 #: language identification backends: name -> function(text, config) -> [(code, prob), ...];
