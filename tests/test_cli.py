@@ -192,3 +192,48 @@ def test_every_option_is_documented_in_the_readme():
         for opt in getattr(param, "opts", []):
             if opt.startswith("-"):
                 assert f"`{opt}" in readme or f"{opt}`" in readme or f", {opt}" in readme, opt
+
+
+def test_failed_run_leaves_no_temporary_files(tmp_path):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    assert run(tmp_path / "empty", "-o", out).exit_code == 1
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_stale_temporary_files_of_a_killed_run_are_removed(tmp_path):
+    out = tmp_path / "out"
+    (out / ".corpus-clean-abc").mkdir(parents=True)
+    (out / ".corpus-clean-abc" / "survivors.jsonl").write_text("x")
+    (out / ".clean.jsonl.tmp").write_text("half")
+    assert run(SEEDS, "-o", out, "-q").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clean.jsonl", "dedup-report.json", "rejected.jsonl", "stats.json"]
+
+
+def test_broken_symlink_is_reported_not_a_traceback(dump, tmp_path):
+    (dump / "010_link.txt").symlink_to(tmp_path / "nowhere.txt")
+    out = tmp_path / "out"
+    result = run(dump, "-o", out, "-q")
+    assert result.exit_code == 0
+    assert "010_link.txt: cannot read" in result.stderr
+    read = [r for r in rows(out / "rejected.jsonl") if r["stage"] == "read"]
+    assert [(r["source"], r["reason"]) for r in read] == [("010_link.txt", "unreadable")]
+
+
+def test_report_names_the_keep_policy(tmp_path):
+    out = tmp_path / "out"
+    assert run(SEEDS, "-o", out, "-q", "--keep", "longest").exit_code == 0
+    report = json.loads((out / "dedup-report.json").read_text())
+    assert report["parameters"]["keep"] == "longest"
+
+
+def test_missing_cld2_is_reported_before_any_work(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pycld2" else real(name, *a))
+    result = run(SEEDS, "-o", tmp_path / "out", "--lang-backend", "cld2")
+    assert result.exit_code == 1
+    assert "needs the pycld2 package" in result.stderr
