@@ -25,7 +25,7 @@ from .errors import CorpusCleanError
 from .pipeline import clean_dir
 from .reader import list_input_files
 from .render import load_report, to_html, to_markdown
-from .writer import OutputWriter
+from .writer import OutputWriter, parse_shard_size
 
 __all__ = ["main", "cli"]
 
@@ -92,13 +92,19 @@ def _size(path: Path) -> int:
 @click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "none"]), default=None,
               help="Language identification: langdetect (default), cld2 (pycld2, about 90x "
                    "faster; pip install 'corpus-clean[fast]') or none (all 'und').")
+@click.option("--compress", type=click.Choice(["gz", "zst"]), default=None,
+              help="Compress clean.jsonl and rejected.jsonl (gzip or zstd).")
+@click.option("--shard-size", metavar="SIZE", default=None,
+              help="Cut the clean output into shards of SIZE records (100000) or uncompressed "
+                   "bytes (256MB): clean-00000.jsonl, clean-00001.jsonl, ...")
 @click.option("--workers", type=click.IntRange(0), default=None, metavar="N",
               help="Worker processes for the per-record work (default: one per core; 1: all in "
                    "this process). Outputs are the same for any N.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
-                  lang_backend: str | None, workers: int | None, quiet: bool) -> None:
+                  lang_backend: str | None, compress: str | None, shard_size: str | None,
+                  workers: int | None, quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -125,10 +131,20 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                      "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
                      "workers": workers}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+        shard_records = shard_bytes = 0
+        if shard_size is not None:
+            try:
+                shard_records, shard_bytes = parse_shard_size(shard_size)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="'--shard-size'") from None
+        if to_stdout and (compress or shard_size):
+            raise click.UsageError("--compress and --shard-size need an output directory, "
+                                   "not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
-                              overwrite=overwrite)
+                              overwrite=overwrite, compress=compress,
+                              shard_records=shard_records, shard_bytes=shard_bytes)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TimeRemainingColumn(), console=console, transient=True,
                             disable=quiet or not console.is_terminal)

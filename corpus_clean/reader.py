@@ -222,7 +222,7 @@ def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
                 "unsupported_compression",
                 f"{info.source}: zstd-compressed; install the 'zstandard' package to read it",
             ) from None
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return _Decompressed(raw, lambda: zstandard.ZstdDecompressor().decompressobj())
     return raw
 
 

@@ -12,6 +12,7 @@ JSON is written by orjson: UTF-8, not ASCII-escaped, keys in the fixed order of
 from __future__ import annotations
 
 import errno
+import gzip
 import os
 import shutil
 from pathlib import Path
@@ -56,18 +57,126 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write ({exc.strerror or exc})")
 
 
+COMPRESSIONS = {None: "", "gz": ".gz", "zst": ".zst"}
+
+
+class _JsonlSink:
+    """One JSON Lines output (``clean`` or ``rejected``), maybe compressed and sharded, written
+    under temporary names and renamed by :meth:`commit`.
+
+    A new shard starts once the current one holds ``shard_records`` records or
+    ``shard_bytes`` uncompressed bytes; shards are named ``<stem>-00000.jsonl[.gz]`` ...,
+    an unsharded output ``<stem>.jsonl[.gz]``. gzip output has no name or time in its header
+    and zstd output is single-threaded, so the bytes are the same on every run.
+    """
+
+    def __init__(self, out: Path, stem: str, compress: str | None, shard_records: int,
+                 shard_bytes: int):
+        self.out, self.stem, self.compress = out, stem, compress
+        self.shard_records, self.shard_bytes = shard_records, shard_bytes
+        self.parts: list[tuple[Path, Path]] = []
+        self._raw: BinaryIO | None = None
+        self._f: BinaryIO | None = None
+        self._records = self._bytes = 0
+        self._open()
+
+    @property
+    def sharded(self) -> bool:
+        return bool(self.shard_records or self.shard_bytes)
+
+    def _open(self) -> None:
+        ext = ".jsonl" + COMPRESSIONS[self.compress]
+        name = f"{self.stem}-{len(self.parts):05d}{ext}" if self.sharded else f"{self.stem}{ext}"
+        tmp = self.out / f".{name}.tmp"
+        self.parts.append((tmp, self.out / name))
+        self._raw = open(tmp, "wb")  # noqa: SIM115 - closed by _close()
+        if self.compress == "gz":
+            self._f = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
+                                    compresslevel=6)
+        elif self.compress == "zst":
+            import zstandard
+
+            self._f = zstandard.ZstdCompressor(level=3).stream_writer(self._raw, closefd=False)
+        else:
+            self._f = self._raw
+        self._records = self._bytes = 0
+
+    def write(self, data: bytes) -> None:
+        full = (self.shard_records and self._records >= self.shard_records) or \
+            (self.shard_bytes and self._bytes and self._bytes + len(data) > self.shard_bytes)
+        if full:
+            self._close()
+            self._open()
+        self._f.write(data)
+        self._records += 1
+        self._bytes += len(data)
+
+    def _close(self) -> None:
+        if self._f is not None and self._f is not self._raw:
+            self._f.close()
+        if self._raw is not None and not self._raw.closed:
+            self._raw.flush()
+            os.fsync(self._raw.fileno())
+            self._raw.close()
+        self._f = self._raw = None
+
+    def commit(self) -> None:
+        """Close, remove this output's files of an earlier run, and rename the new ones."""
+        self._close()
+        for old in list(self.out.glob(f"{self.stem}.jsonl*")) + \
+                list(self.out.glob(f"{self.stem}-[0-9][0-9][0-9][0-9][0-9].jsonl*")):
+            old.unlink()
+        for tmp, final in self.parts:
+            os.replace(tmp, final)
+
+    def abort(self) -> None:
+        """Close and delete the temporary files."""
+        try:
+            self._close()
+        except OSError:
+            pass
+        for tmp, _ in self.parts:
+            tmp.unlink(missing_ok=True)
+
+
+def parse_shard_size(text: str) -> tuple[int, int]:
+    """Parse ``--shard-size``: a number of records (``100000``) or of uncompressed bytes with a
+    unit (``256MB``, ``1GB``; units of 10**3). Return ``(records, bytes)``, one of them 0.
+
+    Raises:
+        ValueError: the text is neither.
+    """
+    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "B": 1}
+    t = text.strip().upper()
+    for unit, mult in units.items():
+        if t.endswith(unit) and t[: -len(unit)].strip().isdigit():
+            n = int(t[: -len(unit)]) * mult
+            if n > 0:
+                return 0, n
+    if t.isdigit() and int(t) > 0:
+        return int(t), 0
+    raise ValueError(f"{text!r}: give records (100000) or bytes with a unit (256MB)")
+
+
 class OutputWriter:
     """Writes one run's outputs to directory ``out``, or clean records only to ``stream``.
+
+    ``compress`` (``gz`` or ``zst``) compresses ``clean.jsonl`` and ``rejected.jsonl``;
+    ``shard_records`` / ``shard_bytes`` cut the clean output into shards (see
+    :class:`_JsonlSink`). The dedup report and stats are plain JSON.
 
     Raises:
         OutputError: the directory cannot be created or written, is not empty (and
             ``overwrite`` is false), or the disk is full.
     """
 
-    def __init__(self, out: Path | None, stream: BinaryIO | None = None, overwrite: bool = False):
+    def __init__(self, out: Path | None, stream: BinaryIO | None = None, overwrite: bool = False,
+                 compress: str | None = None, shard_records: int = 0, shard_bytes: int = 0):
         self.out = Path(out) if out is not None else None
         self.stream = stream
-        self._files: dict[str, BinaryIO] = {}
+        self._sinks: dict[str, _JsonlSink] = {}
+        if compress not in COMPRESSIONS:
+            raise OutputError(f"compress={compress!r}: must be one of gz, zst")
         if self.out is None:
             return
         if self.out.exists() and not self.out.is_dir():
@@ -82,8 +191,13 @@ class OutputWriter:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self._remove_stale()
-            for name in ("clean.jsonl", "rejected.jsonl"):
-                self._files[name] = open(self._tmp(name), "wb")  # noqa: SIM115
+            self._sinks["clean.jsonl"] = _JsonlSink(self.out, "clean", compress, shard_records,
+                                                    shard_bytes)
+            self._sinks["rejected.jsonl"] = _JsonlSink(self.out, "rejected", compress, 0, 0)
+        except ImportError:
+            self.abort()
+            raise OutputError("compress=zst needs the zstandard package: "
+                              "pip install 'corpus-clean[zstd]'") from None
         except OSError as exc:
             self.abort()
             raise _output_error(self.out, exc) from None
@@ -91,8 +205,10 @@ class OutputWriter:
     def _remove_stale(self) -> None:
         """Remove what a run killed before its cleanup (SIGKILL, power loss) left here: our
         temporary files and spill directories. Never touches other files."""
-        for name in OUTPUT_FILES:
-            self._tmp(name).unlink(missing_ok=True)
+        for pattern in (".clean*.tmp", ".rejected*.tmp", ".dedup-report.json.tmp",
+                        ".stats.json.tmp"):
+            for path in self.out.glob(pattern):
+                path.unlink(missing_ok=True)
         for path in self.out.glob(".corpus-clean-*"):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -105,7 +221,7 @@ class OutputWriter:
             if self.out is None:
                 self.stream.write(data)
             else:
-                self._files[name].write(data)
+                self._sinks[name].write(data)
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -131,17 +247,15 @@ class OutputWriter:
             self.stream.flush()
             return
         try:
-            for f in self._files.values():
-                f.flush()
-                os.fsync(f.fileno())
-                f.close()
-            dedup = report.dedup_report()
-            for name, data in (("dedup-report.json", dedup), ("stats.json", report.stats())):
+            for name in ("dedup-report.json", "stats.json"):
+                data = report.dedup_report() if name == "dedup-report.json" else report.stats()
                 with open(self._tmp(name), "wb") as f:
                     f.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
                     f.flush()
                     os.fsync(f.fileno())
-            for name in OUTPUT_FILES:
+            for sink in self._sinks.values():
+                sink.commit()
+            for name in ("dedup-report.json", "stats.json"):
                 os.replace(self._tmp(name), self.out / name)
         except OSError as exc:
             self.abort()
@@ -149,13 +263,10 @@ class OutputWriter:
 
     def abort(self) -> None:
         """Close and delete the temporary files; final names are left untouched."""
-        for f in self._files.values():
-            try:
-                f.close()
-            except OSError:
-                pass
+        for sink in self._sinks.values():
+            sink.abort()
         if self.out is not None:
-            for name in OUTPUT_FILES:
+            for name in ("dedup-report.json", "stats.json"):
                 try:
                     self._tmp(name).unlink()
                 except OSError:

@@ -6,6 +6,7 @@ import gzip
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 from paths import FIXTURES, GOLDEN, SEEDS
 
@@ -237,3 +238,75 @@ def test_missing_cld2_is_reported_before_any_work(tmp_path, monkeypatch):
     result = run(SEEDS, "-o", tmp_path / "out", "--lang-backend", "cld2")
     assert result.exit_code == 1
     assert "needs the pycld2 package" in result.stderr
+
+
+def _jsonl_lines(paths):
+    import gzip as gz
+
+    import zstandard
+
+    out = []
+    for p in paths:
+        data = p.read_bytes()
+        if p.name.endswith(".gz"):
+            data = gz.decompress(data)
+        elif p.name.endswith(".zst"):
+            data = zstandard.ZstdDecompressor().stream_reader(data).read()
+        out += data.splitlines()
+    return out
+
+
+@pytest.mark.parametrize("codec", ["gz", "zst"])
+def test_compressed_output_is_the_same_records_and_deterministic(tmp_path, codec):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert run(SEEDS, "-o", out, "-q", "--compress", codec).exit_code == 0
+    assert sorted(p.name for p in a.iterdir()) == [
+        f"clean.jsonl.{codec}", "dedup-report.json", f"rejected.jsonl.{codec}", "stats.json"]
+    assert _jsonl_lines([a / f"clean.jsonl.{codec}"]) == (GOLDEN / "clean.jsonl").read_bytes().splitlines()
+    assert _jsonl_lines([a / f"rejected.jsonl.{codec}"]) == (
+        GOLDEN / "rejected.jsonl").read_bytes().splitlines()
+    for name in (f"clean.jsonl.{codec}", f"rejected.jsonl.{codec}"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_sharded_output_concatenates_to_the_whole(tmp_path):
+    out = tmp_path / "out"
+    assert run(SEEDS, "-o", out, "-q", "--shard-size", "20").exit_code == 0
+    shards = sorted(out.glob("clean-*.jsonl"))
+    assert [p.name for p in shards] == ["clean-00000.jsonl", "clean-00001.jsonl",
+                                        "clean-00002.jsonl"]
+    assert [len(p.read_bytes().splitlines()) for p in shards] == [20, 20, 13]
+    assert _jsonl_lines(shards) == (GOLDEN / "clean.jsonl").read_bytes().splitlines()
+    # by bytes, and a rerun with other shards replaces the earlier ones
+    assert run(SEEDS, "-o", out, "-q", "--overwrite", "--shard-size", "30KB").exit_code == 0
+    shards = sorted(out.glob("clean*.jsonl"))
+    assert all(p.stat().st_size <= 30_000 or len(p.read_bytes().splitlines()) == 1
+               for p in shards)
+    assert _jsonl_lines(shards) == (GOLDEN / "clean.jsonl").read_bytes().splitlines()
+
+
+def test_shard_size_and_compress_usage_errors(tmp_path):
+    result = run(SEEDS, "-o", tmp_path / "o", "--shard-size", "lots")
+    assert result.exit_code == 2 and "--shard-size" in result.stderr
+    result = run(SEEDS, "-o", "-", "--compress", "gz")
+    assert result.exit_code == 2 and "need an output directory" in result.stderr
+
+
+def test_zstd_input_and_a_truncated_one(dump, tmp_path):
+    import zstandard
+
+    data = (SEEDS / "003_021855e50a64dd07.txt").read_bytes()
+    z = zstandard.ZstdCompressor().compress(data)
+    (dump / "010_copy.txt.zst").write_bytes(z)
+    (dump / "011_cut.txt.zst").write_bytes(z[: len(z) // 2])
+    out = tmp_path / "out"
+    result = run(dump, "-o", out, "-q")
+    assert result.exit_code == 0
+    assert "011_cut.txt.zst" in result.stderr
+    rej = rows(out / "rejected.jsonl")
+    copy = [r for r in rej if r["source"] == "010_copy.txt.zst"]
+    assert len(copy) == 11 and {r["reason"] for r in copy} == {"exact_duplicate"}
+    cut = [r for r in rej if r["source"] == "011_cut.txt.zst"]
+    assert [(r["stage"], r["line"]) for r in cut] == [("read", None)]
+    assert cut[0]["reason"] in ("corrupt_compressed", "truncated_file")
