@@ -11,12 +11,20 @@ import dataclasses
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import click
 import orjson
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from . import __version__
 from .config import Config, load_config
@@ -146,18 +154,27 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                               overwrite=overwrite, compress=compress,
                               shard_records=shard_records, shard_bytes=shard_bytes)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                            TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
                             TimeRemainingColumn(), console=console, transient=True,
                             disable=quiet or not console.is_terminal)
+        started = time.perf_counter()
+        done_bytes = [0]  # bytes of the files finished
 
         with progress:
-            task = progress.add_task("cleaning", total=total)
+            task = progress.add_task("reading", total=total, records="")
 
-            def on_file(info, report):
-                if info.error:
-                    warn.print(f"warning: {info.error}", markup=False, highlight=False)
-                progress.update(task, advance=info.bytes, description=info.source[-30:])
+            def on_progress(info, file_done, report):
+                if file_done:
+                    done_bytes[0] += info.bytes
+                    if info.error:
+                        warn.print(f"warning: {info.error}", markup=False, highlight=False)
+                now = done_bytes[0] + (0 if file_done else info.extra.get("bytes_read", 0))
+                rate = report.records_in / max(time.perf_counter() - started, 1e-9)
+                drops = " ".join(f"{stage} {sum(c.values())}" for stage, c in report.drops.items())
+                progress.update(task, completed=now, description=info.source[-28:],
+                                records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}")
 
-            report = clean_dir(dump, writer, config, on_file=on_file)
+            report = clean_dir(dump, writer, config, on_progress=on_progress)
     except CorpusCleanError as exc:
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:

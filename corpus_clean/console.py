@@ -34,6 +34,18 @@ def render_summary(console: Console, report: Report) -> None:
     console.print(f"languages: {langs or '-'}", highlight=False)
     console.print(f"duplicate clusters: {report.duplicate_clusters}; "
                   f"marker lines stripped: {report.marker_lines}", highlight=False)
+    total = sum(report.seconds.values())
+    if total > 0:
+        times = Table(title="time per stage (summed over workers)", title_justify="left",
+                      show_edge=False)
+        times.add_column("stage")
+        times.add_column("seconds", justify="right")
+        times.add_column("share", justify="right")
+        for stage, secs in sorted(report.seconds.items(),
+                                  key=lambda kv: STAGE_ORDER.index(kv[0])
+                                  if kv[0] in STAGE_ORDER else 99):
+            times.add_row(stage, f"{secs:.2f}", f"{100 * secs / total:.0f}%")
+        console.print(times)
 
 
 def render_dedup_report(console: Console, data: dict, top: int = TOP_CLUSTERS) -> None:

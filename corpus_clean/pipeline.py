@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -171,7 +172,9 @@ def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterat
 def _scan_tasks(files, config, report):
     """Read the files in order and cut their records into :class:`.work.ScanTask` batches
     (one file's records per batch; the last batch of a file has ``end`` set)."""
+    clock = time.perf_counter
     for index, file in enumerate(files):
+        t0 = clock()
         info = FileInfo(file.source)
         report.add_file(info)
         reader = FileReader(file, info, config)
@@ -180,13 +183,16 @@ def _scan_tasks(files, config, report):
         for item in reader:
             items.append(item)
             if len(items) >= config.batch_records:
+                report.add_seconds("read", clock() - t0)
                 yield ScanTask(index, bare, items, False, config)
+                t0 = clock()
                 items = []
+        report.add_seconds("read", clock() - t0)
         yield ScanTask(index, bare, items, True, config)
 
 
-def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, repetition,
-          executor):
+def _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
+          repetition, executor):
     """Phase 1: read, split, per-record stages (in the executor) and the ordered decisions
     (exact dedup, repetition counts), streaming.
 
@@ -195,7 +201,12 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, 
     and their band keys and shingle hashes go into ``near``.
     """
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
-    for file_index, end, results in executor.map(scan_batch, _scan_tasks(files, config, report)):
+    clock = time.perf_counter
+    tasks = _scan_tasks(files, config, report)
+    for file_index, end, results, seconds in executor.map(scan_batch, tasks):
+        for stage, dt in seconds.items():
+            report.add_seconds(stage, dt)
+        t0 = clock()
         for item in results:
             record, drop = item.record, item.drop
             report.count_in(record)
@@ -213,12 +224,12 @@ def _scan(files, config, report, on_file, writer, survivors, exact_spill, near, 
             survivors.append(record)
             if near is not None:
                 near.add(item.keys, item.hashes, len(record.text))
-        if end:
-            info = report.files[files[file_index].source].info
-            if info.error:
-                report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
-            if on_file is not None:
-                on_file(info, report)
+        report.add_seconds("dedup", clock() - t0)
+        info = report.files[files[file_index].source].info
+        if end and info.error:
+            report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
+        if on_progress is not None:
+            on_progress(info, end, report)
     survivors.close()
     exact_spill.close()
 
@@ -267,7 +278,8 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition, e
 
     pending: list[list[Record]] = []
     tasks = ((config, [r.text for r in b]) for b in _remember(to_tag(), pending))
-    for tags in executor.map(tag_batch, tasks):
+    for tags, seconds in executor.map(tag_batch, tasks):
+        report.add_seconds("language", seconds)
         for record, (lang, prob) in zip(pending.pop(0), tags):
             record.lang, record.lang_prob = lang, prob
             writer.write_clean(record)
@@ -299,7 +311,7 @@ def clean_dir(
     dump: Path,
     writer: OutputWriter,
     config: Config = Config(),
-    on_file: Callable[[FileInfo, Report], None] | None = None,
+    on_progress: Callable[[FileInfo, bool, Report], None] | None = None,
     workers: int | None = None,
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
@@ -312,9 +324,10 @@ def clean_dir(
     the output directory (or the system temporary directory for stdout output).
 
     Per-record work runs in ``workers`` processes (default ``config.workers``; 1 runs all in
-    this process); the outputs are byte-identical for any number. ``on_file`` is called after
-    each file is scanned (for progress displays). Returns the :class:`Report`; the caller
-    renders it.
+    this process); the outputs are byte-identical for any number. Returns the
+    :class:`Report`; the caller renders it. ``on_progress(info, file_done, report)`` is called after each batch of
+    records is scanned (``info``: the file being read; ``info.extra["bytes_read"]`` its bytes
+    on disk read so far), for progress displays.
 
     Raises:
         InputError: ``dump`` does not exist, holds no file, or no file could be read.
@@ -340,12 +353,14 @@ def clean_dir(
                                     config.shingle_chars)
                 report.near_parameters = near.parameters()
             repetition = RepeatedLineFilter(config)
-            _scan(files, config, report, on_file, writer, survivors, exact_spill, near,
+            _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
                   repetition, executor)
             if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
                 raise InputError(
                     f"{dump}: no readable file ({len(files)} skipped; see messages above)")
+            t0 = time.perf_counter()
             removed = near.decide(config.keep) if near is not None else {}
+            report.add_seconds("dedup", time.perf_counter() - t0)
             if near is not None:
                 report.near_pairs = (near.candidate_pairs, near.verified_pairs)
             _emit(config, report, writer, survivors, exact_spill, removed, repetition,

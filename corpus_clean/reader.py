@@ -375,9 +375,15 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             info.replaced_bytes += _COUNTER.replaced
             return text
 
+        raw = getattr(stream, "_raw", stream)  # the file on disk, under any decompressor
+
         def chunks() -> Iterator[str]:
             data = sample
             while data:
+                try:
+                    info.extra["bytes_read"] = raw.tell()
+                except (OSError, ValueError):
+                    pass
                 yield decode(data)
                 try:
                     data = stream.read(chunk_bytes)

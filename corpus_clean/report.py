@@ -69,6 +69,9 @@ class Report:
         self.errors: list[dict] = []
         self.reached_dedup = 0
         self.repeated_lines: list[dict] = []
+        #: seconds spent per stage, summed over workers: for the terminal summary only (a
+        #: timing would make outputs differ from run to run)
+        self.seconds: dict[str, float] = {}
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
         self._clusters: dict[str, list[_Removed]] = {}
@@ -111,6 +114,10 @@ class Report:
                 record.id, record.source, record.line, snippet(record.text), kind,
                 1.0 if drop.similarity is None else drop.similarity,
             ))
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        """Add time spent in ``stage`` (seconds, summed over workers)."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
     def want_snippets(self, ids: set[str]) -> None:
         """Say which kept records head duplicate clusters (their snippets go in the report)."""

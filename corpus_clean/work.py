@@ -10,6 +10,7 @@ workers.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,36 +60,47 @@ class Scanned:
     hashes: np.ndarray | None = None
 
 
-def scan_batch(task: ScanTask) -> tuple[int, bool, list[Scanned]]:
-    """Run the per-record stages over a batch; return ``(file_index, end, results)``."""
+def scan_batch(task: ScanTask) -> tuple[int, bool, list[Scanned], dict[str, float]]:
+    """Run the per-record stages over a batch; return ``(file_index, end, results, seconds)``,
+    ``seconds`` the time spent per stage (for the summary; never in an output file)."""
     config = task.config
     stages = build_stages(config, MarkerMatcher(task.bare_markers))
+    seconds = dict.fromkeys([s.name for s in stages] + ["dedup"], 0.0)
+    clock = time.perf_counter
     out: list[Scanned] = []
     to_sign: list[Scanned] = []
     for record, drop in task.items:
         if drop is None:
             for stage in stages:
+                t0 = clock()
                 result = stage.apply(record)
+                seconds[stage.name] += clock() - t0
                 if isinstance(result, Drop):
                     drop = result
                     break
                 record = result
         item = Scanned(record, drop)
         if drop is None:
+            t0 = clock()
             item.key = dedup_key(record.text)
+            seconds["dedup"] += clock() - t0
             if config.near_dedup:
                 to_sign.append(item)
         out.append(item)
+    t0 = clock()
     if to_sign:
         bands, rows = choose_bands(config.near_threshold, config.num_perm)
         keys, hashes = sign_texts([i.record.text for i in to_sign], bands, rows, config.num_perm,
                                   config.minhash_seed, config.shingle_words, config.shingle_chars)
         for item, k, h in zip(to_sign, keys, hashes):
             item.keys, item.hashes = k, h
-    return task.file_index, task.end, out
+    seconds["dedup"] += clock() - t0
+    return task.file_index, task.end, out, seconds
 
 
-def tag_batch(task: tuple[Config, list[str]]) -> list[tuple[str, float]]:
-    """Identify the language of each text: ``[(lang, lang_prob), ...]``."""
+def tag_batch(task: tuple[Config, list[str]]) -> tuple[list[tuple[str, float]], float]:
+    """Identify the language of each text: ``([(lang, lang_prob), ...], seconds)``."""
     config, texts = task
-    return [identify_language(t, config) for t in texts]
+    t0 = time.perf_counter()
+    tags = [identify_language(t, config) for t in texts]
+    return tags, time.perf_counter() - t0
