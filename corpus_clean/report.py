@@ -8,12 +8,13 @@ both schemas are documented in the README ("Output files") and versioned by
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from .config import Config
 from .reader import FileInfo
-from .records import STAGE_ORDER, Drop, Record
+from .records import STAGE_ORDER, Drop, Record, record_id
 
 __all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION", "SNIPPET_CHARS"]
 
@@ -38,14 +39,9 @@ class FileCounts:
     drops: Counter = field(default_factory=Counter)
 
 
-@dataclass
-class _Removed:
-    id: str
-    source: str
-    line: int | None
-    text: str
-    kind: str
-    jaccard: float
+def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: float) -> dict:
+    return {"id": record_id(source, line), "source": source, "line": line, "text": text,
+            "kind": kind, "jaccard": jaccard}
 
 
 def snippet(text: str) -> str:
@@ -74,7 +70,9 @@ class Report:
         self.seconds: dict[str, float] = {}
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
-        self._clusters: dict[str, list[_Removed]] = {}
+        # kept id -> removed members as compact tuples (source interned, line, snippet, kind,
+        # jaccard): the report's cluster list is O(duplicates), so each entry is kept small
+        self._clusters: dict[str, list[tuple]] = {}
         self._wanted: set[str] = set()
         self._kept_snippets: dict[str, tuple[str, int | None, str]] = {}
 
@@ -110,8 +108,8 @@ class Report:
         self._count_markers(record)
         if drop.duplicate_of is not None:
             kind = "exact" if drop.reason == "exact_duplicate" else "near"
-            self._clusters.setdefault(drop.duplicate_of, []).append(_Removed(
-                record.id, record.source, record.line, snippet(record.text), kind,
+            self._clusters.setdefault(drop.duplicate_of, []).append((
+                sys.intern(record.source), record.line, snippet(record.text), kind,
                 1.0 if drop.similarity is None else drop.similarity,
             ))
 
@@ -181,13 +179,13 @@ class Report:
             clusters.append({
                 "kept": {"id": kept_id, "source": source, "line": line, "text": text},
                 "size": len(removed) + 1,
-                "removed": [asdict(r) for r in removed],
+                "removed": [_removed_row(*r) for r in removed],
             })
             sizes[len(removed) + 1] += 1
-            for r in removed:
-                overlap[(source, r.source)] += 1
-                exact += r.kind == "exact"
-                near += r.kind == "near"
+            for r_source, _, _, r_kind, _ in removed:
+                overlap[(source, r_source)] += 1
+                exact += r_kind == "exact"
+                near += r_kind == "near"
         clusters.sort(key=lambda c: (c["kept"]["source"], c["kept"]["line"] or 0))
         removed_total = exact + near
         return {
