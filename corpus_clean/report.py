@@ -12,6 +12,8 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
+import orjson
+
 from .config import Config
 from .reader import FileInfo
 from .records import STAGE_ORDER, Drop, Record, record_id
@@ -167,26 +169,36 @@ class Report:
             "config": self.config.to_dict(),
         }
 
-    def dedup_report(self) -> dict:
-        """Return ``dedup-report.json`` as a dict (see the README for the schema)."""
-        kept_snippets = self._kept_snippets
-        clusters = []
+    def _cluster_heads(self) -> list[tuple[str, str, int | None, str]]:
+        """``(kept_id, source, line, snippet)`` of every cluster, in kept-record order."""
+        heads = []
+        for kept_id in self._clusters:
+            source, line, text = self._kept_snippets.get(
+                kept_id, (kept_id.rsplit(":", 1)[0], None, ""))
+            heads.append((kept_id, source, line, text))
+        heads.sort(key=lambda h: (h[1], h[2] or 0))
+        return heads
+
+    def _cluster(self, head: tuple[str, str, int | None, str]) -> dict:
+        kept_id, source, line, text = head
+        removed = self._clusters[kept_id]
+        return {
+            "kept": {"id": kept_id, "source": source, "line": line, "text": text},
+            "size": len(removed) + 1,
+            "removed": [_removed_row(*r) for r in removed],
+        }
+
+    def _dedup_summary(self, heads: list) -> dict:
         overlap: Counter = Counter()
         sizes: Counter = Counter()
         exact = near = 0
-        for kept_id, removed in self._clusters.items():
-            source, line, text = kept_snippets.get(kept_id, (kept_id.rsplit(":", 1)[0], None, ""))
-            clusters.append({
-                "kept": {"id": kept_id, "source": source, "line": line, "text": text},
-                "size": len(removed) + 1,
-                "removed": [_removed_row(*r) for r in removed],
-            })
+        for kept_id, source, _, _ in heads:
+            removed = self._clusters[kept_id]
             sizes[len(removed) + 1] += 1
             for r_source, _, _, r_kind, _ in removed:
                 overlap[(source, r_source)] += 1
                 exact += r_kind == "exact"
                 near += r_kind == "near"
-        clusters.sort(key=lambda c: (c["kept"]["source"], c["kept"]["line"] or 0))
         removed_total = exact + near
         return {
             "schema_version": DEDUP_SCHEMA_VERSION,
@@ -199,7 +211,7 @@ class Report:
                 "records_in": self.reached_dedup,
                 "exact_duplicates": exact,
                 "near_duplicates": near,
-                "clusters": len(clusters),
+                "clusters": len(heads),
                 "lsh_candidate_pairs": self.near_pairs[0],
                 "verified_pairs": self.near_pairs[1],
                 "duplicate_rate": round(removed_total / self.reached_dedup, 6)
@@ -210,5 +222,25 @@ class Report:
                 {"kept_source": a, "removed_source": b, "records": n}
                 for (a, b), n in sorted(overlap.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
             ],
-            "clusters": clusters,
         }
+
+    def dedup_report(self) -> dict:
+        """Return ``dedup-report.json`` as a dict (see the README for the schema)."""
+        heads = self._cluster_heads()
+        return {**self._dedup_summary(heads), "clusters": [self._cluster(h) for h in heads]}
+
+    def write_dedup_report(self, f) -> None:
+        """Write ``dedup-report.json`` to binary file ``f``, one cluster at a time (the same
+        bytes as ``orjson.dumps(self.dedup_report(), option=OPT_INDENT_2)`` plus a newline,
+        without building the whole report in memory)."""
+        heads = self._cluster_heads()
+        top = orjson.dumps(self._dedup_summary(heads), option=orjson.OPT_INDENT_2)
+        if not heads:
+            f.write(top[:-2] + b',\n  "clusters": []\n}\n')
+            return
+        f.write(top[:-2] + b',\n  "clusters": [\n')
+        for i, head in enumerate(heads):
+            body = orjson.dumps(self._cluster(head), option=orjson.OPT_INDENT_2)
+            f.write(b"    " + body.replace(b"\n", b"\n    "))
+            f.write(b",\n" if i + 1 < len(heads) else b"\n")
+        f.write(b"  ]\n}\n")

@@ -248,9 +248,11 @@ class OutputWriter:
             return
         try:
             for name in ("dedup-report.json", "stats.json"):
-                data = report.dedup_report() if name == "dedup-report.json" else report.stats()
                 with open(self._tmp(name), "wb") as f:
-                    f.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+                    if name == "dedup-report.json":
+                        report.write_dedup_report(f)  # streamed: it can be very large
+                    else:
+                        f.write(orjson.dumps(report.stats(), option=orjson.OPT_INDENT_2) + b"\n")
                     f.flush()
                     os.fsync(f.fileno())
             for sink in self._sinks.values():

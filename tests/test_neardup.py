@@ -358,3 +358,12 @@ def test_report_html_opens_in_a_real_browser(report_dir, tmp_path):
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert "Dedup report" in proc.stdout and "<svg" in proc.stdout
+
+
+def test_streamed_report_equals_the_dict(pair_dump, tmp_path):
+    import orjson
+
+    out = tmp_path / "out"
+    report = run_lib(pair_dump, out)
+    expected = orjson.dumps(report.dedup_report(), option=orjson.OPT_INDENT_2) + b"\n"
+    assert (out / "dedup-report.json").read_bytes() == expected
