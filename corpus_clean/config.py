@@ -140,15 +140,15 @@ class Config:
                 raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")
         if not 0.0 < self.near_threshold <= 1.0:
             raise ConfigError(f"near_threshold={self.near_threshold}: must be in (0, 1]")
-        for name in ("workers", "min_words", "min_cjk_chars", "chrome_max_chars",
-                     "repeat_max_chars", "lang_min_letters", "lang_quick_trials"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name}={getattr(self, name)}: must not be negative")
-        for name in ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
-                     "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",
-                     "lang_trials", "batch_records"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name}={getattr(self, name)}: must be at least 1")
+        minimum = {0: ("workers", "min_words", "min_cjk_chars", "chrome_max_chars",
+                       "repeat_max_chars", "lang_min_letters", "lang_quick_trials"),
+                   1: ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
+                       "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",
+                       "lang_trials", "batch_records")}
+        for low, names in minimum.items():
+            for name in names:
+                if getattr(self, name) < low:
+                    raise ConfigError(f"{name}={getattr(self, name)}: must be at least {low}")
         if self.lang_backend not in ("langdetect", "cld2", "none"):
             raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect', "
                               "'cld2' or 'none'")

@@ -81,59 +81,45 @@ class FileReader:
         else:
             info.layout = detect_layout(self._head, self.is_marker) if self._head else None
 
-    def _jsonl_records(self) -> Iterator[Item]:
+    def _jsonl_item(self, lineno: int, line: str) -> list[Item]:
         """JSON Lines input: one record per non-blank line, its text in ``text_field``; a line
         that is not a JSON object with a string there is rejected (stage ``read``)."""
-        file, info = self.file, self.info
-        lines = self._head if self._early else itertools.chain(self._head, self._lines)
-        lineno = 0
+        if not line.strip():
+            return []
+        source = self.file.source
+        rid = record_id(source, lineno)
         try:
-            for lineno, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                rid = record_id(file.source, lineno)
-                try:
-                    obj = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    yield Record(rid, line, file.source, lineno), Drop(
-                        "read", "malformed_json", f"{file.source} line {lineno}: {exc}")
-                    continue
-                text = obj.get(self.text_field) if isinstance(obj, dict) else None
-                if not isinstance(text, str):
-                    yield Record(rid, line, file.source, lineno), Drop(
-                        "read", "no_text_field",
-                        f"{file.source} line {lineno}: no string field {self.text_field!r}")
-                    continue
-                yield Record(rid, repair_text(text), file.source, lineno), None
-            if self._early:
-                raise self._early
-        except FileReadError as exc:
-            info.error = str(exc)
-            info.extra["reason"] = exc.reason
-            if lineno == 0 and not exc.partial_text:
-                yield Record(record_id(file.source, None), "", file.source, None), \
-                    Drop("read", exc.reason, str(exc))
-                return
-            start = lineno + 1
-            yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
-                Drop("read", exc.reason, str(exc))
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return [(Record(rid, line, source, lineno),
+                     Drop("read", "malformed_json", f"{source} line {lineno}: {exc}"))]
+        text = obj.get(self.text_field) if isinstance(obj, dict) else None
+        if not isinstance(text, str):
+            return [(Record(rid, line, source, lineno),
+                     Drop("read", "no_text_field",
+                          f"{source} line {lineno}: no string field {self.text_field!r}"))]
+        return [(Record(rid, repair_text(text), source, lineno), None)]
 
     def __iter__(self) -> Iterator[Item]:
-        if self.jsonl:
-            yield from self._jsonl_records()
-            return
         file, info = self.file, self.info
-        splitter = RecordSplitter(info.layout or "line", self.is_marker)
+        if self.jsonl:
+            feed, finish = self._jsonl_item, list
+        else:
+            splitter = RecordSplitter(info.layout or "line", self.is_marker)
+
+            def feed(lineno: int, line: str) -> list[Item]:
+                return [(_record(file.source, raw), None) for raw in splitter.feed(lineno, line)]
+
+            def finish() -> list[Item]:
+                return [(_record(file.source, raw), None) for raw in splitter.finish()]
         lines = self._head if self._early else itertools.chain(self._head, self._lines)
         lineno = 0
         try:
             for lineno, line in enumerate(lines, start=1):
-                for raw in splitter.feed(lineno, line):
-                    yield _record(file.source, raw), None
+                yield from feed(lineno, line)
             if self._early:
                 raise self._early
-            for raw in splitter.finish():
-                yield _record(file.source, raw), None
+            yield from finish()
         except FileReadError as exc:
             info.error = str(exc)
             info.extra["reason"] = exc.reason
@@ -141,8 +127,7 @@ class FileReader:
                 yield Record(record_id(file.source, None), "", file.source, None), \
                     Drop("read", exc.reason, str(exc))
                 return
-            for raw in splitter.finish():  # complete lines read before the fault are records
-                yield _record(file.source, raw), None
+            yield from finish()  # complete lines read before the fault are records
             start = lineno + 1  # the incomplete line after them is rejected, never lost
             yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
                 Drop("read", exc.reason, str(exc))

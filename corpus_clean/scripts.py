@@ -23,7 +23,6 @@ CJK_RE = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 #: a character class of the scripts written without spaces between words (Han, Kana)
 HAN_KANA_CLASS = f"[{_HAN}{_KANA}]"
 HAN_KANA_RE = re.compile(HAN_KANA_CLASS)
-_LETTER_RE = re.compile(r"[^\W\d_]")  # any Unicode letter (categories L*), CJK included
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 #: Unicode sentence-ending punctuation: ASCII .!? and the CJK full-width 。！？ and ．｡
 SENTENCE_END_RE = re.compile(r"[.!?。！？．｡]")

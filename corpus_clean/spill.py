@@ -28,7 +28,6 @@ class RecordSpill:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._f = open(self.path, "wb")  # noqa: SIM115 - closed by close()
-        self.count = 0
 
     def append(self, record: Record, extra: str | None = None) -> None:
         """Store ``record`` (all fields but language and dedup key) and ``extra``."""
@@ -36,7 +35,6 @@ class RecordSpill:
             record.id, record.text, record.source, record.line, record.translated_by,
             record.mt_engine, record.marker_lines, extra,
         )) + b"\n")
-        self.count += 1
 
     def close(self) -> None:
         """Finish writing."""
