@@ -36,7 +36,7 @@ def render_summary(console: Console, report: Report) -> None:
                   f"marker lines stripped: {report.marker_lines}", highlight=False)
     total = sum(report.seconds.values())
     if total > 0:
-        times = Table(title="time per stage (summed over workers)", title_justify="left",
+        times = Table(title="time per stage, all workers", title_justify="left",
                       show_edge=False)
         times.add_column("stage")
         times.add_column("seconds", justify="right")
