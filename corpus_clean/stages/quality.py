@@ -22,6 +22,7 @@ are in the drop's detail.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 
@@ -78,9 +79,29 @@ class _Grams:
     def __init__(self, text: str):
         units, self.mult = _units(text)
         ids: dict[str, int] = {}
-        self.ids = [ids.setdefault(u, len(ids)) for u in units]
-        self.lengths = [len(u) for u in units]
+        # the same id for the same unit (ids need not be consecutive)
+        self.ids = list(map(ids.setdefault, units, itertools.count()))
+        self.lengths = list(map(len, units))
         self.total = sum(self.lengths) or 1
+        self._units = units
+
+    def bounds(self) -> tuple[float, float]:
+        """``(mass, repeated)``: the largest share of characters held by all copies of one
+        repeated unit, and the share held by all repeated units (units that occur twice or
+        more), each in [0, 1].
+
+        They bound the n-gram scores without counting n-grams: a unit inside a repeated
+        n-gram is itself repeated, so ``dup_share(n) <= repeated``; and the most frequent
+        k-unit gram occurs at most as often as each of its units, so
+        ``top_share(n) <= k * mass`` (k = n times the unit multiplier).
+        """
+        mass = repeated = 0
+        for unit, count in Counter(self._units).items():
+            if count > 1:
+                weight = count * len(unit)
+                repeated += weight
+                mass = max(mass, weight)
+        return mass / self.total, repeated / self.total
 
     def grams(self, k: int) -> list[tuple]:
         return list(zip(*(self.ids[i:] for i in range(k))))
@@ -153,10 +174,15 @@ class QualityFilter:
             return Drop(self.name, "repeated_lines",
                         f"dup_line_chars={dup_line_chars:.2f} > {LINE_DUP_CHAR_FRACTION:.2f}")
         grams = _Grams(record.text)
+        mass, repeated = grams.bounds()  # most records are far below every limit
         for n, limit in TOP_NGRAM:
+            if n * grams.mult * mass <= limit:
+                continue  # top_share(n) cannot exceed the limit (see _Grams.bounds)
             share = round(grams.top_share(n), 4)
             if share > limit:
                 return Drop(self.name, "repeated_ngrams", f"top_{n}gram={share:.2f} > {limit:.2f}")
+        if repeated <= _LOWEST_DUP_LIMIT:
+            return record  # no dup_share(n) can exceed its limit
         for n, limit in DUP_NGRAM:
             share = round(grams.dup_share(n), 4)
             if share > limit:

@@ -101,12 +101,19 @@ discount voucher jackpot casino auction horny sexy sexiest dirtiest singles dati
 _TEXT_SPEAK = frozenset(("u", "ur", "r"))
 
 
+_TEXT_SPEAK_CASES = frozenset(v for w in _TEXT_SPEAK for v in (w, w.upper(), w.title(), w[0] + w[1:].upper()))
+
+
 def _text_speak(text: str) -> int:
     """Words "u", "ur", "r" (any case) with white space before (or the start) and after."""
     tokens = text.split()
     if tokens and not text[-1:].isspace():
         tokens.pop()  # the last word has no space after it
-    return sum(1 for t in tokens if t.lower() in _TEXT_SPEAK)
+    present = _TEXT_SPEAK_CASES.intersection(tokens)
+    if not present:
+        return 0
+    counts = Counter(tokens)
+    return sum(counts[t] for t in present)
 _AD_PHRASES = frozenset(tuple(p.split()) for p in (
     "free msg", "freemsg", "free entry", "std txt rate", "customer services", "line rental",
     "video phone", "limited time", "act now", "click here", "buy now", "order now",
@@ -244,8 +251,11 @@ def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, 
                     break
     if words is None:
         words = _WORD_RE.findall(low)
-    for j, w in enumerate(words):
-        for seq, is_weak in by_word.get(w, ()):
+    present = by_word.keys() & set(words)  # most records have no first word of a term
+    for j, w in enumerate(words) if present else ():
+        if w not in present:
+            continue
+        for seq, is_weak in by_word[w]:
             if tuple(words[j:j + len(seq)]) == seq:
                 if is_weak:
                     weak += 1
@@ -264,7 +274,7 @@ def spam_signals(text: str) -> dict[str, float]:
     n = max(len(text), 1)
     # Chinese and Japanese write no spaces between words, so a space separates keywords there;
     # in Korean and space-delimited text it separates words.
-    han_kana = len(HAN_KANA_RE.findall(text))
+    han_kana = 0 if text.isascii() else len(HAN_KANA_RE.findall(text))
     unspaced = han_kana * 2 >= len(text.replace(" ", ""))
     splitter = _SEGMENT_SPLIT_CJK if unspaced else _SEGMENT_SPLIT
     segments = [s for s in (p.strip() for p in splitter.split(text)) if s]
