@@ -34,7 +34,7 @@ from .stages.markers import MarkerMatcher
 from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
-from .work import ScanTask, build_stages, scan_batch, tag_batch
+from .work import RepeatMemo, ScanTask, build_stages, scan_batch, tag_batch
 from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "STAGE_ORDER"]
@@ -154,9 +154,10 @@ def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterat
     return iter(FileReader(file, info, config))
 
 
-def _scan_tasks(files, config, report):
+def _scan_tasks(files, config, report, memo: RepeatMemo):
     """Read the files in order and cut their records into :class:`.work.ScanTask` batches
-    (one file's records per batch; the last batch of a file has ``end`` set)."""
+    (one file's records per batch; the last batch of a file has ``end`` set), marking the
+    verbatim repeats (``memo``)."""
     clock = time.perf_counter
     for index, file in enumerate(files):
         t0 = clock()
@@ -164,16 +165,24 @@ def _scan_tasks(files, config, report):
         report.add_file(info)
         reader = FileReader(file, info, config)
         bare = reader.is_marker.bare_lines
-        items: list = []
-        for item in reader:
-            items.append(item)
-            if len(items) >= config.batch_records:
+        task = ScanTask(index, bare, [], False, config)
+        for record, drop in reader:
+            if drop is None:
+                key = memo.key(record.text, bare)
+                if memo.dispatch(key):
+                    task.repeats.add(len(task.items))
+                task.raw_keys.append(key)
+            else:
+                task.raw_keys.append(None)
+            task.items.append((record, drop))
+            if len(task.items) >= config.batch_records:
                 report.add_seconds("read", clock() - t0)
-                yield ScanTask(index, bare, items, False, config)
+                yield task
                 t0 = clock()
-                items = []
+                task = ScanTask(index, bare, [], False, config)
         report.add_seconds("read", clock() - t0)
-        yield ScanTask(index, bare, items, True, config)
+        task.end = True
+        yield task
 
 
 def _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
@@ -186,14 +195,19 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     and their band keys and shingle hashes go into ``near``.
     """
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
+    memo = RepeatMemo()
     clock = time.perf_counter
-    tasks = _scan_tasks(files, config, report)
+    tasks = _scan_tasks(files, config, report, memo)
     for file_index, end, results, seconds in executor.map(scan_batch, tasks):
         for stage, dt in seconds.items():
             report.add_seconds(stage, dt)
         t0 = clock()
         for item in results:
             record, drop = item.record, item.drop
+            if item.repeat:
+                drop = drop or memo.outcome(item.raw_key)
+            elif item.raw_key is not None:
+                memo.settle(item.raw_key, drop)
             report.count_in(record)
             if drop is not None:
                 writer.write_rejected(record, drop)

@@ -114,3 +114,42 @@ def test_every_record_is_accounted_for(tmp_path_factory, files, newline):
         outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "rejected.jsonl",
                                                       "stats.json", "dedup-report.json")])
     assert outs[0] == outs[1]
+
+
+def _run_outputs(dump_dir, out, workers=1):
+    clean_dir(dump_dir, OutputWriter(out, overwrite=True), Config(), workers=workers)
+    return {name: (out / name).read_bytes()
+            for name in ("clean.jsonl", "rejected.jsonl", "dedup-report.json", "stats.json")}
+
+
+def test_verbatim_repeats_get_the_outcome_of_their_first_copy(dump, tmp_path, monkeypatch):
+    """Repeats skip the stages (RepeatMemo); the outputs equal a run where every record goes
+    through every stage. The repeats are real seed records: the spam line and the site heading
+    of seed 002, clean abstracts, and the same record in a file where a bare engine name is a
+    marker line (``Google`` three times) and in one where it is not."""
+    from corpus_clean import work
+
+    seed002 = next(p for p in sorted(dump.iterdir()) if p.name.startswith("002"))
+    lines = seed002.read_text(encoding="utf-8").splitlines()
+    abstracts = [ln for ln in SEED_LINES if len(ln) > 300][:4]
+    (dump / "005_repeats.txt").write_text("\n".join(lines[:8] + abstracts) + "\n",
+                                          encoding="utf-8")
+    (dump / "006_bare_marker.txt").write_text(
+        "".join(f"{a}\nGoogle\n\n" for a in abstracts[:3]), encoding="utf-8")
+    (dump / "007_no_marker.txt").write_text(f"{abstracts[0]}\nGoogle\n\n{abstracts[3]}\n",
+                                            encoding="utf-8")
+    calls = []
+    real_dispatch = work.RepeatMemo.dispatch
+
+    def spy(self, key):
+        calls.append(real_dispatch(self, key))
+        return calls[-1]
+
+    monkeypatch.setattr(work.RepeatMemo, "dispatch", spy)
+    with_memo = _run_outputs(dump, tmp_path / "memo", workers=2)
+    assert sum(calls) >= 12  # the test exercises the repeat path
+    rejected = [json.loads(ln) for ln in with_memo["rejected.jsonl"].splitlines()]
+    spam_rows = [r for r in rejected if r["stage"] == "spam"]
+    assert len(spam_rows) == 2 and spam_rows[0]["detail"] == spam_rows[1]["detail"]
+    monkeypatch.setattr(work.RepeatMemo, "dispatch", lambda self, key: False)
+    assert _run_outputs(dump, tmp_path / "plain") == with_memo
