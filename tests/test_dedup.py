@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fixtures_util import load_jsonl, seed_abstracts, seed_line, seed_path
 
 from corpus_clean.records import Drop, Record, record_id
@@ -175,3 +177,26 @@ def test_near_pairs_through_exact_dedup_all_kept():
 
 def test_stage_name():
     assert ExactDedup().name == "dedup"
+
+
+def _normal_form_by_definition(text: str) -> str:
+    """The normal form as the module docstring defines it, written the slow, obvious way."""
+    import re
+    import unicodedata
+
+    norm = "".join(" " if unicodedata.category(c).startswith("P") else c
+                   for c in unicodedata.normalize("NFKC", text).casefold())
+    return re.sub(r"\s+", " ", norm).strip()
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_normal_form_matches_its_definition(text):
+    """The ASCII fast path (bytes.translate, str.split) and the general path give the
+    definition's result, control characters and Unicode white space included."""
+    assert normalise_for_dedup(text) == _normal_form_by_definition(text)
+
+
+def test_normal_form_of_ascii_controls_and_separators():
+    text = "A\x1cB\x1fC\x0bD\x0cE\x85F\u2028G  H\t\r\n"
+    assert normalise_for_dedup(text) == _normal_form_by_definition(text) == "a b c d e f g h"

@@ -15,7 +15,6 @@ Memory: the index holds one 16-byte key and one id per unique record; measured a
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 import unicodedata
 
@@ -39,15 +38,20 @@ class _PunctuationToSpace(dict):
 
 
 _PUNCT_TABLE = _PunctuationToSpace()
-_SPACE_RE = re.compile(r"\s+")
+#: the same for ASCII text as a ``bytes.translate`` table (bytes 128-255 never occur there)
+_ASCII_PUNCT_TABLE = bytes(32 if _PUNCT_TABLE[b] == " " else b for b in range(128)) + \
+    bytes(range(128, 256))
 
 
 @lru_cache(maxsize=4096)  # quality, dedup and near dedup normalise the same text in turn
 def normalise_for_dedup(text: str) -> str:
     """Return the dedup normal form of ``text``: NFKC, case-folded, punctuation as spaces,
     whitespace collapsed and trimmed. Pure ``str -> str``; also the input of near-dup shingles."""
-    norm = unicodedata.normalize("NFKC", text).casefold().translate(_PUNCT_TABLE)
-    return _SPACE_RE.sub(" ", norm).strip()
+    if text.isascii():  # NFKC leaves ASCII alone and casefold is lower: 3.5x faster
+        norm = text.lower().encode("ascii").translate(_ASCII_PUNCT_TABLE).decode("ascii")
+    else:
+        norm = unicodedata.normalize("NFKC", text).casefold().translate(_PUNCT_TABLE)
+    return " ".join(norm.split())  # str.split's white space is re's \s: runs to one space
 
 
 def dedup_key(text: str) -> bytes:
