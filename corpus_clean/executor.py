@@ -54,6 +54,21 @@ class LocalExecutor(Executor):
             yield fn(task)
 
 
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit when the parent process ``parent`` (a pid) is gone, checked
+    every ``interval`` seconds by a daemon thread. A run killed with SIGKILL cannot shut its
+    pool down; without this its idle workers would wait on their task queue for ever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class ProcessExecutor(Executor):
     """Runs tasks in ``workers`` worker processes, at most ``window`` in flight, results in
     task order. Worker processes are forked where the platform allows it (cheap to start),
@@ -64,7 +79,9 @@ class ProcessExecutor(Executor):
         self.window = window or 3 * workers
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                         initializer=_exit_with_parent,
+                                         initargs=(os.getpid(),))
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pending: deque[Future] = deque()

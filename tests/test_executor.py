@@ -1,0 +1,58 @@
+"""Executors: results in task order for any number of workers; no worker outlives its run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from paths import ROOT
+
+from corpus_clean.executor import LocalExecutor, ProcessExecutor, make_executor
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_results_come_back_in_task_order():
+    tasks = list(range(50))
+    with ProcessExecutor(2, window=3) as pool:
+        assert list(pool.map(_square, tasks)) == [x * x for x in tasks]
+    assert list(LocalExecutor().map(_square, tasks)) == [x * x for x in tasks]
+    assert isinstance(make_executor(1), LocalExecutor)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, waiting to be reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_exit_when_the_run_is_killed():
+    """SIGKILL gives the run no chance to shut its pool down (the --resume case): the
+    workers notice that their parent is gone and exit instead of waiting for ever."""
+    code = (
+        "import os, sys, time\n"
+        "from corpus_clean.executor import ProcessExecutor\n"
+        "pool = ProcessExecutor(2)\n"
+        "futs = [pool._pool.submit(os.getpid) for _ in range(40)]\n"
+        "print(' '.join(str(p) for p in sorted({f.result() for f in futs})), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    workers = [int(p) for p in proc.stdout.readline().split()]
+    assert workers and all(_alive(p) for p in workers)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(100):  # the watch checks twice a second; allow 10 s on a busy machine
+        if not any(_alive(p) for p in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
