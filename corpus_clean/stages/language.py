@@ -73,15 +73,53 @@ def _factory(seed: int):
     return factory
 
 
+@lru_cache(maxsize=1)
+def _fast_detector_class() -> type:
+    """langdetect's ``Detector`` with its per-n-gram update of the language probabilities
+    done on numpy arrays: for each sampled n-gram it multiplies the 55 probabilities by
+    ``alpha / BASE_FREQ + p(n-gram | language)`` and, every 5 samples, divides them by their
+    sum; numpy does the same IEEE double operation on each element (and the sum is still
+    Python's, in the same order), so the answers are bit for bit langdetect's (tested), with
+    the 55-step Python loops, two thirds of langdetect's time, gone. Each n-gram's
+    probabilities are converted to an array once per process, when first sampled (a few
+    thousand n-grams for a corpus in one language, about 0.6 KB each)."""
+    import numpy as np
+    from langdetect.detector import Detector
+
+    arrays: dict[str, np.ndarray] = {}
+
+    class FastDetector(Detector):
+        def _init_probability(self):
+            return np.array(super()._init_probability())
+
+        def _update_lang_prob(self, prob, word, alpha):
+            found = arrays.get(word)
+            if found is None:
+                if word is None or word not in self.word_lang_prob_map:
+                    return False
+                found = arrays[word] = np.array(self.word_lang_prob_map[word])
+            prob *= alpha / self.BASE_FREQ + found
+            return True
+
+        def _normalize_prob(self, prob):
+            total = sum(prob.tolist())
+            if not total:
+                raise ZeroDivisionError("float division by zero")  # as langdetect would
+            prob /= total
+            return max(0.0, float(prob.max()))
+
+    return FastDetector
+
+
 def _langdetect_once(text: str, config: Config, trials: int) -> list[tuple[str, float]]:
     from langdetect.lang_detect_exception import LangDetectException
 
-    detector = _factory(config.lang_seed).create()
+    detector = _fast_detector_class()(_factory(config.lang_seed))
     detector.set_max_text_length(config.lang_max_chars)
     detector.n_trial = trials
     detector.append(text)
     try:
-        return [(g.lang, g.prob) for g in detector.get_probabilities()]
+        return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
     except LangDetectException:
         return []
 
