@@ -78,8 +78,12 @@ _SEO_HINTS = ("免费视", "免費視", "在线", "在線", "成人", "点击进
 _SEO_AV_RE = re.compile(r"\d\s*av|av\s*\d")
 
 
+_SEO_HINTS_ASCII = tuple(h for h in _SEO_HINTS if h.isascii())
+
+
 def _seo_possible(low: str) -> bool:
-    return any(h in low for h in _SEO_HINTS) or ("av" in low and bool(_SEO_AV_RE.search(low)))
+    hints = _SEO_HINTS_ASCII if low.isascii() else _SEO_HINTS
+    return any(h in low for h in hints) or ("av" in low and bool(_SEO_AV_RE.search(low)))
 
 
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
@@ -143,7 +147,8 @@ def _ad_symbol_possible(text: str) -> bool:
 
 
 _PHRASE_FIRST = frozenset(p[0] for p in _AD_PHRASES)
-_ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _PHRASE_FIRST | _CALL_WORDS | {"stop"}
+_CONTEXT_WORDS = _PHRASE_FIRST | _CALL_WORDS | {"stop"}  # cues that depend on the next words
+_ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _CONTEXT_WORDS
 
 
 def _ad_cues(words: list[str], text: str) -> float:
@@ -156,9 +161,10 @@ def _ad_cues(words: list[str], text: str) -> float:
         counts = Counter(words)
         cues += sum(counts[w] for w in present & _AD_WORDS)
         cues += sum(counts[w] for w in present & _WEAK_AD_WORDS) / 2
-        if present & (_PHRASE_FIRST | _CALL_WORDS | {"stop"}):
+        context = present & _CONTEXT_WORDS
+        if context:
             for i, w in enumerate(words):
-                if w not in present:
+                if w not in context:
                     continue
                 if w in _PHRASE_FIRST:
                     for size in (1, 2, 3):
@@ -197,7 +203,9 @@ def load_lexicon_terms() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _lexicon_index() -> tuple[dict, dict]:
-    """Index the terms: CJK terms by first character, ASCII terms by first word."""
+    """Index the terms: CJK terms by their first two characters (longest first, then the
+    one-character term of the first character) and one-character terms by that character;
+    ASCII terms by first word."""
     weak_file = LEXICON_DIR / "weak_terms.txt"
     weak = set()
     if weak_file.exists():
@@ -217,13 +225,25 @@ def _lexicon_index() -> tuple[dict, dict]:
             by_char.setdefault(term[0], []).append((term, is_weak))
     for lst in by_char.values():
         lst.sort(key=lambda t: -len(t[0]))
+    # the candidates at a position are the terms that start with its two characters, then
+    # the one-character term of its first: keyed by those two characters
+    by_pair: dict[str, list[tuple[str, bool]]] = {}
+    for first, lst in by_char.items():
+        single = [t for t in lst if len(t[0]) == 1]
+        for term, is_weak in lst:
+            if len(term) > 1:
+                by_pair.setdefault(term[:2], []).append((term, is_weak))
+        for pair in [p for p in by_pair if p[0] == first]:
+            by_pair[pair] += single
+        by_char[first] = single
+    by_char.update(by_pair)
     return by_char, by_word
 
 
 @lru_cache(maxsize=1)
 def _first_chars_re() -> re.Pattern:
     """A character class of the first characters of the non-ASCII lexicon terms."""
-    chars = "".join(sorted(_lexicon_index()[0]))
+    chars = "".join(sorted(k for k in _lexicon_index()[0] if len(k) == 1))
     return re.compile("[" + re.escape(chars) + "]")
 
 
@@ -240,7 +260,9 @@ def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, 
             i = m.start()
             if i < skip_to:
                 continue
-            for term, is_weak in by_char[low[i]]:
+            # the terms that start with the two characters here, longest first, then the
+            # one-character term; where no longer term starts so, the one-character term
+            for term, is_weak in by_char.get(low[i:i + 2]) or by_char[low[i]]:
                 if low.startswith(term, i):
                     if is_weak:
                         weak += 1
