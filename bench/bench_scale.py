@@ -109,18 +109,33 @@ def dump_to_jsonl(dump: Path, out: Path) -> int:
     return n
 
 
+LAST_STDERR = [""]
+
+
 def timed(cmd: list[str], env=None) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS in MB of the largest process of its tree)."""
-    before = os.times()
+    """Run ``cmd``; return (wall seconds, peak RSS in MB of the largest process of its tree).
+    Its standard error is kept in ``LAST_STDERR[0]``."""
     t0 = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True,
-                          env=env)
+                          env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})})
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    del before
+    LAST_STDERR[0] = proc.stderr
     rss_kb = int(proc.stderr.strip().splitlines()[-1])
     return wall, rss_kb / 1024
+
+
+def stage_times(stderr: str) -> str:
+    """The summary's "time per stage" table (corpus-clean's standard error) on one line."""
+    parts, on = [], False
+    for line in stderr.splitlines():
+        if line.startswith("time per stage"):
+            on = True
+        elif on and "│" in line:
+            stage, seconds, share = (c.strip() for c in line.split("│"))
+            parts.append(f"{stage} {float(seconds):.1f} s ({share})")
+    return ", ".join(parts)
 
 
 def dump_mb(dump: Path) -> float:
@@ -159,20 +174,22 @@ def main() -> None:
                 runs.append(("corpus-clean, all stages, cld2", dump, ["--lang-backend", "cld2"]))
             for name, src, extra in runs:
                 out = tmp / f"out-{len(extra)}"
-                wall, rss = timed([*cli, str(src), "-o", str(out), "-q", "--workers",
+                wall, rss = timed([*cli, str(src), "-o", str(out), "--workers",
                                    str(args.workers), *extra])
                 stats = json.loads((out / "stats.json").read_text())
                 print(f"  {name:44s} {wall:7.1f} s  {mb / wall:6.2f} MB/s "
                       f"({mb / wall / args.workers:5.2f} per core)  "
                       f"{stats['records_in'] / wall:7.0f} rec/s  peak RSS {rss:6.0f} MB")
+                print(f"      time per stage, all workers: {stage_times(LAST_STDERR[0])}")
             n = dump_to_jsonl(dump, tmp / "jsonl")
             jmb = (tmp / "jsonl" / "records.jsonl").stat().st_size / 1e6
             out = tmp / "out-eq"
-            wall_cc, rss = timed([*cli, str(tmp / "jsonl"), "-o", str(out), "-q", "--workers",
+            wall_cc, rss = timed([*cli, str(tmp / "jsonl"), "-o", str(out), "--workers",
                                   str(args.workers), "--lang-backend", "none"])
             print(f"  {'corpus-clean, datatrove-equivalent (JSONL)':44s} {wall_cc:7.1f} s  "
                   f"{jmb / wall_cc:6.2f} MB/s  {n / wall_cc:7.0f} rec/s  peak RSS {rss:6.0f} MB "
                   f"({n} records, {jmb:.1f} MB JSONL)")
+            print(f"      time per stage, all workers: {stage_times(LAST_STDERR[0])}")
             if args.datatrove_python:
                 script = tmp / "dt.py"
                 script.write_text(DATATROVE_SCRIPT)
