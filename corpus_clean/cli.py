@@ -187,11 +187,11 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         sys.exit(1)
     except KeyboardInterrupt:
         warn.print(f"Interrupted: no output was completed.{_resume_hint(to_stdout)}",
-                   highlight=False)
+                   highlight=False, soft_wrap=True)
         sys.exit(130)
     except _Terminated:
         warn.print(f"Terminated: no output was completed.{_resume_hint(to_stdout)}",
-                   highlight=False)
+                   highlight=False, soft_wrap=True)
         sys.exit(143)
     render_resume(console, report.resume)
     render_summary(console, report)
