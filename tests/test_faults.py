@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -312,3 +313,19 @@ def test_file_changed_while_read_is_flagged_and_not_checkpointed(dump, tmp_path,
     assert counts == [2, 3, 3, 4, 5]  # the changed file (third) added no completion line
     if change == "grows":  # the appended line was read (the read goes to the end)
         assert any("appended while the file" in r["text"] for r in rows(out / "clean.jsonl"))
+
+
+def test_every_row_of_the_readme_fault_table_names_tests_that_exist():
+    from paths import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Bad input and faults", 1)[1].split("\n## ", 1)[0]
+    rows_ = [line for line in section.splitlines() if line.startswith("| ")
+             and not line.startswith("| bad input") and not line.startswith("|---")]
+    assert len(rows_) >= 25
+    for row in rows_:
+        named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", row)
+        assert named, f"no test named in: {row[:60]}"
+        for file, name in named:
+            source = (ROOT / "tests" / file).read_text(encoding="utf-8")
+            assert f"def {name}(" in source, f"{file}::{name}"

@@ -251,3 +251,20 @@ def test_ctrl_c_and_sigterm_exit_codes_leave_no_output_and_a_checkpoint(tmp_path
                                    "to continue from the files done."]
     assert sorted(p.name for p in out.iterdir()) == [CHECKPOINT_DIR]
     assert len(journalled(out)) >= 2
+
+
+def test_a_resumed_run_interrupted_again_resumes_again(tmp_path, monkeypatch):
+    """Restored files keep their journal lines, so a second interruption loses nothing."""
+    out = tmp_path / "out"
+    for n, resume in ((1, False), (3, True)):  # 1 file done; then 1 restored + 2 more done
+        with monkeypatch.context() as m:
+            interrupt_after(m, n)
+            with pytest.raises(KeyboardInterrupt):
+                clean_dir(SEEDS, OutputWriter(out, overwrite=True), Config(), workers=1,
+                          resume=resume)
+    assert sorted(set(journalled(out))) == journalled_names()[:3]
+    report = clean_dir(SEEDS, OutputWriter(out, overwrite=True), Config(), workers=1,
+                       resume=True)
+    assert report.resume.restored == journalled_names()[:3]
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
