@@ -172,7 +172,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                     done_bytes[0] += info.bytes
                     if info.error:
                         warn.print(f"warning: {info.error}", markup=False, highlight=False,
-                               soft_wrap=True)
+                                   soft_wrap=True)
                 now = done_bytes[0] + (0 if file_done else info.extra.get("bytes_read", 0))
                 rate = report.records_in / max(time.perf_counter() - started, 1e-9)
                 drops = " ".join(f"{stage} {sum(c.values())}" for stage, c in report.drops.items())

@@ -268,3 +268,36 @@ def test_a_resumed_run_interrupted_again_resumes_again(tmp_path, monkeypatch):
     assert report.resume.restored == journalled_names()[:3]
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+def test_restored_files_keep_their_read_facts_and_errors(tmp_path, monkeypatch, dump):
+    """stats.json is identical after a resume even when the restored files had read errors,
+    a legacy encoding, replaced bytes, a cut archive and an overlong line."""
+    import gzip
+
+    from paths import FIXTURES
+
+    (dump / "0-a_image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (dump / "0-b_gbk.txt").write_bytes((FIXTURES / "gbk_abstracts.txt").read_bytes())
+    seed = (SEEDS / "003_021855e50a64dd07.txt").read_bytes()
+    (dump / "0-c_bad_utf8.txt").write_bytes(seed.replace(b"the ", b"the \xff", 3))
+    z = gzip.compress(seed * 8, mtime=0)
+    (dump / "0-d_cut.txt.gz").write_bytes(z[: len(z) * 2 // 3])
+    (dump / "0-e_long.txt").write_bytes(b"x" * (4 * 2**20 + 10) + b"\n" + seed)
+    config = Config(lang_backend="none")
+    fresh = tmp_path / "fresh"
+    clean_dir(dump, OutputWriter(fresh), config, workers=1)
+    stats = json.loads((fresh / "stats.json").read_bytes())
+    assert {e["reason"] for e in stats["errors"]} == {"binary_file", "truncated_file"}
+    files = {f["source"]: f for f in stats["files"]}
+    assert files["0-b_gbk.txt"]["encoding"] == "gb18030"
+    assert files["0-c_bad_utf8.txt"]["replaced_bytes"] == 3
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 6)
+        with pytest.raises(KeyboardInterrupt):
+            clean_dir(dump, OutputWriter(out), config, workers=1)
+    report = clean_dir(dump, OutputWriter(out, overwrite=True), config, workers=1, resume=True)
+    assert report.resume.restored[:5] == ["0-a_image.txt", "0-b_gbk.txt", "0-c_bad_utf8.txt",
+                                          "0-d_cut.txt.gz", "0-e_long.txt"]
+    assert outputs(out) == outputs(fresh)
