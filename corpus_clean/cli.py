@@ -28,7 +28,7 @@ from rich.progress import (
 
 from . import __version__
 from .config import Config, load_config
-from .console import render_dedup_report, render_summary
+from .console import render_dedup_report, render_resume, render_summary
 from .errors import CorpusCleanError
 from .pipeline import clean_dir
 from .reader import list_input_files
@@ -85,6 +85,9 @@ def _size(path: Path) -> int:
               help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,
               help="Write into OUT even if it is not empty (our four files are replaced).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run into OUT: files it finished (unchanged since) "
+                   "are not read again; the outputs equal an uninterrupted run's.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               metavar="TOML",
               help="Settings file: any field of corpus_clean.Config as 'key = value' (see "
@@ -112,7 +115,7 @@ def _size(path: Path) -> int:
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
-                  workers: int | None, quiet: bool) -> None:
+                  workers: int | None, quiet: bool, resume: bool = False) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -122,7 +125,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     OUT/dedup-report.json lists the duplicate clusters, OUT/stats.json the counts.
 
     Exit codes: 0 done (drops are not errors), 1 the run could not complete, 2 usage error,
-    130 interrupted (143 terminated); an unfinished run leaves no output file.
+    130 interrupted (143 terminated); an unfinished run leaves no output file, and
+    --resume continues it.
 
     \b
     Example:
@@ -145,13 +149,13 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                 shard_records, shard_bytes = parse_shard_size(shard_size)
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="'--shard-size'") from None
-        if to_stdout and (compress or shard_size):
-            raise click.UsageError("--compress and --shard-size need an output directory, "
-                                   "not '-o -'")
+        if to_stdout and (compress or shard_size or resume):
+            raise click.UsageError("--compress, --shard-size and --resume need an output "
+                                   "directory, not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
-                              overwrite=overwrite, compress=compress,
+                              overwrite=overwrite or resume, compress=compress,
                               shard_records=shard_records, shard_bytes=shard_bytes)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
@@ -167,14 +171,15 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                 if file_done:
                     done_bytes[0] += info.bytes
                     if info.error:
-                        warn.print(f"warning: {info.error}", markup=False, highlight=False)
+                        warn.print(f"warning: {info.error}", markup=False, highlight=False,
+                                   soft_wrap=True)
                 now = done_bytes[0] + (0 if file_done else info.extra.get("bytes_read", 0))
                 rate = report.records_in / max(time.perf_counter() - started, 1e-9)
                 drops = " ".join(f"{stage} {sum(c.values())}" for stage, c in report.drops.items())
                 progress.update(task, completed=now, description=info.source[-28:],
                                 records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}")
 
-            report = clean_dir(dump, writer, config, on_progress=on_progress)
+            report = clean_dir(dump, writer, config, on_progress=on_progress, resume=resume)
     except CorpusCleanError as exc:
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
@@ -182,12 +187,19 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except KeyboardInterrupt:
-        warn.print("Interrupted: no output was completed.", highlight=False)
+        warn.print(f"Interrupted: no output was completed.{_resume_hint(to_stdout)}",
+                   highlight=False, soft_wrap=True)
         sys.exit(130)
     except _Terminated:
-        warn.print("Terminated: no output was completed.", highlight=False)
+        warn.print(f"Terminated: no output was completed.{_resume_hint(to_stdout)}",
+                   highlight=False, soft_wrap=True)
         sys.exit(143)
+    render_resume(console, report.resume)
     render_summary(console, report)
+
+
+def _resume_hint(to_stdout: bool) -> str:
+    return "" if to_stdout else " Run again with --resume to continue from the files done."
 
 
 @cli.command("report")

@@ -14,7 +14,22 @@ from .records import STAGE_ORDER
 from .render import TOP_CLUSTERS, closest_calls, largest_clusters
 from .report import Report
 
-__all__ = ["render_summary", "render_dedup_report"]
+__all__ = ["render_summary", "render_dedup_report", "render_resume"]
+
+
+def render_resume(console: Console, summary) -> None:
+    """Say what ``--resume`` did (``summary``: a :class:`.resume.ResumeSummary` or None)."""
+    if summary is None or not summary.resumed:
+        return
+    if not summary.found:
+        console.print("resume: no checkpoint in the output directory; ran from the beginning",
+                      highlight=False)
+        return
+    console.print(f"resume: {len(summary.restored)} files ({summary.bytes_restored:,} bytes) "
+                  "taken from the checkpoint, the others read", highlight=False)
+    if summary.changed:
+        console.print(f"resume: changed since the interrupted run, read again: "
+                      f"{', '.join(summary.changed)}", highlight=False, markup=False)
 
 
 def render_summary(console: Console, report: Report) -> None:

@@ -5,7 +5,8 @@ Every message names the file or directory concerned and, where there is one, the
 
 from __future__ import annotations
 
-__all__ = ["CorpusCleanError", "InputError", "OutputError", "FileReadError", "ConservationError"]
+__all__ = ["CorpusCleanError", "InputError", "OutputError", "FileReadError", "ConservationError",
+           "ResumeError"]
 
 
 class CorpusCleanError(Exception):
@@ -39,3 +40,8 @@ class FileReadError(CorpusCleanError):
 
 class ConservationError(CorpusCleanError):
     """The end-of-run check ``records_in == kept + rejected`` failed: a bug, never input."""
+
+
+class ResumeError(CorpusCleanError):
+    """``--resume`` cannot use the checkpoint in the output directory (made with other
+    settings or another version, or damaged); the message says how to start over."""

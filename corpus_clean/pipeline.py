@@ -22,12 +22,14 @@ from typing import Callable, Iterator
 import orjson
 
 from .config import Config
-from .errors import ConservationError, FileReadError, InputError
-from .reader import FileInfo, InputFile, list_input_files, open_lines, repair_text
+from .errors import ConservationError, FileReadError, InputError, OutputError
+from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, list_input_files,
+                     open_lines, repair_text)
 from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
 from .executor import default_workers, make_executor
+from .resume import Checkpoint
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup
 from .stages.markers import MarkerMatcher
@@ -116,6 +118,9 @@ class FileReader:
         lineno = 0
         try:
             for lineno, line in enumerate(lines, start=1):
+                if isinstance(line, LongLine):  # never held whole: rejected, a boundary
+                    yield _long_line_item(file.source, lineno, line)
+                    line = ""
                 yield from feed(lineno, line)
             if self._early:
                 raise self._early
@@ -131,6 +136,13 @@ class FileReader:
             start = lineno + 1  # the incomplete line after them is rejected, never lost
             yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
                 Drop("read", exc.reason, str(exc))
+
+
+def _long_line_item(source: str, lineno: int, line: LongLine) -> Item:
+    return (Record(record_id(source, lineno), str(line), source, lineno),
+            Drop("read", "line_too_long",
+                 f"{source} line {lineno}: {line.chars:,} characters, over the limit of "
+                 f"{MAX_LINE_CHARS:,}; skipped (its first {len(line):,} characters kept here)"))
 
 
 #: file names read as JSON Lines (before a compression suffix)
@@ -154,12 +166,12 @@ def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterat
     return iter(FileReader(file, info, config))
 
 
-def _scan_tasks(files, config, report, memo: RepeatMemo):
+def _scan_tasks(files, config, report, memo: RepeatMemo, start=0):
     """Read the files in order and cut their records into :class:`.work.ScanTask` batches
     (one file's records per batch; the last batch of a file has ``end`` set), marking the
-    verbatim repeats (``memo``)."""
+    verbatim repeats (``memo``). ``start``: the run's number of the first file."""
     clock = time.perf_counter
-    for index, file in enumerate(files):
+    for index, file in enumerate(files, start):
         t0 = clock()
         info = FileInfo(file.source)
         report.add_file(info)
@@ -185,8 +197,32 @@ def _scan_tasks(files, config, report, memo: RepeatMemo):
         yield task
 
 
+def _scan_results(files, config, report, executor, checkpoint, memo):
+    """``(file_index, end, results, seconds)`` in file order: the files ``checkpoint`` holds
+    are restored from it (see :mod:`.resume`), runs of other files are scanned by the
+    executor. Restored results carry their resolved outcomes and no memo keys, so a record of
+    a later file that repeats one of theirs runs through the stages (same outcome, more work)."""
+    restore = checkpoint.plan(files) if checkpoint is not None else set()
+    if not restore:
+        yield from executor.map(scan_batch, _scan_tasks(files, config, report, memo))
+        return
+    index = 0
+    for restored, run in itertools.groupby(files, key=lambda f: f.source in restore):
+        run = list(run)
+        if restored:
+            for i, file in enumerate(run, index):
+                info, batches = checkpoint.restore(file.source)
+                report.add_file(info)
+                for results in batches:
+                    yield i, False, results, {}
+                yield i, True, [], {}
+        else:
+            yield from executor.map(scan_batch, _scan_tasks(run, config, report, memo, index))
+        index += len(run)
+
+
 def _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
-          repetition, executor):
+          repetition, executor, checkpoint=None):
     """Phase 1: read, split, per-record stages (in the executor) and the ordered decisions
     (exact dedup, repetition counts), streaming.
 
@@ -197,17 +233,20 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
     memo = RepeatMemo()
     clock = time.perf_counter
-    tasks = _scan_tasks(files, config, report, memo)
-    for file_index, end, results, seconds in executor.map(scan_batch, tasks):
+    for file_index, end, results, seconds in _scan_results(files, config, report, executor,
+                                                           checkpoint, memo):
         for stage, dt in seconds.items():
             report.add_seconds(stage, dt)
         t0 = clock()
+        for item in results:  # verbatim repeats take their first copy's outcome
+            if item.repeat:
+                item.drop = item.drop or memo.outcome(item.raw_key)
+            elif item.raw_key is not None:
+                memo.settle(item.raw_key, item.drop)
+        if checkpoint is not None:  # outcomes as resolved: a restored file needs no memo
+            checkpoint.add(file_index, files[file_index], results)
         for item in results:
             record, drop = item.record, item.drop
-            if item.repeat:
-                drop = drop or memo.outcome(item.raw_key)
-            elif item.raw_key is not None:
-                memo.settle(item.raw_key, drop)
             report.count_in(record)
             if drop is not None:
                 writer.write_rejected(record, drop)
@@ -225,6 +264,8 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
                 near.add(item.keys, item.hashes, len(record.text))
         report.add_seconds("dedup", clock() - t0)
         info = report.files[files[file_index].source].info
+        if end and checkpoint is not None:
+            checkpoint.complete(file_index, info)
         if end and info.error:
             report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
         if on_progress is not None:
@@ -312,6 +353,7 @@ def clean_dir(
     config: Config = Config(),
     on_progress: Callable[[FileInfo, bool, Report], None] | None = None,
     workers: int | None = None,
+    resume: bool = False,
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
 
@@ -328,19 +370,31 @@ def clean_dir(
     records is scanned (``info``: the file being read; ``info.extra["bytes_read"]`` its bytes
     on disk read so far), for progress displays.
 
+    With an output directory, each file's scan results are checkpointed there as it completes
+    (:mod:`.resume`); the checkpoint is removed when the run completes and kept when it is
+    interrupted (``KeyboardInterrupt`` or another ``BaseException``) or the output fails (disk
+    full). ``resume=True`` continues from such a checkpoint: the files it holds, unchanged,
+    are not read again, and the outputs are byte-identical to an uninterrupted run's
+    (``report.resume`` says what was restored; no checkpoint: a normal run).
+
     Raises:
         InputError: ``dump`` does not exist, holds no file, or no file could be read.
-        OutputError: from the writer.
+        OutputError: from the writer or the checkpoint.
+        ResumeError: ``resume`` and the checkpoint was made with other settings or is damaged.
         ConservationError: records were lost (a bug).
     """
     workers = config.workers if workers is None else workers
     report = Report(config)
-    executor = None
+    executor = checkpoint = None
+    keep_checkpoint = False
     try:
         files = list_input_files(Path(dump))
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
+        if writer.spill_dir() is not None:
+            checkpoint = Checkpoint(writer.spill_dir(), config, resume)
+            report.resume = checkpoint.summary
         executor = make_executor(workers or default_workers())
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
@@ -353,7 +407,7 @@ def clean_dir(
                 report.near_parameters = near.parameters()
             repetition = RepeatedLineFilter(config)
             _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
-                  repetition, executor)
+                  repetition, executor, checkpoint)
             if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
                 raise InputError(
                     f"{dump}: no readable file ({len(files)} skipped; see messages above)")
@@ -371,10 +425,13 @@ def clean_dir(
                 f"rejected={report.rejected}: records were lost; please report this bug"
             )
         writer.finish(report)
-    except BaseException:
+    except BaseException as exc:
         writer.abort()
+        keep_checkpoint = isinstance(exc, OutputError) or not isinstance(exc, Exception)
         raise
     finally:
         if executor is not None:
             executor.close()
+        if checkpoint is not None:
+            checkpoint.close(keep=keep_checkpoint)
     return report

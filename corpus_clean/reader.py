@@ -29,9 +29,11 @@ from .errors import FileReadError, InputError
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
 REASONS = ("unreadable", "binary_file", "undecodable", "unsupported_compression",
-           "corrupt_compressed", "truncated_file", "malformed_json", "no_text_field")
+           "corrupt_compressed", "truncated_file", "malformed_json", "no_text_field",
+           "line_too_long")
 
-__all__ = ["REASONS", "InputFile", "FileInfo", "list_input_files", "open_lines", "repair_text"]
+__all__ = ["REASONS", "InputFile", "FileInfo", "LongLine", "MAX_LINE_CHARS", "list_input_files",
+           "open_lines", "repair_text"]
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
@@ -317,9 +319,48 @@ def repair_text(text: str) -> str:
     return ftfy.fix_text(text, config=_FTFY_CONFIG)
 
 
-def _split_lines(chunks: Iterator[str]) -> Iterator[str]:
-    """Split decoded chunks into lines at ``\\n``, ``\\r\\n`` and ``\\r`` (ends not kept)."""
+#: characters up to which one line is held in memory. A longer line (a file of one 2 GB
+#: line with no newline, a minified blob) is streamed past, never held whole, and becomes one
+#: :class:`LongLine` (rejected ``line_too_long``). 4 Mi characters (at most 16 MB as a Python
+#: string): thousands of times a real record (abstracts are about 1,000 characters), so only
+#: text that is not prose is affected.
+MAX_LINE_CHARS = 1 << 22
+#: characters of an overlong line kept (as its :class:`LongLine` text) to show what it was
+LONG_LINE_PREVIEW = 1000
+
+
+class LongLine(str):
+    """A line longer than the limit: the string is its first :data:`LONG_LINE_PREVIEW`
+    characters, ``chars`` its full length in characters."""
+
+    chars: int = 0
+
+
+def _long_line(head: str, chars: int) -> LongLine:
+    line = LongLine(head[:LONG_LINE_PREVIEW])
+    line.chars = chars
+    return line
+
+
+def _split_lines(chunks: Iterator[str], max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """Split decoded chunks into lines at ``\\n``, ``\\r\\n`` and ``\\r`` (ends not kept).
+
+    A line longer than ``max_chars`` characters is not held: its first characters and its
+    length are kept and the rest is skipped as it streams past; it comes out as a
+    :class:`LongLine`. Memory is bounded by ``max_chars`` plus one chunk.
+    """
     pending = ""
+    long_head: str | None = None  # an overlong line being skipped: its first characters
+    long_len = 0  # ... and its length so far
+
+    def complete(text: str) -> str:
+        nonlocal long_head, long_len
+        if long_head is not None:
+            line = _long_line(long_head, long_len + len(text))
+            long_head, long_len = None, 0
+            return line
+        return _long_line(text, len(text)) if len(text) > max_chars else text
+
     try:
         for chunk in chunks:
             data = pending + chunk
@@ -329,25 +370,37 @@ def _split_lines(chunks: Iterator[str]) -> Iterator[str]:
             if "\r" in data:
                 data = data.replace("\r\n", "\n").replace("\r", "\n")
             parts = data.split("\n")
-            pending = parts.pop() + ("\r" if hold_cr else "")
-            yield from parts
+            rest = parts.pop()
+            for part in parts:
+                yield complete(part)
+            if long_head is not None:
+                long_len += len(rest)
+                rest = ""
+            elif len(rest) > max_chars:
+                long_head, long_len, rest = rest[:LONG_LINE_PREVIEW], len(rest), ""
+            pending = rest + ("\r" if hold_cr else "")
     except FileReadError as exc:
-        exc.partial_text = pending.rstrip("\r")
+        exc.partial_text = long_head if long_head is not None else pending.rstrip("\r")
         raise
     if pending.endswith("\r"):
-        pending = pending[:-1]
-        yield pending
-    elif pending:
-        yield pending
+        yield complete(pending[:-1])
+    elif pending or long_head is not None:
+        yield complete(pending)
 
 
 def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
-               sample_bytes: int = 64 * 1024, repair: bool = True) -> Iterator[str]:
+               sample_bytes: int = 64 * 1024, repair: bool = True,
+               max_line_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
     """Stream the repaired lines of ``file`` (line ends removed), filling ``info`` as it goes.
     With ``repair=False`` lines are not passed through ftfy (JSON Lines: the text is repaired
     once it is parsed).
 
-    Lines are numbered by the caller from 1, in the decompressed, decoded text.
+    Lines are numbered by the caller from 1, in the decompressed, decoded text. A line longer
+    than ``max_line_chars`` comes out as a :class:`LongLine` (not repaired, never held whole).
+
+    A file whose size or modification time differ at the end of the read from when it was
+    opened changed while being read: the lines read are given as usual, and ``info.error``
+    says so (``info.extra["reason"]`` ``changed_while_read``, ``info.extra["changed"]``).
 
     Raises:
         FileReadError: before the first line (``unreadable``, ``binary_file``, ``undecodable``,
@@ -355,7 +408,8 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             (``truncated_file``: a compressed stream ends early or is corrupt further on).
     """
     try:
-        info.bytes = file.path.stat().st_size
+        st = file.path.stat()
+        info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
         stream = _open_decompressed(file.path, info)
     except OSError as exc:
         raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
@@ -395,6 +449,23 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
                     ) from None
             yield decode(b"", final=True)
 
-        for line in _split_lines(chunks()):
+        for line in _split_lines(chunks(), max_line_chars):
             info.lines += 1
-            yield repair_text(line) if repair else line
+            yield repair_text(line) if repair and not isinstance(line, LongLine) else line
+    _check_unchanged(file, info)
+
+
+def _check_unchanged(file: InputFile, info: FileInfo) -> None:
+    """Flag ``info`` if ``file`` changed (size or mtime) since it was opened."""
+    try:
+        st = file.path.stat()
+        now = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        now = None
+    if now != (info.bytes, info.extra.get("mtime_ns")):
+        after = "gone" if now is None else f"{now[0]:,} bytes"
+        info.extra["changed"] = True
+        info.extra["reason"] = "changed_while_read"
+        info.error = (f"{file.source}: changed while being read ({info.bytes:,} bytes -> "
+                      f"{after}); its records are the lines read, run again for a "
+                      "consistent result")

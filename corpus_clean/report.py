@@ -72,6 +72,9 @@ class Report:
         self.seconds: dict[str, float] = {}
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
+        #: what the run did with its checkpoint (a :class:`.resume.ResumeSummary`, or None
+        #: without an output directory); for messages only, never in an output file
+        self.resume = None
         # kept id -> removed members as compact tuples (source interned, line, snippet, kind,
         # jaccard): the report's cluster list is O(duplicates), so each entry is kept small
         self._clusters: dict[str, list[tuple]] = {}

@@ -1,0 +1,341 @@
+"""Checkpoints of a run, so that ``--resume`` continues an interrupted run where it stopped.
+
+What is saved, and why: the expensive part of a run is the per-record work
+(:func:`.work.scan_batch`: stages, hashing, MinHash), and its results for one input file depend
+on that file alone. The ordered decisions (first seen wins), near dedup and writing are cheap
+and deterministic. So while a run writes to an output directory, the results of each input
+file's scan (its :class:`.work.Scanned` items, in order) are appended to a data file under
+``OUT/.corpus-clean.resume/``; when the file's last batch is in, the data file is fsync'd and
+renamed, and a completion line is appended to ``journal.jsonl`` and fsync'd. The line names
+the file (relative source, size in bytes, mtime, XXH3-64 of its bytes), the data file and the
+per-file read facts (:class:`.reader.FileInfo`) that ``stats.json`` reports.
+
+A resumed run (:meth:`Checkpoint.plan`) takes the stored results of every journalled file
+whose size and hash still match, in place of reading and scanning it again, scans the other
+files as usual, and reruns the ordered half, near dedup and writing on everything. The final
+outputs are therefore byte-identical to an uninterrupted run's by construction. A file that
+changed since is scanned again (and named in :attr:`Checkpoint.summary`). The journal's first
+line holds the settings that shape results (``Config.to_dict()``) and the corpus-clean
+version; resuming with other settings is refused (:class:`~corpus_clean.errors.ResumeError`).
+
+Data file format (one per input file, never unpickled, only parsed): per record one orjson
+line ``[id, text, source, line, translated_by, mt_engine, marker_lines, drop, key, keys_dtype,
+keys_count, hashes_dtype, hashes_count]`` (``drop`` ``[stage, reason, detail, duplicate_of,
+similarity]`` or null; ``key`` the exact-dedup key in hex or null), followed by the raw bytes of
+the band keys and of the shingle hashes. orjson escapes line breaks inside strings, so a header
+is exactly one line.
+
+Disk use: about the size of the input text plus 170 bytes per record for band keys and
+4 bytes per shingle (measured in the README). The folder is removed when the run completes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import numpy as np
+import orjson
+import xxhash
+
+from .config import Config
+from .errors import OutputError, ResumeError
+from .reader import FileInfo, InputFile
+from .records import Drop, Record
+from .work import Scanned
+
+__all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
+
+#: hidden folder in the output directory (not matched by the writer's stale-file cleanup,
+#: which removes ``.corpus-clean-*``)
+CHECKPOINT_DIR = ".corpus-clean.resume"
+#: version of the journal and data file layout; a checkpoint of another format is refused
+CHECKPOINT_FORMAT = 1
+_JOURNAL = "journal.jsonl"
+_READ_BYTES = 1 << 20  # bytes per read while hashing an input file
+
+
+def file_digest(path: Path) -> str:
+    """Return the XXH3-64 hex digest (16 characters) of the bytes of ``path``, read in 1 MiB
+    chunks.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    h = xxhash.xxh3_64()
+    with open(path, "rb") as f:
+        while chunk := f.read(_READ_BYTES):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _fingerprint(config: Config) -> dict:
+    from . import __version__  # at call time: the package is imported by then
+
+    return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": config.to_dict()}
+
+
+def _encode(item: Scanned) -> bytes:
+    r, d = item.record, item.drop
+    keys = item.keys if item.keys is not None else np.zeros(0, np.uint64)
+    hashes = item.hashes if item.hashes is not None else np.zeros(0, np.uint32)
+    head = [r.id, r.text, r.source, r.line, r.translated_by, r.mt_engine, r.marker_lines,
+            None if d is None else [d.stage, d.reason, d.detail, d.duplicate_of, d.similarity],
+            None if item.key is None else item.key.hex(),
+            keys.dtype.str, len(keys), hashes.dtype.str, len(hashes),
+            item.keys is not None]
+    return orjson.dumps(head) + b"\n" + keys.tobytes() + hashes.tobytes()
+
+
+def _decode(f: BinaryIO) -> Scanned | None:
+    line = f.readline()
+    if not line:
+        return None
+    (rid, text, source, lineno, tby, engine, markers, drop, key, kdt, kn, hdt, hn,
+     signed) = orjson.loads(line)
+    kdt, hdt = np.dtype(kdt), np.dtype(hdt)
+    keys = np.frombuffer(f.read(kn * kdt.itemsize), dtype=kdt)
+    hashes = np.frombuffer(f.read(hn * hdt.itemsize), dtype=hdt)
+    if len(keys) != kn or len(hashes) != hn:
+        raise ValueError("data ends early")
+    record = Record(rid, text, source, lineno, tby, engine, markers)
+    return Scanned(record, None if drop is None else Drop(*drop),
+                   None if key is None else bytes.fromhex(key),
+                   keys if signed else None, hashes if signed else None)
+
+
+@dataclass
+class _Open:
+    """A file whose scan results are being written (its completion line not yet journalled)."""
+
+    file: InputFile
+    partial: Path
+    f: BinaryIO
+
+
+@dataclass
+class ResumeSummary:
+    """What a run did with its checkpoint (for messages; never written to an output file).
+
+    Attributes:
+        resumed: ``--resume`` was asked for.
+        found: a checkpoint of an earlier run was found (``resumed`` and not ``found``: the
+            run started from the beginning).
+        restored: sources whose stored scan results were used.
+        changed: journalled sources that changed since (size or hash) and were scanned again.
+        bytes_restored: input bytes (on disk) not read again.
+    """
+
+    resumed: bool = False
+    found: bool = False
+    restored: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    bytes_restored: int = 0
+
+
+class Checkpoint:
+    """The checkpoint folder of one run in output directory ``out``.
+
+    Fresh (``resume=False``): an earlier checkpoint there is removed and a new one started.
+    Resumed: the journal is read; :meth:`plan` then says which files can be restored.
+
+    Raises:
+        ResumeError: ``resume`` and the checkpoint was made with other settings, another
+            corpus-clean version or another checkpoint format.
+        OutputError: the folder cannot be created or written (disk full, permissions).
+    """
+
+    def __init__(self, out: Path, config: Config, resume: bool = False):
+        self.dir = Path(out) / CHECKPOINT_DIR
+        self.fingerprint = _fingerprint(config)
+        self.batch = config.batch_records
+        self.summary = ResumeSummary(resumed=resume)
+        self._entries: dict[str, dict] = {}  # journalled source -> its completion line
+        self._restore: dict[str, dict] = {}  # source -> completion line, for plan()'s files
+        self._open: dict[int, _Open] = {}
+        try:
+            if resume and (self.dir / _JOURNAL).is_file():
+                self._load()
+                self.summary.found = True
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+                self.dir.mkdir(parents=True)
+                self._append(orjson.dumps(self.fingerprint))
+        except OSError as exc:
+            raise self._error(self.dir, exc) from None
+
+    @staticmethod
+    def _error(path: Path, exc: OSError) -> OutputError:
+        from .writer import _output_error
+
+        return _output_error(path, exc)
+
+    def _load(self) -> None:
+        lines = (self.dir / _JOURNAL).read_bytes().split(b"\n")
+        try:
+            head = orjson.loads(lines[0])
+        except orjson.JSONDecodeError:
+            head = None
+        if head != self.fingerprint:
+            raise ResumeError(self._mismatch(head))
+        for line in lines[1:]:
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:  # a line torn by a kill: that file is redone
+                continue
+            self._entries[entry["source"]] = entry  # a later line for a source wins
+
+    def _mismatch(self, head: dict | None) -> str:
+        where = f"{self.dir}: the checkpoint"
+        fix = "; run without --resume (and with --overwrite) to start over"
+        if not isinstance(head, dict) or head.get("format") != CHECKPOINT_FORMAT:
+            return f"{where} is unreadable or of another format{fix}"
+        if head.get("version") != self.fingerprint["version"]:
+            return (f"{where} was made by corpus-clean {head.get('version')}, this is "
+                    f"{self.fingerprint['version']}{fix}")
+        old, new = head.get("config") or {}, self.fingerprint["config"]
+        diff = [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new))
+                if old.get(k) != new.get(k)]
+        return f"{where} was made with other settings ({', '.join(diff)}){fix}"
+
+    def _append(self, line: bytes) -> None:
+        with open(self.dir / _JOURNAL, "ab") as j:
+            j.write(line + b"\n")
+            j.flush()
+            os.fsync(j.fileno())
+
+    # --- resuming ---------------------------------------------------------------------------
+    def plan(self, files: list[InputFile]) -> set[str]:
+        """Decide which of ``files`` are restored: those journalled whose size and XXH3-64
+        still match and whose data file is complete. Journalled files that changed go to
+        :attr:`summary` ``changed``. Returns the sources to restore."""
+        for file in files:
+            entry = self._entries.get(file.source)
+            if entry is None:
+                continue
+            now = _stat(file.path)
+            data = self.dir / entry["data"]
+            ok = now is not None and now[0] == entry["size"]
+            if ok:
+                try:
+                    ok = file_digest(file.path) == entry["xxh3_64"]
+                except OSError:
+                    ok = False
+            if not ok:
+                self.summary.changed.append(file.source)
+            elif _stat(data) is not None and _stat(data)[0] == entry["data_bytes"]:
+                self._restore[file.source] = entry
+                self.summary.restored.append(file.source)
+                self.summary.bytes_restored += entry["size"]
+        return set(self._restore)
+
+    def restore(self, source: str) -> tuple[FileInfo, Iterator[list[Scanned]]]:
+        """Return the stored :class:`FileInfo` of ``source`` (a file :meth:`plan` chose) and an
+        iterator over its scan results, in batches of ``batch_records``.
+
+        Raises:
+            ResumeError: while iterating, if the data file is damaged.
+        """
+        entry = self._restore[source]
+        info = FileInfo(**entry["info"])
+        if entry.get("reason"):
+            info.extra["reason"] = entry["reason"]
+        return info, self._batches(self.dir / entry["data"])
+
+    def _batches(self, path: Path) -> Iterator[list[Scanned]]:
+        try:
+            with open(path, "rb") as f:
+                batch: list[Scanned] = []
+                while (item := _decode(f)) is not None:
+                    batch.append(item)
+                    if len(batch) >= self.batch:
+                        yield batch
+                        batch = []
+                if batch:
+                    yield batch
+        except (OSError, ValueError, TypeError) as exc:
+            raise ResumeError(f"{path}: damaged checkpoint data ({exc}); run without "
+                              "--resume (and with --overwrite) to start over") from None
+
+    # --- recording --------------------------------------------------------------------------
+    def add(self, file_index: int, file: InputFile, results: list[Scanned]) -> None:
+        """Append the scan results of one batch of ``file`` (number ``file_index`` in the
+        run's order). Restored files are not written again.
+
+        Raises:
+            OutputError: the checkpoint cannot be written.
+        """
+        if file.source in self._restore:
+            return
+        try:
+            current = self._open.get(file_index)
+            if current is None:
+                name = f"{xxhash.xxh3_64_hexdigest(file.source.encode())}.bin"
+                partial = self.dir / f"{name}.partial"
+                current = self._open[file_index] = _Open(file, partial, open(partial, "wb"))
+            current.f.write(b"".join(_encode(item) for item in results))
+        except OSError as exc:
+            raise self._error(self.dir, exc) from None
+
+    def complete(self, file_index: int, info: FileInfo) -> None:
+        """The last batch of file ``file_index`` is in: make its data durable and journal it.
+
+        Not journalled (so scanned again on resume): a file whose size or mtime differ from
+        what the reader saw when it opened it (it changed while or after being read).
+
+        Raises:
+            OutputError: the checkpoint cannot be written.
+        """
+        current = self._open.pop(file_index, None)
+        if current is None:
+            return
+        path = current.file.path
+        try:
+            current.f.flush()
+            os.fsync(current.f.fileno())
+            size = current.f.tell()
+            current.f.close()
+            seen = (info.bytes, info.extra.get("mtime_ns"))
+            if info.extra.get("changed") or _stat(path) != seen:
+                current.partial.unlink()
+                return
+            try:
+                digest = file_digest(path)
+            except OSError:
+                current.partial.unlink()
+                return
+            final = current.partial.with_suffix("")  # drop ".partial"
+            final = final.with_name(final.name.replace(".bin", f"-{digest}.bin"))
+            os.replace(current.partial, final)
+            info_dict = {k: v for k, v in asdict(info).items() if k != "extra"}
+            self._append(orjson.dumps({
+                "source": info.source, "size": info.bytes, "mtime_ns": seen[1],
+                "xxh3_64": digest, "data": final.name, "data_bytes": size,
+                "info": info_dict, "reason": info.extra.get("reason"),
+            }))
+        except OSError as exc:
+            raise self._error(self.dir, exc) from None
+
+    def close(self, keep: bool) -> None:
+        """End of the run: remove the folder (the run completed, or failed in a way no resume
+        helps), or, with ``keep``, only close open data files (interrupted: resume later)."""
+        for current in self._open.values():
+            try:
+                current.f.close()
+                current.partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._open.clear()
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
