@@ -28,7 +28,7 @@ from rich.progress import (
 
 from . import __version__
 from .config import Config, load_config
-from .console import render_dedup_report, render_summary
+from .console import dask_progress, render_dedup_report, render_summary, start_dask
 from .errors import CorpusCleanError
 from .pipeline import clean_dir
 from .reader import list_input_files
@@ -108,11 +108,20 @@ def _size(path: Path) -> int:
 @click.option("--workers", type=click.IntRange(0), default=None, metavar="N",
               help="Worker processes for the per-record work (default: one per core; 1: all in "
                    "this process). Outputs are the same for any N.")
+@click.option("--executor", "executor_name", type=click.Choice(["local", "dask"]),
+              default="local", show_default=True,
+              help="Where the per-record work runs: worker processes on this machine, or a "
+                   "Dask cluster (pip install 'corpus-clean[dask]'). Outputs are the same.")
+@click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
+              help="With --executor dask: the scheduler, tcp://HOST:8786 (default: "
+                   "$DASK_SCHEDULER_ADDRESS; without either a local cluster of --workers "
+                   "processes is started).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
-                  workers: int | None, quiet: bool) -> None:
+                  workers: int | None, executor_name: str, scheduler: str | None,
+                  quiet: bool) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -133,6 +142,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     warn = Console(stderr=True)
     to_stdout = output == "-"
     signal.signal(signal.SIGTERM, _terminate)
+    executor = None
     try:
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
@@ -157,6 +167,10 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                             TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
                             TimeRemainingColumn(), console=console, transient=True,
                             disable=quiet or not console.is_terminal)
+        if executor_name == "dask":
+            executor = start_dask(console, scheduler, config.workers)
+        elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
+            raise click.UsageError("--scheduler needs --executor dask")
         started = time.perf_counter()
         done_bytes = [0]  # bytes of the files finished
 
@@ -172,9 +186,10 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                 rate = report.records_in / max(time.perf_counter() - started, 1e-9)
                 drops = " ".join(f"{stage} {sum(c.values())}" for stage, c in report.drops.items())
                 progress.update(task, completed=now, description=info.source[-28:],
-                                records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}")
+                                records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}"
+                                        f"{dask_progress(executor)}")
 
-            report = clean_dir(dump, writer, config, on_progress=on_progress)
+            report = clean_dir(dump, writer, config, on_progress=on_progress, executor=executor)
     except CorpusCleanError as exc:
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
@@ -187,6 +202,9 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     except _Terminated:
         warn.print("Terminated: no output was completed.", highlight=False)
         sys.exit(143)
+    finally:
+        if executor is not None:
+            executor.close()
     render_summary(console, report)
 
 

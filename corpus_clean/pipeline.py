@@ -27,7 +27,7 @@ from .reader import FileInfo, InputFile, list_input_files, open_lines, repair_te
 from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
-from .executor import default_workers, make_executor
+from .executor import Executor, default_workers, make_executor
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup
 from .stages.markers import MarkerMatcher
@@ -298,6 +298,7 @@ def clean_dir(
     config: Config = Config(),
     on_progress: Callable[[FileInfo, bool, Report], None] | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
 
@@ -309,7 +310,9 @@ def clean_dir(
     the output directory (or the system temporary directory for stdout output).
 
     Per-record work runs in ``workers`` processes (default ``config.workers``; 1 runs all in
-    this process); the outputs are byte-identical for any number. Returns the
+    this process), or in ``executor`` when one is given (e.g. a
+    :class:`~corpus_clean.dask_executor.DaskExecutor`; the caller closes it, and ``workers``
+    is then not used); the outputs are byte-identical for any number. Returns the
     :class:`Report`; the caller renders it. ``on_progress(info, file_done, report)`` is called after each batch of
     records is scanned (``info``: the file being read; ``info.extra["bytes_read"]`` its bytes
     on disk read so far), for progress displays.
@@ -321,13 +324,13 @@ def clean_dir(
     """
     workers = config.workers if workers is None else workers
     report = Report(config)
-    executor = None
+    given = executor
     try:
         files = list_input_files(Path(dump))
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
-        executor = make_executor(workers or default_workers())
+        executor = given or make_executor(workers or default_workers())
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
             exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
@@ -361,6 +364,6 @@ def clean_dir(
         writer.abort()
         raise
     finally:
-        if executor is not None:
+        if executor is not None and executor is not given:
             executor.close()
     return report
