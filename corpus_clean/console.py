@@ -109,7 +109,7 @@ def start_dask(console: Console, address: str | None, workers: int):
     where = address or "a local cluster"
     console.print(f"dask: {where}, {executor.workers} worker threads"
                   + (f"; dashboard {executor.dashboard}" if executor.dashboard else ""),
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return executor
 
 

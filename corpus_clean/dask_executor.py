@@ -131,13 +131,15 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
 
     Raises:
         DaskMissingError: the ``dask`` extra is not installed.
-        DaskConnectError: no scheduler answers at ``address``.
+        DaskConnectError: no scheduler answers at ``address`` within Dask's connect timeout
+            (``distributed.comm.timeouts.connect``, 30 s by default; environment variable
+            ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
     """
     distributed = _import_distributed()
     address = address or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
-            client = distributed.Client(address, timeout="10s")
+            client = distributed.Client(address)  # Dask's connect timeout (30 s) applies
         except (OSError, TimeoutError) as exc:
             raise DaskConnectError(f"{address}: cannot connect to the Dask scheduler "
                                    f"({exc}); is 'dask scheduler' running there?") from None
