@@ -79,8 +79,18 @@ def _size(path: Path) -> int:
         return 0
 
 
+class _DumpPath(click.Path):
+    """An existing local path (as ``click.Path``), or a URL (``s3://bucket/dump``) that the
+    library lists and reads through fsspec."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and "://" in value:
+            return value
+        return super().convert(value, param, ctx)
+
+
 @cli.command("clean")
-@click.argument("dump", type=click.Path(exists=True, path_type=Path), metavar="DUMP_DIR")
+@click.argument("dump", type=_DumpPath(exists=True, path_type=Path), metavar="DUMP_DIR")
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
               help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,

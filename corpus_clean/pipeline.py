@@ -300,7 +300,8 @@ def clean_dir(
     workers: int | None = None,
     executor: Executor | None = None,
 ) -> Report:
-    """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
+    """Clean every file under ``dump`` (a directory, or one file, or a URL read through
+    fsspec: see :mod:`.storage`) into ``writer``.
 
     Three phases, data flowing one way: (1) scan: files in sorted relative-path order are read,
     split, passed through the per-record stages and exact dedup, streaming; (2) near dedup:
@@ -326,7 +327,7 @@ def clean_dir(
     report = Report(config)
     given = executor
     try:
-        files = list_input_files(Path(dump))
+        files = list_input_files(dump)
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
