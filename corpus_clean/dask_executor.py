@@ -28,7 +28,8 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from .errors import CorpusCleanError
 from .executor import Executor, default_workers
 
-__all__ = ["DaskExecutor", "DaskMissingError", "connect", "SCHEDULER_ENV"]
+__all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
+           "SCHEDULER_ENV"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,6 +47,11 @@ class DaskMissingError(CorpusCleanError):
 
 class DaskConnectError(CorpusCleanError):
     """The Dask scheduler at the given address could not be reached."""
+
+
+class DaskTaskError(CorpusCleanError):
+    """The cluster gave up on a task: it was running on more workers that died than
+    ``distributed.scheduler.allowed-failures`` allows (e.g. a worker killed for memory)."""
 
 
 def _import_distributed():
@@ -97,10 +103,11 @@ class DaskExecutor(Executor):
         """Submit ``fn(task)`` for each task as a future and yield the results in task order.
 
         Raises:
-            Exception: whatever ``fn`` raised on a worker (re-raised here), or
-            ``distributed``'s ``KilledWorker`` when a task took down more workers than the
-            scheduler allows.
+            DaskTaskError: a task was on more dying workers than the scheduler allows.
+            Exception: whatever ``fn`` raised on a worker (a bug), re-raised here.
         """
+        from distributed import KilledWorker
+
         window = self._window or max(2, WINDOW_PER_THREAD * self.workers)
         pending: deque = deque()
         try:
@@ -113,6 +120,10 @@ class DaskExecutor(Executor):
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        except KilledWorker as exc:
+            raise DaskTaskError(
+                f"Dask gave up on a task: {exc} Workers may be running out of memory: give "
+                f"each more, or lower batch_records.") from None
         finally:  # a failed or abandoned run leaves nothing queued on the cluster
             if pending:
                 self.client.cancel(list(pending))
