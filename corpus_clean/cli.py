@@ -169,6 +169,10 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             raise click.UsageError("--compress and --shard-size need an output directory, "
                                    "not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
+        if executor_name == "dask":
+            executor = start_dask(console, scheduler, config.workers)
+        elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
+            raise click.UsageError("--scheduler needs --executor dask")
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
                               overwrite=overwrite, compress=compress,
@@ -177,10 +181,6 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                             TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
                             TimeRemainingColumn(), console=console, transient=True,
                             disable=quiet or not console.is_terminal)
-        if executor_name == "dask":
-            executor = start_dask(console, scheduler, config.workers)
-        elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
-            raise click.UsageError("--scheduler needs --executor dask")
         started = time.perf_counter()
         done_bytes = [0]  # bytes of the files finished
 
