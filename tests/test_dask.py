@@ -102,10 +102,11 @@ def test_a_worker_killed_mid_run_is_survived_with_the_same_bytes(dask_executor, 
     assert calls["at_kill"] == 3 and calls["n"] > 20  # killed early; the run went on
     assert outputs(out) == local_out
     assert victim not in client.run(os.getpid).values()
-    # the scheduler put the tasks of the dead worker back to run elsewhere
+    # the scheduler put the tasks of the dead worker (running there, or results held there
+    # that the driver had not fetched yet) back to run elsewhere
     rescheduled = client.run_on_scheduler(lambda dask_scheduler: [
         str(t[0]) for t in dask_scheduler.transition_log
-        if t[1] == "processing" and t[2] == "released"
+        if t[1] in ("processing", "memory") and t[2] == "released"
         and str(t[4]).startswith("handle-worker-cleanup")])
     assert rescheduled and all(k.startswith(("scan_batch", "tag_batch")) for k in rescheduled)
     client.wait_for_workers(2, timeout=60)  # the nanny starts a new worker for the next tests
