@@ -142,7 +142,8 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
 
     Raises:
         DaskMissingError: the ``dask`` extra is not installed.
-        DaskConnectError: no scheduler answers at ``address`` within Dask's connect timeout
+        DaskConnectError: ``address`` is not a scheduler address (``tcp://HOST:PORT``), or
+            no scheduler answers there within Dask's connect timeout
             (``distributed.comm.timeouts.connect``, 30 s by default; environment variable
             ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
     """
@@ -151,11 +152,14 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
     if address:
         try:
             client = distributed.Client(address)  # Dask's connect timeout (30 s) applies
+        except ValueError as exc:  # no port, an unknown scheme
+            raise DaskConnectError(f"{address}: not a Dask scheduler address ({exc}); "
+                                   "expected tcp://HOST:PORT") from None
         except (OSError, TimeoutError) as exc:
             raise DaskConnectError(f"{address}: cannot connect to the Dask scheduler "
                                    f"({exc}); is 'dask scheduler' running there?") from None
         return DaskExecutor(client)
     cluster = distributed.LocalCluster(n_workers=workers or default_workers(),
                                        threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
+                                       dashboard_address="127.0.0.1:0")  # a free port
     return DaskExecutor(distributed.Client(cluster), cluster)

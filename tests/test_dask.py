@@ -169,17 +169,21 @@ def test_missing_dask_extra_is_one_error_line(monkeypatch, tmp_path):
     assert not (tmp_path / "out").exists()  # stopped before the writer made anything
 
 
-def test_unreachable_scheduler_is_one_error_line(tmp_path):
+@pytest.mark.parametrize("address, message", [
+    ("tcp://127.0.0.1:9", "cannot connect to the Dask scheduler (Timed out"),
+    ("localhost", "not a Dask scheduler address (missing port number"),
+    ("http://127.0.0.1:8786", "not a Dask scheduler address (unknown address scheme 'http'"),
+])
+def test_bad_or_unreachable_scheduler_is_one_error_line(tmp_path, address, message):
     import dask
 
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):  # no 30 s wait
         result = CliRunner().invoke(cli, [str(SEEDS), "-o", str(tmp_path / "out"),
-                                          "--executor", "dask", "--scheduler",
-                                          "tcp://127.0.0.1:9"])
+                                          "--executor", "dask", "--scheduler", address])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: tcp://127.0.0.1:9: cannot connect to the Dask "
-                                    "scheduler")
+    assert result.stderr.startswith(f"Error: {address}: {message}")
     assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_scheduler_without_dask_executor_is_a_usage_error(tmp_path):
