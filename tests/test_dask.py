@@ -64,17 +64,33 @@ def test_the_dump_has_near_duplicates_across_files(local_out):
     assert report["totals"]["exact_duplicates"] > 0
 
 
-def test_two_worker_cluster_gives_the_local_bytes(dask_executor, local_out, tmp_path):
+def test_two_worker_cluster_gives_the_local_bytes(dask_executor, local_out, tmp_path,
+                                                  monkeypatch):
     client = dask_executor.client
     assert len(client.nthreads()) == 2
+    task_of = {}  # (source, line) of each scanned record -> key of its task
+    submit = client.submit
+
+    def recording_submit(fn, task, **kwargs):
+        future = submit(fn, task, **kwargs)
+        if fn.__name__ == "scan_batch":
+            task_of.update(((r.source, r.line), future.key) for r, _ in task.items)
+        return future
+
+    monkeypatch.setattr(client, "submit", recording_submit)
     out = tmp_path / "out"
     with distributed.get_task_stream(client) as stream:
         report = clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
     assert outputs(out) == local_out
     assert report.records_in == report.kept + report.rejected
-    # both workers scanned records: decisions over records scanned on different workers
-    scan_workers = {t["worker"] for t in stream.data if str(t["key"]).startswith("scan_batch")}
-    assert len(scan_workers) == 2
+    # near duplicates whose two records were scanned in different files on different workers
+    worker_of = {t["key"]: t["worker"] for t in stream.data}
+    clusters = json.loads(local_out["dedup-report.json"])["clusters"]
+    spanning = [r["id"] for c in clusters for r in c["removed"]
+                if r["kind"] == "near" and r["source"] != c["kept"]["source"]
+                and worker_of[task_of[r["source"], r["line"]]]
+                != worker_of[task_of[c["kept"]["source"], c["kept"]["line"]]]]
+    assert len(spanning) >= 3
     assert dask_executor.tasks_submitted > 40
     for _ in range(100):  # the scheduler's "done" messages may trail the last result a little
         if dask_executor.tasks_done == dask_executor.tasks_submitted:
