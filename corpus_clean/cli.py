@@ -28,7 +28,8 @@ from rich.progress import (
 
 from . import __version__
 from .config import Config, load_config
-from .console import render_dedup_report, render_resume, render_summary
+from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
+                      start_dask)
 from .errors import CorpusCleanError
 from .pipeline import clean_dir
 from .reader import list_input_files
@@ -79,8 +80,18 @@ def _size(path: Path) -> int:
         return 0
 
 
+class _DumpPath(click.Path):
+    """An existing local path (as ``click.Path``), or a URL (``s3://bucket/dump``) that the
+    library lists and reads through fsspec."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and "://" in value:
+            return value
+        return super().convert(value, param, ctx)
+
+
 @cli.command("clean")
-@click.argument("dump", type=click.Path(exists=True, path_type=Path), metavar="DUMP_DIR")
+@click.argument("dump", type=_DumpPath(exists=True, path_type=Path), metavar="DUMP_DIR")
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
               help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,
@@ -111,11 +122,20 @@ def _size(path: Path) -> int:
 @click.option("--workers", type=click.IntRange(0), default=None, metavar="N",
               help="Worker processes for the per-record work (default: one per core; 1: all in "
                    "this process). Outputs are the same for any N.")
+@click.option("--executor", "executor_name", type=click.Choice(["local", "dask"]),
+              default="local", show_default=True,
+              help="Where the per-record work runs: worker processes on this machine, or a "
+                   "Dask cluster (pip install 'corpus-clean[dask]'). Outputs are the same.")
+@click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
+              help="With --executor dask: the scheduler, tcp://HOST:8786 (default: "
+                   "$DASK_SCHEDULER_ADDRESS; without either a local cluster of --workers "
+                   "processes is started).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
-                  workers: int | None, quiet: bool, resume: bool = False) -> None:
+                  workers: int | None, executor_name: str, scheduler: str | None,
+                  quiet: bool, resume: bool = False) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -137,6 +157,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     warn = Console(stderr=True)
     to_stdout = output == "-"
     signal.signal(signal.SIGTERM, _terminate)
+    executor = None
     try:
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
@@ -153,6 +174,10 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             raise click.UsageError("--compress, --shard-size and --resume need an output "
                                    "directory, not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
+        if executor_name == "dask":
+            executor = start_dask(console, scheduler, config.workers)
+        elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
+            raise click.UsageError("--scheduler needs --executor dask")
         writer = OutputWriter(None if to_stdout else Path(output),
                               stream=sys.stdout.buffer if to_stdout else None,
                               overwrite=overwrite or resume, compress=compress,
@@ -177,9 +202,11 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                 rate = report.records_in / max(time.perf_counter() - started, 1e-9)
                 drops = " ".join(f"{stage} {sum(c.values())}" for stage, c in report.drops.items())
                 progress.update(task, completed=now, description=info.source[-28:],
-                                records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}")
+                                records=f"{report.records_in:,} rec {rate:,.0f}/s {drops}"
+                                        f"{dask_progress(executor)}")
 
-            report = clean_dir(dump, writer, config, on_progress=on_progress, resume=resume)
+            report = clean_dir(dump, writer, config, on_progress=on_progress,
+                               resume=resume, executor=executor)
     except CorpusCleanError as exc:
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
@@ -194,6 +221,9 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         warn.print(f"Terminated: no output was completed.{_resume_hint(to_stdout)}",
                    highlight=False, soft_wrap=True)
         sys.exit(143)
+    finally:
+        if executor is not None:
+            executor.close()
     render_resume(console, report.resume)
     render_summary(console, report)
 

@@ -14,7 +14,9 @@ from .records import STAGE_ORDER
 from .render import TOP_CLUSTERS, closest_calls, largest_clusters
 from .report import Report
 
-__all__ = ["render_summary", "render_dedup_report", "render_resume"]
+__all__ = ["render_summary", "render_dedup_report", "render_resume", "start_dask",
+           "dask_progress"]
+
 
 
 def render_resume(console: Console, summary) -> None:
@@ -108,3 +110,29 @@ def render_dedup_report(console: Console, data: dict, top: int = TOP_CLUSTERS) -
     for row in data["file_overlap"]:
         overlap.add_row(row["kept_source"], row["removed_source"], str(row["records"]))
     console.print(overlap)
+
+
+def start_dask(console: Console, address: str | None, workers: int):
+    """Connect to the Dask scheduler at ``address`` (or start a local cluster of ``workers``
+    processes, see :func:`corpus_clean.dask_executor.connect`) and print where it runs and its
+    dashboard's address. Returns the :class:`~corpus_clean.dask_executor.DaskExecutor`.
+
+    Raises:
+        DaskMissingError, DaskConnectError: as :func:`~corpus_clean.dask_executor.connect`.
+    """
+    from .dask_executor import connect  # imports distributed: only for --executor dask
+
+    executor = connect(address, workers)
+    where = address or "a local cluster"
+    console.print(f"dask: {where}, {executor.workers} worker threads"
+                  + (f"; dashboard {executor.dashboard}" if executor.dashboard else ""),
+                  highlight=False, markup=False, soft_wrap=True)
+    return executor
+
+
+def dask_progress(executor) -> str:
+    """`` tasks 12/40``: the executor's tasks done on the cluster / submitted, as the scheduler
+    reports them; empty for an executor that counts no tasks (the local ones)."""
+    if executor is None or not hasattr(executor, "tasks_done"):
+        return ""
+    return f" tasks {executor.tasks_done}/{executor.tasks_submitted}"

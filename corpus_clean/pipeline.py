@@ -28,7 +28,7 @@ from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, list_input_f
 from .records import STAGE_ORDER, Drop, Record, record_id
 from .report import Report
 from .split import RawRecord, RecordSplitter, detect_layout
-from .executor import default_workers, make_executor
+from .executor import Executor, default_workers, make_executor
 from .resume import Checkpoint
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup
@@ -354,8 +354,10 @@ def clean_dir(
     on_progress: Callable[[FileInfo, bool, Report], None] | None = None,
     workers: int | None = None,
     resume: bool = False,
+    executor: Executor | None = None,
 ) -> Report:
-    """Clean every file under ``dump`` (a directory, or one file) into ``writer``.
+    """Clean every file under ``dump`` (a directory, or one file, or a URL read through
+    fsspec: see :mod:`.storage`) into ``writer``.
 
     Three phases, data flowing one way: (1) scan: files in sorted relative-path order are read,
     split, passed through the per-record stages and exact dedup, streaming; (2) near dedup:
@@ -365,7 +367,9 @@ def clean_dir(
     the output directory (or the system temporary directory for stdout output).
 
     Per-record work runs in ``workers`` processes (default ``config.workers``; 1 runs all in
-    this process); the outputs are byte-identical for any number. Returns the
+    this process), or in ``executor`` when one is given (e.g. a
+    :class:`~corpus_clean.dask_executor.DaskExecutor`; the caller closes it, and ``workers``
+    is then not used); the outputs are byte-identical for any number. Returns the
     :class:`Report`; the caller renders it. ``on_progress(info, file_done, report)`` is called after each batch of
     records is scanned (``info``: the file being read; ``info.extra["bytes_read"]`` its bytes
     on disk read so far), for progress displays.
@@ -385,17 +389,18 @@ def clean_dir(
     """
     workers = config.workers if workers is None else workers
     report = Report(config)
+    given = executor
     executor = checkpoint = None
     keep_checkpoint = False
     try:
-        files = list_input_files(Path(dump))
+        files = list_input_files(dump)
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
         if writer.spill_dir() is not None:
             checkpoint = Checkpoint(writer.spill_dir(), config, resume)
             report.resume = checkpoint.summary
-        executor = make_executor(workers or default_workers())
+        executor = given or make_executor(workers or default_workers())
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
             exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
@@ -430,7 +435,7 @@ def clean_dir(
         keep_checkpoint = isinstance(exc, OutputError) or not isinstance(exc, Exception)
         raise
     finally:
-        if executor is not None:
+        if executor is not None and executor is not given:
             executor.close()
         if checkpoint is not None:
             checkpoint.close(keep=keep_checkpoint)

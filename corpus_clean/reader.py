@@ -26,6 +26,7 @@ import charset_normalizer
 import ftfy
 
 from .errors import FileReadError, InputError
+from .storage import is_url, list_url_files
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
 REASONS = ("unreadable", "binary_file", "undecodable", "unsupported_compression",
@@ -112,8 +113,10 @@ class FileInfo:
     extra: dict = field(default_factory=dict)
 
 
-def list_input_files(root: Path) -> list[InputFile]:
+def list_input_files(root: Path | str) -> list[InputFile]:
     """Return the files under ``root`` (a directory, or one file) in sorted relative-path order.
+    A URL (``s3://bucket/dump``, ``memory://dump``) is listed through fsspec
+    (:func:`.storage.list_url_files`; its files' ``path`` is a :class:`.storage.RemotePath`).
 
     Hidden files and directories (name starting with ``.``) are skipped, and directory symlinks
     are not followed (no loops). Sorting is by the ``/``-separated relative path, so the order
@@ -122,6 +125,8 @@ def list_input_files(root: Path) -> list[InputFile]:
     Raises:
         InputError: ``root`` does not exist.
     """
+    if is_url(root):
+        return list_url_files(root)
     root = Path(root)
     if root.is_file():
         return [InputFile(root, root.name)]
@@ -202,7 +207,7 @@ class _Decompressed:
 
 
 def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    raw = path.open("rb")  # a Path or a storage.RemotePath; closed by the caller
     head = raw.read(6)
     raw.seek(0)
     if head.startswith(b"\x1f\x8b"):

@@ -59,14 +59,14 @@ _READ_BYTES = 1 << 20  # bytes per read while hashing an input file
 
 
 def file_digest(path: Path) -> str:
-    """Return the XXH3-64 hex digest (16 characters) of the bytes of ``path``, read in 1 MiB
-    chunks.
+    """Return the XXH3-64 hex digest (16 characters) of the bytes of ``path`` (a ``Path`` or
+    a :class:`.storage.RemotePath`), read in 1 MiB chunks.
 
     Raises:
         OSError: the file cannot be read.
     """
     h = xxhash.xxh3_64()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:  # a local Path or a storage.RemotePath
         while chunk := f.read(_READ_BYTES):
             h.update(chunk)
     return h.hexdigest()

@@ -1,0 +1,150 @@
+"""The Dask executor against the local one: 1 and 2 workers, wall time and MB/s, overhead.
+
+Usage (the 100 MB figures of the README; a quiet machine, about 5 minutes with cld2)::
+
+    .venv/bin/python bench/bench_dask.py ../shared --size-mb 100 --seed 5 --lang-backend cld2
+
+DATA_OR_DUMP is either a dump directory (used as it is), or the shared folder (``tools/`` and
+``data/``) or its ``data/`` folder: then a dump of ``--size-mb`` MB is built with
+``tools/make_dump.py --seed SEED`` into ``--dumps`` (``/tmp/cc-bench-dumps/d100-s5``; an existing
+one is reused).
+
+Each run is ``corpus-clean DUMP -o OUT -q`` in a fresh process, as a user runs it:
+``--executor local --workers N`` and ``--executor dask --workers N`` (a ``LocalCluster`` of N
+worker processes, started and shut down inside the timed run) for N in ``--workers`` (1 2).
+It prints wall time and MB/s per run, the Dask executor's overhead against the local one at
+the same worker count (``dask wall / local wall - 1``) and the part of it that is starting and
+stopping the cluster (timed alone, in a fresh process), checks that all runs wrote the same
+bytes, and prints the sizes the Dask executor moves per record (pickled ``ScanTask`` input
+and ``scan_batch`` result, measured in this process on the dump's first batches), the figures
+behind the README's shuffle and driver-memory table. MB are 10**6 bytes of uncompressed text
+(the dump's manifest), or bytes on disk for a dump without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OUTPUTS = ("clean.jsonl", "rejected.jsonl", "dedup-report.json", "stats.json")
+
+
+def find_dump(arg: Path, size_mb: float, seed: int, dumps: Path) -> Path:
+    """``arg`` itself if it is a dump, else a ``make_dump.py`` dump built from the shared
+    folder ``arg`` (or its ``data/``), cached under ``dumps``."""
+    shared = arg.parent if (arg.parent / "tools" / "make_dump.py").exists() else arg
+    tool = shared / "tools" / "make_dump.py"
+    if not tool.exists():
+        return arg
+    dump = dumps / f"d{size_mb:g}-s{seed}"
+    if not (dump.is_dir() and any(dump.iterdir())):
+        print(f"building {dump} with {tool} ...", flush=True)
+        subprocess.run([sys.executable, str(tool), "--out", str(dump), "--size-mb",
+                        str(size_mb), "--seed", str(seed), "--data", str(shared / "data")],
+                       check=True, capture_output=True)
+    return dump
+
+
+def dump_mb(dump: Path) -> float:
+    manifest = dump.parent / f"{dump.name}.manifest.json"
+    if manifest.exists():
+        return json.loads(manifest.read_text())["bytes_total"] / 1e6
+    return sum(p.stat().st_size for p in dump.rglob("*") if p.is_file()) / 1e6
+
+
+def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
+    """Pickled bytes per record of what the Dask executor sends (``ScanTask``) and receives
+    (``scan_batch`` results), and record text bytes, over the first ``batches`` batches."""
+    from corpus_clean import Config
+    from corpus_clean.pipeline import _scan_tasks
+    from corpus_clean.reader import list_input_files
+    from corpus_clean.report import Report
+    from corpus_clean.work import scan_batch
+
+    config = Config()
+    sent = got = records = text = survivors = 0
+    for i, task in enumerate(_scan_tasks(list_input_files(dump), config, Report(config))):
+        if i >= batches:
+            break
+        sent += len(pickle.dumps(task, protocol=5))
+        result = scan_batch(task)
+        got += len(pickle.dumps(result, protocol=5))
+        records += len(task.items)
+        text += sum(len(r.text.encode()) for r, _ in task.items)
+        survivors += sum(1 for s in result[2] if s.drop is None)
+    return {"records": records, "text": text / records, "sent": sent / records,
+            "got": got / records, "survivors": survivors / records}
+
+
+def timed_run(dump: Path, out: Path, executor: str, workers: int, extra: list[str]) -> float:
+    cmd = [sys.executable, "-m", "corpus_clean", str(dump), "-o", str(out), "-q",
+           "--executor", executor, "--workers", str(workers), *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return wall
+
+
+def cluster_start_stop(workers: int) -> float:
+    """Seconds to start and shut down a LocalCluster of ``workers`` processes, as
+    ``--executor dask`` does, in a fresh process (the fixed part of the Dask overhead)."""
+    code = ("import time; t = time.perf_counter(); from corpus_clean.dask_executor import "
+            f"connect; connect(None, {workers}).close(); print(time.perf_counter() - t)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_or_dump", type=Path, metavar="DATA_OR_DUMP")
+    ap.add_argument("--size-mb", type=float, default=100)
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--dumps", type=Path, default=Path(tempfile.gettempdir()) / "cc-bench-dumps")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--lang-backend", choices=["langdetect", "cld2", "none"], default="cld2")
+    args = ap.parse_args()
+    dump = find_dump(args.data_or_dump, args.size_mb, args.seed, args.dumps)
+    mb = dump_mb(dump)
+    extra = ["--lang-backend", args.lang_backend]
+    print(f"dump {dump} ({mb:.1f} MB), --lang-backend {args.lang_backend}")
+    with tempfile.TemporaryDirectory(dir=args.dumps if args.dumps.is_dir() else None) as tmp:
+        outs, walls = [], {}
+        for n in args.workers:
+            for executor in ("local", "dask"):
+                out = Path(tmp) / f"{executor}-{n}"
+                wall = timed_run(dump, out, executor, n, extra)
+                walls[executor, n] = wall
+                outs.append(out)
+                print(f"  --executor {executor:5s} --workers {n}: {wall:7.1f} s  "
+                      f"{mb / wall:6.2f} MB/s", flush=True)
+            overhead = walls["dask", n] / walls["local", n] - 1
+            fixed = cluster_start_stop(n)
+            print(f"  dask overhead at {n} worker(s): {100 * overhead:+.0f}% "
+                  f"({walls['dask', n] - walls['local', n]:+.1f} s, of which {fixed:.1f} s "
+                  "starting and stopping the LocalCluster alone)")
+        same = all(filecmp.cmp(outs[0] / f, o / f, shallow=False)
+                   for o in outs[1:] for f in OUTPUTS)
+        print(f"  all runs wrote the same bytes: {same}")
+    s = task_sizes(dump)
+    print(f"per record, first {s['records']} records: text {s['text']:.0f} B, ScanTask sent "
+          f"{s['sent']:.0f} B, scan_batch result {s['got']:.0f} B (pickled); "
+          f"{100 * s['survivors']:.0f}% reach dedup")
+    if not same:
+        raise SystemExit("outputs differ between runs")
+
+
+if __name__ == "__main__":
+    main()

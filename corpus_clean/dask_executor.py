@@ -1,0 +1,165 @@
+"""Per-record work on a Dask cluster: an :class:`~corpus_clean.executor.Executor` over
+``distributed`` futures.
+
+The pipeline's per-record half (:func:`.work.scan_batch`, :func:`.work.tag_batch`) is pure:
+a batch of records in, per-record results out. :class:`DaskExecutor` submits each batch as a
+distributed future (a unique key per submission, so nothing is shared or cached between runs),
+keeps at most ``window`` futures in flight, and yields their results **in task order**. The
+ordered decisions (exact dedup first-seen-wins, the near-dup index, repetition counts) stay on
+the driver, exactly as with the local executors, so the outputs are byte-identical to
+``--executor local`` by construction, whatever the cluster's size or scheduling.
+
+A worker lost mid-run is survived by the Dask scheduler: it re-runs the tasks that were running
+or whose results were held on that worker (up to ``distributed.scheduler.allowed-failures``
+times per task, 3 by default); the driver still holds every future, so nothing is lost and the
+order is unchanged.
+
+Dask is optional (the ``dask`` extra); this module imports ``distributed`` only when
+:func:`connect` is called, and raises :class:`DaskMissingError` if it is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+from .errors import CorpusCleanError
+from .executor import Executor, default_workers
+
+__all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
+           "SCHEDULER_ENV"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: environment variable read for the scheduler address when none is given (Dask's own name)
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+#: tasks in flight per worker thread: one running, two waiting (as :class:`.ProcessExecutor`)
+WINDOW_PER_THREAD = 3
+
+
+class DaskMissingError(CorpusCleanError):
+    """``--executor dask`` was asked for but ``dask``/``distributed`` is not installed."""
+
+
+class DaskConnectError(CorpusCleanError):
+    """The Dask scheduler at the given address could not be reached."""
+
+
+class DaskTaskError(CorpusCleanError):
+    """The cluster gave up on a task: it was running on more workers that died than
+    ``distributed.scheduler.allowed-failures`` allows (e.g. a worker killed for memory)."""
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise DaskMissingError("--executor dask needs the dask extra: "
+                               "pip install 'corpus-clean[dask]'") from None
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Runs tasks as futures on the Dask cluster of ``client``, results in task order.
+
+    Args:
+        client: a connected ``distributed.Client``.
+        cluster: a cluster this executor started (a ``LocalCluster``), closed with it; None
+            for a cluster that someone else runs.
+        window: futures in flight at most; default :data:`WINDOW_PER_THREAD` per worker
+            thread of the cluster when :meth:`map` starts (at least 2).
+
+    Attributes:
+        tasks_submitted, tasks_done: futures submitted and finished on the cluster, counted
+            as the scheduler reports them (for progress displays; never in an output).
+        dashboard: the Dask dashboard's URL, or None when the scheduler serves none (it needs
+            ``bokeh``).
+    """
+
+    def __init__(self, client: Any, cluster: Any = None, window: int | None = None):
+        self.client, self.cluster, self._window = client, cluster, window
+        self.tasks_submitted = 0
+        self.tasks_done = 0
+        self._lock = threading.Lock()
+        try:
+            self.dashboard: str | None = client.dashboard_link or None
+        except (KeyError, AttributeError):  # the scheduler serves no dashboard
+            self.dashboard = None
+
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        """Worker threads of the cluster now (it may grow or shrink during a run)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def _done(self, future: Any) -> None:  # called in the client's thread
+        with self._lock:
+            self.tasks_done += 1
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit ``fn(task)`` for each task as a future and yield the results in task order.
+
+        Raises:
+            DaskTaskError: a task was on more dying workers than the scheduler allows.
+            Exception: whatever ``fn`` raised on a worker (a bug), re-raised here.
+        """
+        from distributed import KilledWorker
+
+        window = self._window or max(2, WINDOW_PER_THREAD * self.workers)
+        pending: deque = deque()
+        try:
+            for task in tasks:
+                future = self.client.submit(fn, task, pure=False)
+                future.add_done_callback(self._done)
+                self.tasks_submitted += 1
+                pending.append(future)
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except KilledWorker as exc:
+            raise DaskTaskError(
+                f"Dask gave up on a task: {exc} Workers may be running out of memory: give "
+                f"each more, or lower batch_records.") from None
+        finally:  # a failed or abandoned run leaves nothing queued on the cluster
+            if pending:
+                self.client.cancel(list(pending))
+
+    def close(self) -> None:
+        """Disconnect; shut down the cluster if this executor started it."""
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
+    """Connect to the Dask scheduler at ``address`` (``tcp://HOST:8786``; default the
+    :data:`SCHEDULER_ENV` environment variable), or, with neither, start a ``LocalCluster`` on
+    this machine: ``workers`` worker processes (0: one per core) of one thread each.
+
+    Raises:
+        DaskMissingError: the ``dask`` extra is not installed.
+        DaskConnectError: ``address`` is not a scheduler address (``tcp://HOST:PORT``), or
+            no scheduler answers there within Dask's connect timeout
+            (``distributed.comm.timeouts.connect``, 30 s by default; environment variable
+            ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
+    """
+    distributed = _import_distributed()
+    address = address or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        try:
+            client = distributed.Client(address)  # Dask's connect timeout (30 s) applies
+        except ValueError as exc:  # no port, an unknown scheme
+            raise DaskConnectError(f"{address}: not a Dask scheduler address ({exc}); "
+                                   "expected tcp://HOST:PORT") from None
+        except (OSError, TimeoutError) as exc:
+            raise DaskConnectError(f"{address}: cannot connect to the Dask scheduler "
+                                   f"({exc}); is 'dask scheduler' running there?") from None
+        return DaskExecutor(client)
+    cluster = distributed.LocalCluster(n_workers=workers or default_workers(),
+                                       threads_per_worker=1, processes=True,
+                                       dashboard_address="127.0.0.1:0")  # a free port
+    return DaskExecutor(distributed.Client(cluster), cluster)
