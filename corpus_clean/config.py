@@ -87,9 +87,10 @@ class Config:
         lang_min_letters: records with fewer letters than this (CJK characters count 2, as one
             CJK character carries about as much as a short word) are tagged ``und``.
             8: langdetect's answers on shorter strings are close to chance.
-        lang_max_chars: characters of a record that language identification reads. 300:
+        lang_max_chars: characters of a record that language identification reads. 200:
             langdetect gave the same answer on 1,000 real abstracts as on the whole text (its
-            own default is 10,000), 1.3x faster (``bench/bench_language.py``).
+            own default is 10,000), 2.7x faster; 150 already disagreed once, 100 13 times
+            (``bench/bench_language.py``).
         lang_trials: langdetect's random trials per record (its default, 7).
         lang_quick_trials: trials of a first, quick langdetect pass (0: off). 3: measured with
             ``bench/bench_language.py``, see ``stages/language.py``.
@@ -127,7 +128,7 @@ class Config:
 
     lang_seed: int = 0
     lang_min_letters: int = 8
-    lang_max_chars: int = 300
+    lang_max_chars: int = 200
     lang_trials: int = 7
     lang_quick_trials: int = 3
     lang_quick_accept: float = 0.9999
