@@ -44,7 +44,7 @@ class RepeatMemo:
     one survived, only its marker lines stripped and its exact-dedup key computed (it is then
     an exact duplicate). Outcomes depend on the text alone, so the output is the same as
     running every record through every stage; web dumps repeat records verbatim often (23% of
-    the records of a 100 MB ``make_dump.py`` dump, 83% at 1 GB).
+    the records of a 100 MB ``make_dump.py`` dump, 76% at 1 GB).
 
     Part of the ordered half: :meth:`dispatch` is called in input order when records are
     batched, :meth:`settle` in input order as results come back. Memory: one dict entry per
