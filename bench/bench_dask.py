@@ -69,11 +69,12 @@ def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
     from corpus_clean.pipeline import _scan_tasks
     from corpus_clean.reader import list_input_files
     from corpus_clean.report import Report
-    from corpus_clean.work import scan_batch
+    from corpus_clean.work import RepeatMemo, scan_batch
 
     config = Config()
     sent = got = records = text = survivors = 0
-    for i, task in enumerate(_scan_tasks(list_input_files(dump), config, Report(config))):
+    tasks = _scan_tasks(list_input_files(dump), config, Report(config), RepeatMemo())
+    for i, task in enumerate(tasks):
         if i >= batches:
             break
         sent += len(pickle.dumps(task, protocol=5))
