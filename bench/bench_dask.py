@@ -16,7 +16,7 @@ It prints wall time and MB/s per run, the Dask executor's overhead against the l
 the same worker count (``dask wall / local wall - 1``) and the part of it that is starting and
 stopping the cluster (timed alone, in a fresh process), checks that all runs wrote the same
 bytes, and prints the sizes the Dask executor moves per record (pickled ``ScanTask`` input
-and ``scan_batch`` result, measured in this process on the dump's first batches), the figures
+and ``work.scan`` result, measured in this process on the dump's first tasks), the figures
 behind the README's shuffle and driver-memory table. MB are 10**6 bytes of uncompressed text
 (the dump's manifest), or bytes on disk for a dump without one.
 """
@@ -63,25 +63,26 @@ def dump_mb(dump: Path) -> float:
 
 
 def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
-    """Pickled bytes per record of what the Dask executor sends (``ScanTask``) and receives
-    (``scan_batch`` results), and record text bytes, over the first ``batches`` batches."""
+    """Pickled bytes per record of what the Dask executor sends (scan tasks: blocks of a
+    file's bytes) and receives (``work.scan`` results), and record text bytes, over the
+    first ``batches`` tasks."""
     from corpus_clean import Config
     from corpus_clean.pipeline import _scan_tasks
     from corpus_clean.reader import list_input_files
     from corpus_clean.report import Report
-    from corpus_clean.work import RepeatMemo, scan_batch
+    from corpus_clean.work import scan
 
     config = Config()
     sent = got = records = text = survivors = 0
-    tasks = _scan_tasks(list_input_files(dump), config, Report(config), RepeatMemo())
+    tasks = _scan_tasks(list_input_files(dump), config, Report(config), "sizes")
     for i, task in enumerate(tasks):
         if i >= batches:
             break
         sent += len(pickle.dumps(task, protocol=5))
-        result = scan_batch(task)
+        result = scan(task)
         got += len(pickle.dumps(result, protocol=5))
-        records += len(task.items)
-        text += sum(len(r.text.encode()) for r, _ in task.items)
+        records += len(result[2])
+        text += sum(len(s.record.text.encode()) for s in result[2])
         survivors += sum(1 for s in result[2] if s.drop is None)
     return {"records": records, "text": text / records, "sent": sent / records,
             "got": got / records, "survivors": survivors / records}
@@ -141,7 +142,7 @@ def main() -> None:
         print(f"  all runs wrote the same bytes: {same}")
     s = task_sizes(dump)
     print(f"per record, first {s['records']} records: text {s['text']:.0f} B, ScanTask sent "
-          f"{s['sent']:.0f} B, scan_batch result {s['got']:.0f} B (pickled); "
+          f"{s['sent']:.0f} B, scan result {s['got']:.0f} B (pickled); "
           f"{100 * s['survivors']:.0f}% reach dedup")
     if not same:
         raise SystemExit("outputs differ between runs")

@@ -17,7 +17,7 @@ __all__ = ["Config", "ConfigError", "load_config"]
 
 
 #: settings that change how a run executes, never its results
-EXECUTION_SETTINGS = ("workers", "batch_records")
+EXECUTION_SETTINGS = ("workers", "batch_records", "block_bytes", "repeat_cache")
 
 
 class ConfigError(CorpusCleanError):
@@ -45,6 +45,15 @@ class Config:
             use. The outputs are byte-identical for any number.
         batch_records: records per task sent to a worker. 256: large enough that sending a
             task costs little next to its work, small enough to keep workers busy.
+        block_bytes: bytes (decompressed) of a file per block read by a worker. The run reads
+            each file's bytes and cuts them at record boundaries into blocks of at least this
+            size; workers decode, repair, split and process them (see :mod:`corpus_clean.blocks`),
+            so one large file is read on all cores. 1 MiB: about 1,000 abstracts, a task that
+            costs far more than sending it. 0: decode and split in the run's own process, as
+            files in encodings that cannot be cut at byte level (UTF-16/32) always are.
+        repeat_cache: distinct raw record texts whose per-record outcome each worker remembers,
+            so that a verbatim repeat skips the stages (:class:`corpus_clean.work.RepeatMemo`).
+            2^18 entries, about 40 MB per worker. 0 turns it off; results never depend on it.
 
     Boilerplate (``stages/boilerplate.py``):
         min_words: records with fewer space-delimited words than this, and fewer than
@@ -108,6 +117,8 @@ class Config:
 
     workers: int = 0
     batch_records: int = 256
+    block_bytes: int = 1 << 20
+    repeat_cache: int = 1 << 18
 
     min_words: int = 5
     min_cjk_chars: int = 10
@@ -141,7 +152,8 @@ class Config:
                 raise ConfigError(f"{name}={value}: must be a probability in [0, 1]")
         if not 0.0 < self.near_threshold <= 1.0:
             raise ConfigError(f"near_threshold={self.near_threshold}: must be in (0, 1]")
-        minimum = {0: ("workers", "min_words", "min_cjk_chars", "chrome_max_chars",
+        minimum = {0: ("workers", "block_bytes", "repeat_cache", "min_words", "min_cjk_chars",
+                       "chrome_max_chars",
                        "repeat_max_chars", "lang_min_letters", "lang_quick_trials"),
                    1: ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
                        "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",

@@ -1,7 +1,8 @@
 """The pipeline: the only loop. read -> split -> stages -> write, one way.
 
-Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (here, with :mod:`.reader` and
-:mod:`.split`), ``markers``, ``boilerplate``, ``spam``, ``quality`` (per-record stages,
+Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (:mod:`.blocks`, with
+:mod:`.reader` and :mod:`.split`: this process cuts files into blocks, workers decode and
+split them), ``markers``, ``boilerplate``, ``spam``, ``quality`` (per-record stages,
 :func:`build_stages`, run by :mod:`.work` in an executor), the boilerplate repetition rule,
 ``dedup`` (exact: ordered, first seen wins; near: MinHash LSH, decided when all records are
 in), ``language`` (tags kept records only, so each unique text once), then the writer.
@@ -16,209 +17,84 @@ from __future__ import annotations
 import itertools
 import tempfile
 import time
+import uuid
 from pathlib import Path
-from typing import Callable, Iterator
-
-import orjson
+from typing import Callable
 
 from .config import Config
-from .errors import ConservationError, FileReadError, InputError, OutputError
-from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, list_input_files,
-                     open_lines, repair_text)
-from .records import STAGE_ORDER, Drop, Record, record_id
+from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
+from .errors import ConservationError, InputError, OutputError
+from .reader import FileInfo, list_input_files
+from .records import STAGE_ORDER, Drop, Record
 from .report import Report
-from .split import RawRecord, RecordSplitter, detect_layout
 from .executor import Executor, default_workers, make_executor
 from .resume import Checkpoint
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup
-from .stages.markers import MarkerMatcher
 from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
-from .work import RepeatMemo, ScanTask, build_stages, scan_batch, tag_batch
+from .work import ScanTask, build_stages, scan, tag_batch
 from .writer import OutputWriter
 
-__all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "STAGE_ORDER"]
-
-#: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
-Item = tuple[Record, Drop | None]
+__all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl",
+           "STAGE_ORDER"]
 
 
-def _record(source: str, raw: RawRecord) -> Record:
-    return Record(record_id(source, raw.line), "\n".join(raw.lines), source, raw.line)
-
-
-class FileReader:
-    """Read one file: its first lines (the head) on creation, its records when iterated.
-
-    The head decides the file's context: the record layout (:func:`.split.detect_layout`) and
-    the marker lines (:class:`.stages.markers.MarkerMatcher`, which also takes a bare engine
-    name that recurs in the head as a marker). Iterating yields ``(record, None)`` per record,
-    or ``(record, Drop)`` for text that could not be read (stage ``read``): the whole file as
-    one entry with ``line=None`` if nothing could be read, or, for a file that ends early or is
-    corrupt further on, the incomplete line after the last complete one (the records of the
-    complete lines are processed as usual). Never raises :class:`FileReadError`; sets
-    ``info.error`` instead.
-    """
-
-    def __init__(self, file: InputFile, info: FileInfo, config: Config):
-        self.file, self.info = file, info
-        self.jsonl = is_jsonl(file.source)
-        self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes,
-                                 repair=not self.jsonl)
-        self._head: list[str] = []
-        self._early: FileReadError | None = None
-        try:  # look ahead; a fault here still leaves the lines read so far
-            for line in self._lines:
-                self._head.append(line)
-                if len(self._head) >= config.layout_sample_lines:
-                    break
-        except FileReadError as exc:
-            self._early = exc
-        self.is_marker = MarkerMatcher.from_head(self._head)
-        self.text_field = config.jsonl_text_field
-        if self.jsonl:
-            info.layout = "jsonl"
-        else:
-            info.layout = detect_layout(self._head, self.is_marker) if self._head else None
-
-    def _jsonl_item(self, lineno: int, line: str) -> list[Item]:
-        """JSON Lines input: one record per non-blank line, its text in ``text_field``; a line
-        that is not a JSON object with a string there is rejected (stage ``read``)."""
-        if not line.strip():
-            return []
-        source = self.file.source
-        rid = record_id(source, lineno)
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            return [(Record(rid, line, source, lineno),
-                     Drop("read", "malformed_json", f"{source} line {lineno}: {exc}"))]
-        text = obj.get(self.text_field) if isinstance(obj, dict) else None
-        if not isinstance(text, str):
-            return [(Record(rid, line, source, lineno),
-                     Drop("read", "no_text_field",
-                          f"{source} line {lineno}: no string field {self.text_field!r}"))]
-        return [(Record(rid, repair_text(text), source, lineno), None)]
-
-    def __iter__(self) -> Iterator[Item]:
-        file, info = self.file, self.info
-        if self.jsonl:
-            feed, finish = self._jsonl_item, list
-        else:
-            splitter = RecordSplitter(info.layout or "line", self.is_marker)
-
-            def feed(lineno: int, line: str) -> list[Item]:
-                return [(_record(file.source, raw), None) for raw in splitter.feed(lineno, line)]
-
-            def finish() -> list[Item]:
-                return [(_record(file.source, raw), None) for raw in splitter.finish()]
-        lines = self._head if self._early else itertools.chain(self._head, self._lines)
-        lineno = 0
-        try:
-            for lineno, line in enumerate(lines, start=1):
-                if isinstance(line, LongLine):  # never held whole: rejected, a boundary
-                    yield _long_line_item(file.source, lineno, line)
-                    line = ""
-                yield from feed(lineno, line)
-            if self._early:
-                raise self._early
-            yield from finish()
-        except FileReadError as exc:
-            info.error = str(exc)
-            info.extra["reason"] = exc.reason
-            if lineno == 0 and not exc.partial_text:  # nothing could be read: one entry
-                yield Record(record_id(file.source, None), "", file.source, None), \
-                    Drop("read", exc.reason, str(exc))
-                return
-            yield from finish()  # complete lines read before the fault are records
-            start = lineno + 1  # the incomplete line after them is rejected, never lost
-            yield Record(record_id(file.source, start), exc.partial_text, file.source, start), \
-                Drop("read", exc.reason, str(exc))
-
-
-def _long_line_item(source: str, lineno: int, line: LongLine) -> Item:
-    return (Record(record_id(source, lineno), str(line), source, lineno),
-            Drop("read", "line_too_long",
-                 f"{source} line {lineno}: {line.chars:,} characters, over the limit of "
-                 f"{MAX_LINE_CHARS:,}; skipped (its first {len(line):,} characters kept here)"))
-
-
-#: file names read as JSON Lines (before a compression suffix)
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
-
-
-def is_jsonl(source: str) -> bool:
-    """Whether ``source`` is read as JSON Lines: its name ends in ``.jsonl`` or ``.ndjson``,
-    possibly followed by a compression suffix (``.jsonl.gz``)."""
-    name = source.lower()
-    for suffix in _COMPRESSION_SUFFIXES:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return name.endswith(JSONL_SUFFIXES)
-
-
-def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
-    """Read and split one file (see :class:`FileReader`)."""
-    return iter(FileReader(file, info, config))
-
-
-def _scan_tasks(files, config, report, memo: RepeatMemo, start=0):
-    """Read the files in order and cut their records into :class:`.work.ScanTask` batches
-    (one file's records per batch; the last batch of a file has ``end`` set), marking the
-    verbatim repeats (``memo``). ``start``: the run's number of the first file."""
+def _scan_tasks(files, config, report, run, start=0):
+    """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
+    decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
+    batches of records read here (:class:`.work.ScanTask`; the last batch of a file has
+    ``end`` set). ``run``: a name unique to this run; ``start``: the run's number of the first
+    file."""
     clock = time.perf_counter
     for index, file in enumerate(files, start):
         t0 = clock()
         info = FileInfo(file.source)
         report.add_file(info)
         reader = FileReader(file, info, config)
+        if config.block_bytes and reader.splittable():
+            for task in block_tasks(index, reader, config, run):
+                report.add_seconds("read", clock() - t0)
+                yield task
+                t0 = clock()
+            continue
         bare = reader.is_marker.bare_lines
-        task = ScanTask(index, bare, [], False, config)
-        for record, drop in reader:
-            if drop is None:
-                key = memo.key(record.text, bare)
-                if memo.dispatch(key):
-                    task.repeats.add(len(task.items))
-                task.raw_keys.append(key)
-            else:
-                task.raw_keys.append(None)
-            task.items.append((record, drop))
+        task = ScanTask(index, bare, [], False, config, 0, run)
+        for item in reader:
+            task.items.append(item)
             if len(task.items) >= config.batch_records:
                 report.add_seconds("read", clock() - t0)
                 yield task
                 t0 = clock()
-                task = ScanTask(index, bare, [], False, config)
+                task = ScanTask(index, bare, [], False, config, task.number + 1, run)
         report.add_seconds("read", clock() - t0)
         task.end = True
         yield task
 
 
-def _scan_results(files, config, report, executor, checkpoint, memo):
-    """``(file_index, end, results, seconds)`` in file order: the files ``checkpoint`` holds
-    are restored from it (see :mod:`.resume`), runs of other files are scanned by the
-    executor. Restored results carry their resolved outcomes and no memo keys, so a record of
-    a later file that repeats one of theirs runs through the stages (same outcome, more work)."""
+def _scan_results(files, config, report, executor, checkpoint):
+    """``(file_index, end, results, seconds, facts)`` in file order (see
+    :data:`.work.ScanResult`): the files ``checkpoint`` holds are restored from it (see
+    :mod:`.resume`), runs of other files are scanned by the executor."""
     restore = checkpoint.plan(files) if checkpoint is not None else set()
+    run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     if not restore:
-        yield from executor.map(scan_batch, _scan_tasks(files, config, report, memo))
+        yield from executor.map(scan, _scan_tasks(files, config, report, run))
         return
     index = 0
-    for restored, run in itertools.groupby(files, key=lambda f: f.source in restore):
-        run = list(run)
+    for restored, files_run in itertools.groupby(files, key=lambda f: f.source in restore):
+        files_run = list(files_run)
         if restored:
-            for i, file in enumerate(run, index):
+            for i, file in enumerate(files_run, index):
                 info, batches = checkpoint.restore(file.source)
                 report.add_file(info)
                 for results in batches:
-                    yield i, False, results, {}
-                yield i, True, [], {}
+                    yield i, False, results, {}, {}
+                yield i, True, [], {}, {}
         else:
-            yield from executor.map(scan_batch, _scan_tasks(run, config, report, memo, index))
-        index += len(run)
+            yield from executor.map(scan, _scan_tasks(files_run, config, report, run, index))
+        index += len(files_run)
 
 
 def _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
@@ -231,19 +107,16 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     and their band keys and shingle hashes go into ``near``.
     """
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
-    memo = RepeatMemo()
     clock = time.perf_counter
-    for file_index, end, results, seconds in _scan_results(files, config, report, executor,
-                                                           checkpoint, memo):
+    for file_index, end, results, seconds, facts in _scan_results(files, config, report,
+                                                                  executor, checkpoint):
         for stage, dt in seconds.items():
             report.add_seconds(stage, dt)
         t0 = clock()
-        for item in results:  # verbatim repeats take their first copy's outcome
-            if item.repeat:
-                item.drop = item.drop or memo.outcome(item.raw_key)
-            elif item.raw_key is not None:
-                memo.settle(item.raw_key, item.drop)
-        if checkpoint is not None:  # outcomes as resolved: a restored file needs no memo
+        info = report.files[files[file_index].source].info
+        info.lines += facts.get("lines", 0)
+        info.replaced_bytes += facts.get("replaced_bytes", 0)
+        if checkpoint is not None:
             checkpoint.add(file_index, files[file_index], results)
         for item in results:
             record, drop = item.record, item.drop
@@ -263,7 +136,6 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
             if near is not None:
                 near.add(item.keys, item.hashes, len(record.text))
         report.add_seconds("dedup", clock() - t0)
-        info = report.files[files[file_index].source].info
         if end and checkpoint is not None:
             checkpoint.complete(file_index, info)
         if end and info.error:

@@ -16,6 +16,7 @@ import bz2
 import codecs
 import lzma
 import os
+import re
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -347,13 +348,15 @@ def _long_line(head: str, chars: int) -> LongLine:
     return line
 
 
-def _split_lines(chunks: Iterator[str], max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+def _split_lines(chunks: Iterator[str], max_chars: int | None = None) -> Iterator[str]:
     """Split decoded chunks into lines at ``\\n``, ``\\r\\n`` and ``\\r`` (ends not kept).
 
     A line longer than ``max_chars`` characters is not held: its first characters and its
     length are kept and the rest is skipped as it streams past; it comes out as a
-    :class:`LongLine`. Memory is bounded by ``max_chars`` plus one chunk.
+    :class:`LongLine`. Memory is bounded by ``max_chars`` (default :data:`MAX_LINE_CHARS`)
+    plus one chunk.
     """
+    max_chars = max_chars or MAX_LINE_CHARS
     pending = ""
     long_head: str | None = None  # an overlong line being skipped: its first characters
     long_len = 0  # ... and its length so far
@@ -395,7 +398,7 @@ def _split_lines(chunks: Iterator[str], max_chars: int = MAX_LINE_CHARS) -> Iter
 
 def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
                sample_bytes: int = 64 * 1024, repair: bool = True,
-               max_line_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+               max_line_chars: int | None = None) -> Iterator[str]:
     """Stream the repaired lines of ``file`` (line ends removed), filling ``info`` as it goes.
     With ``repair=False`` lines are not passed through ftfy (JSON Lines: the text is repaired
     once it is parsed).
@@ -474,3 +477,284 @@ def _check_unchanged(file: InputFile, info: FileInfo) -> None:
         info.error = (f"{file.source}: changed while being read ({info.bytes:,} bytes -> "
                       f"{after}); its records are the lines read, run again for a "
                       "consistent result")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading in blocks: the run's process reads a file's bytes and cuts them at line ends; the
+# workers decode and repair them (:mod:`corpus_clean.blocks` decides where records start).
+
+#: multi-byte encodings in which the bytes of ``\n`` and ``\r`` occur only as those characters
+#: (their trail bytes are 0x21 and up: GB 2312/GBK/GB 18030, Big5, Shift_JIS, EUC-JP/KR, UHC),
+#: so a file in them can be cut at a line end without decoding what comes before
+_SPLITTABLE_MULTIBYTE = frozenset({
+    "utf-8", "ascii", "iso8859-1", "gb2312", "gbk", "gb18030", "big5", "big5hkscs", "cp950",
+    "shift_jis", "cp932", "shift_jisx0213", "shift_jis_2004", "euc_jp", "euc_jisx0213",
+    "euc_jis_2004", "euc_kr", "cp949", "johab",
+})
+
+
+def splits_at_line_ends(encoding: str) -> bool:
+    """Whether text in ``encoding`` (a Python codec name) can be cut into independently
+    decodable pieces at the bytes of ``\\n`` and ``\\r``: UTF-8, the stateless CJK multi-byte
+    codecs of :data:`_SPLITTABLE_MULTIBYTE`, and the single-byte code pages that map exactly
+    the bytes 0x0A and 0x0D to line ends (cp1252, ISO 8859-x, KOI8-R, mac_*, ...). Not UTF-16/32,
+    UTF-7 or the stateful ISO-2022 and HZ codecs."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name == "utf-8-sig" or name in _SPLITTABLE_MULTIBYTE:
+        return True
+    try:
+        module = __import__(f"encodings.{name.replace('-', '_')}", fromlist=["decoding_table"])
+        table = module.decoding_table
+    except (ImportError, AttributeError):
+        return False
+    return len(table) == 256 and all((table[b] in "\n\r") == (b in (10, 13)) for b in range(256))
+
+
+_LINE_END_RE = re.compile(rb"\r\n|\r|\n")
+#: bytes after which an unfinished line is certainly longer than :data:`MAX_LINE_CHARS`
+#: characters (a character takes at most 4 bytes in every splittable encoding); the reader
+#: then streams past it instead of holding it
+LONG_LINE_BYTES = 4 * MAX_LINE_CHARS + 4
+
+
+def _count_lines(data: bytes) -> int:
+    """Line ends in ``data`` (``\\r\\n``, ``\\r`` and ``\\n`` each count once)."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _last_line_end(buf: bytearray, hold_cr: bool = True) -> int:
+    """The position after the last line end in ``buf`` (0 if none). A ``\\r`` that is the
+    last byte may be the first half of a ``\\r\\n`` still to come: with ``hold_cr`` it does
+    not count."""
+    end = len(buf) - 1 if hold_cr and buf.endswith(b"\r") else len(buf)
+    return max(buf.rfind(b"\n", 0, end), buf.rfind(b"\r", 0, end)) + 1
+
+
+@dataclass
+class RawBlock:
+    """A piece of a file's bytes that starts at a record boundary, as cut by
+    :func:`read_blocks`.
+
+    Attributes:
+        parts: whole lines as ``bytes`` (line ends kept; only the file's last part may end
+            without one), and :class:`LongLine` objects for lines too long to hold, in order.
+        first_line: number (1-based) of its first line in the file.
+        lines: lines in it, when it is not the file's last block (the last one's lines are
+            counted by whoever decodes it).
+        end: the file's last block.
+        fault: the read stopped early after this block (a compressed stream that ends early or
+            is corrupt): ``truncated_file``, with the incomplete line in ``partial_text``.
+    """
+
+    parts: list
+    first_line: int
+    lines: int = 0
+    end: bool = False
+    fault: FileReadError | None = None
+
+
+def _judge_line(data: bytes, encoding: str) -> str:
+    return repair_text(data.decode(encoding, errors="replace"))
+
+
+def _find_cut(buf: bytearray, start: int, encoding: str, starts_record) -> tuple[int | None, int]:
+    """Look for the first line start at or after ``start`` in ``buf`` (which begins at a line
+    start) where ``starts_record(previous line, line)`` holds, both lines complete in ``buf``
+    and short enough to hold. Returns ``(cut, resume)``: the position, or None and the
+    position from which to search again once more bytes are in."""
+    lo = _last_line_end(buf[:start], hold_cr=False) if start else 0
+    if lo and buf[lo - 1:lo + 1] == b"\r\n":  # the \r of a \r\n: the line starts after it
+        lo += 1
+    ends = _LINE_END_RE.finditer(buf, lo)
+    first = next(ends, None)
+    if first is None:
+        return None, lo
+    prev_start, prev_end, at = lo, first.start(), first.end()
+    for m in ends:
+        if m.end() == len(buf) and m.group() == b"\r":
+            break  # may be the first half of a \r\n: wait for more bytes
+        if at >= start and prev_end - prev_start <= MAX_LINE_CHARS and \
+                m.start() - at <= MAX_LINE_CHARS and \
+                starts_record(_judge_line(buf[prev_start:prev_end], encoding),
+                              _judge_line(buf[at:m.start()], encoding)):
+            return at, at
+        prev_start, prev_end, at = at, m.start(), m.end()
+    return None, prev_start
+
+
+def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
+                block_bytes: int = 1 << 20, chunk_bytes: int = 1 << 20) -> Iterator[RawBlock]:
+    """Stream ``file`` (decompressed, not decoded) as :class:`RawBlock` pieces of at least
+    ``block_bytes`` bytes each, cut only before a line where
+    ``starts_record(previous line, line)`` (repaired text, line ends removed) says a record
+    always starts, so each block splits into whole records on its own.
+
+    ``encoding`` (the file's codec, see :func:`detect_encoding`) must pass
+    :func:`splits_at_line_ends`; a UTF-8 BOM is removed here, so blocks decode as plain UTF-8
+    (:func:`block_codec`). Fills ``info`` (``bytes``, ``compression``,
+    ``extra["bytes_read"]``, ``replaced_bytes`` of overlong lines, and the
+    ``changed_while_read`` flag as :func:`open_lines` does; ``lines`` and the other replaced
+    bytes are counted by whoever decodes the blocks). A line longer than
+    :data:`LONG_LINE_BYTES` bytes is streamed past as a :class:`LongLine` part. Memory: one
+    block plus one chunk, or the bytes of one record if it is larger.
+
+    Raises:
+        FileReadError: ``unreadable``, if the file cannot be opened. A fault later ends the
+            last block (``RawBlock.fault``) instead.
+    """
+    try:
+        st = file.path.stat()
+        info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
+        stream = _open_decompressed(file.path, info)
+    except OSError as exc:
+        raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
+    strip_bom = codecs.lookup(encoding).name == "utf-8-sig"
+    codec = block_codec(encoding)
+    raw = getattr(stream, "_raw", stream)
+    line = 1  # number of the next block's first line
+    parts: list = []
+    part_lines = 0
+    buf = bytearray()
+    searched = 0  # the cut search in buf resumes here
+    fault: FileReadError | None = None
+    with stream:
+        while True:
+            try:
+                chunk = stream.read(chunk_bytes)
+            except _DECOMPRESS_ERRORS as exc:
+                complete = line - 1 + part_lines + _count_lines(buf[:_last_line_end(buf)])
+                fault = FileReadError(
+                    "truncated_file",
+                    f"{file.source}: {info.compression or 'file'} data ends early or is corrupt "
+                    f"after line {complete} ({exc})")
+                break
+            try:
+                info.extra["bytes_read"] = raw.tell()
+            except (OSError, ValueError):
+                pass
+            if not chunk:
+                break
+            buf += chunk
+            if strip_bom:  # the file starts with one (detect_encoding): remove it once in
+                if len(buf) < len(codecs.BOM_UTF8):
+                    continue
+                strip_bom = False
+                if buf.startswith(codecs.BOM_UTF8):
+                    del buf[:len(codecs.BOM_UTF8)]
+            done = _last_line_end(buf)
+            if len(buf) - done > 4 * MAX_LINE_CHARS + 4:  # overlong (LONG_LINE_BYTES): skip it
+                if done:
+                    parts.append(bytes(buf[:done]))
+                    part_lines += _count_lines(parts[-1])
+                long_line, rest, fault = _skip_long_line(file, info, bytes(buf[done:]), stream,
+                                                         codec, chunk_bytes, line - 1 + part_lines)
+                buf, searched = bytearray(rest), 0
+                if fault is not None:
+                    break
+                parts.append(long_line)
+                part_lines += 1
+                continue
+            while True:  # cut as many blocks as the bytes in hand hold
+                size = sum(len(p) for p in parts if isinstance(p, bytes))
+                if size + len(buf) < block_bytes:
+                    break
+                cut, searched = _find_cut(buf, max(searched, block_bytes - size, 1), codec,
+                                          starts_record)
+                if cut is None:
+                    break
+                parts.append(bytes(buf[:cut]))
+                part_lines += _count_lines(parts[-1])
+                yield RawBlock(parts, line, part_lines)
+                line += part_lines
+                parts, part_lines, searched = [], 0, 0
+                del buf[:cut]
+    if fault is not None:
+        done = _last_line_end(buf)  # a final \r is part of the incomplete line (open_lines)
+        if done:
+            parts.append(bytes(buf[:done]))
+        if buf:  # else the read failed while streaming past an overlong line (its preview)
+            fault.partial_text = _decode_partial(bytes(buf[done:]), codec, info).rstrip("\r")
+    elif buf:
+        parts.append(bytes(buf))
+    _check_unchanged(file, info)
+    yield RawBlock(parts, line, end=True, fault=fault)
+
+
+def block_codec(encoding: str) -> str:
+    """The codec that decodes the blocks of a file in ``encoding`` (UTF-8 for ``utf-8-sig``:
+    :func:`read_blocks` removes the BOM)."""
+    return "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
+
+def _decode_partial(data: bytes, codec: str, info: FileInfo) -> str:
+    """Decode the incomplete last line of a file whose read failed, as :func:`open_lines`
+    does (an unfinished multi-byte character at its end is left out, bad bytes counted)."""
+    _COUNTER.replaced = 0
+    text = codecs.getincrementaldecoder(codec)(errors="corpus_clean_replace").decode(data)
+    info.replaced_bytes += _COUNTER.replaced
+    return text
+
+
+def _skip_long_line(file: InputFile, info: FileInfo, data: bytes, stream, codec: str,
+                    chunk_bytes: int, lines_before: int):
+    """Stream past a line longer than :data:`LONG_LINE_BYTES` that starts with ``data``:
+    return ``(LongLine, bytes after its line end, None)``, or ``(None, b"", fault)`` if the
+    read fails first (``fault.partial_text``: the line's first characters, as
+    :func:`open_lines` gives them)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="corpus_clean_replace")
+    preview, chars = "", 0
+
+    def take(body: bytes, final: bool) -> None:
+        nonlocal preview, chars
+        _COUNTER.replaced = 0
+        text = decoder.decode(body, final=final)
+        info.replaced_bytes += _COUNTER.replaced
+        if len(preview) < LONG_LINE_PREVIEW:
+            preview += text[:LONG_LINE_PREVIEW - len(preview)]
+        chars += len(text)
+
+    while True:
+        m = _LINE_END_RE.search(data)
+        if m is not None and not (m.end() == len(data) and m.group() == b"\r"):
+            take(data[:m.start()], True)
+            return _long_line(preview, chars), data[m.end():], None
+        keep = b"\r" if data.endswith(b"\r") else b""  # maybe the first half of a \r\n
+        take(data[:len(data) - len(keep)], False)
+        try:
+            more = stream.read(chunk_bytes)
+        except _DECOMPRESS_ERRORS as exc:
+            fault = FileReadError(
+                "truncated_file",
+                f"{file.source}: {info.compression or 'file'} data ends early or is corrupt "
+                f"after line {lines_before} ({exc})")
+            fault.partial_text = preview
+            return None, b"", fault
+        if not more:  # the file ends in the line (a kept \r is its line end)
+            take(b"", True)
+            return _long_line(preview, chars), b"", None
+        data = keep + more
+
+
+def block_lines(parts: list, encoding: str, repair: bool = True,
+                max_line_chars: int | None = None) -> tuple[list[str], int]:
+    """Decode a :class:`RawBlock`'s parts into its lines (repaired with :func:`repair_text`
+    unless ``repair`` is False; :class:`LongLine` parts and lines over ``max_line_chars``
+    characters as :class:`LongLine`), as :func:`open_lines` would give them. Returns
+    ``(lines, replaced_bytes)``. Pure; runs in any worker."""
+    lines: list[str] = []
+    replaced = 0
+    for part in parts:
+        if isinstance(part, LongLine):
+            lines.append(part)
+            continue
+        _COUNTER.replaced = 0
+        text = codecs.getincrementaldecoder(encoding)(errors="corpus_clean_replace").decode(
+            part, final=True)
+        replaced += _COUNTER.replaced
+        for line in _split_lines(iter((text,)), max_line_chars):
+            lines.append(repair_text(line) if repair and not isinstance(line, LongLine)
+                         else line)
+    return lines, replaced

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-__all__ = ["RawRecord", "detect_layout", "RecordSplitter", "LAYOUTS"]
+__all__ = ["RawRecord", "detect_layout", "RecordSplitter", "starts_record", "LAYOUTS"]
 
 LAYOUTS = ("marker", "blank", "line")
 
@@ -75,6 +75,22 @@ def detect_layout(lines: Iterable[str], is_marker: Callable[[str], object]) -> s
     if content and markers >= content / 4:
         return "marker"
     return "line"
+
+
+def starts_record(layout: str, is_marker: Callable[[str], object], prev: str, line: str) -> bool:
+    """Whether a record starts at ``line`` whatever came before ``prev``, the line before it
+    (both repaired, line ends removed), in a file of ``layout``: ``line`` is content (not
+    blank, not a marker line), and in the ``blank`` layout ``prev`` is blank or a marker line
+    (else ``line`` may continue a wrapped paragraph). This is :class:`RecordSplitter`'s rule
+    read backwards, so a file cut before such a line splits into the same records piece by
+    piece (:mod:`corpus_clean.blocks`)."""
+    text = line.strip()
+    if not text or is_marker(text):
+        return False
+    if layout != "blank":
+        return True
+    before = prev.strip()
+    return not before or bool(is_marker(before))
 
 
 class RecordSplitter:

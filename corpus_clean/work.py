@@ -10,12 +10,14 @@ workers.
 
 from __future__ import annotations
 
+import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 
+from .blocks import block_items
 from .config import Config
 from .records import Drop, Record
 from .stages.boilerplate import BoilerplateFilter
@@ -26,12 +28,13 @@ from .stages.neardup import choose_bands, sign_texts
 from .stages.quality import QualityFilter
 from .stages.spam import SpamFilter
 
-__all__ = ["build_stages", "ScanTask", "Scanned", "scan_batch", "tag_batch", "RepeatMemo"]
+__all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_batch", "tag_batch",
+           "RepeatMemo", "worker_memo"]
 
 
 def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
     """Return the per-record stages in order, for one file (``is_marker``: the file's marker
-    matcher, see :class:`.pipeline.FileReader`). Each has ``name`` and ``apply(record)``,
+    matcher, see :class:`.blocks.FileReader`). Each has ``name`` and ``apply(record)``,
     returning the record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
     return [MarkerStripper(is_marker), BoilerplateFilter(config), SpamFilter(config),
             QualityFilter()]
@@ -42,20 +45,23 @@ class RepeatMemo:
     (a record whose text, as read, equals an earlier record's in a file with the same marker
     lines) is not run through the stages again: it gets the earlier record's drop, or, if that
     one survived, only its marker lines stripped and its exact-dedup key computed (it is then
-    an exact duplicate). Outcomes depend on the text alone, so the output is the same as
-    running every record through every stage; web dumps repeat records verbatim often (23% of
-    the records of a 100 MB ``make_dump.py`` dump, 76% at 1 GB).
+    an exact duplicate, so it needs no MinHash signature). Outcomes depend on the text alone,
+    so the output is the same as running every record through every stage; web dumps repeat
+    records verbatim often (23% of the records of a 100 MB ``make_dump.py`` dump, 76% at 1 GB).
 
-    Part of the ordered half: :meth:`dispatch` is called in input order when records are
-    batched, :meth:`settle` in input order as results come back. Memory: one dict entry per
-    distinct raw text (a 128-bit XXH3 key, about 100 bytes with the entry).
+    One memo lives in each worker process (:func:`worker_memo`); it remembers at most
+    ``capacity`` texts (the oldest half is forgotten when it is full). Each entry keeps the
+    position (block, record) of the copy it came from: a repeat skips its signature only if
+    that copy comes earlier in the input, which holds for any order in which tasks run.
+    Memory: about 150 bytes per entry (a 128-bit XXH3 key and the outcome).
     """
 
-    _PENDING = object()
-
-    def __init__(self) -> None:
-        self._outcome: dict[int, object] = {}
+    def __init__(self, capacity: int = 1 << 18) -> None:
+        self.capacity = capacity
+        self._outcome: dict[int, tuple] = {}
         self._contexts: dict[frozenset, int] = {}
+        self.hits = 0
+        self.run = ""
 
     def key(self, text: str, bare_markers: frozenset) -> int:
         """The memo key of a raw ``text`` read in a file whose bare marker lines are
@@ -64,73 +70,122 @@ class RepeatMemo:
         digest = xxhash.xxh3_128_intdigest(text.encode("utf-8", "surrogatepass"))
         return digest + (context << 128)
 
-    def dispatch(self, key: int) -> bool:
-        """Whether the record with ``key`` repeats an earlier one (else it is remembered)."""
-        if key in self._outcome:
-            return True
-        self._outcome[key] = self._PENDING
-        return False
+    def get(self, key: int) -> tuple[Drop | None, tuple] | None:
+        """``(drop, position)`` of the copy remembered for ``key``, or None."""
+        found = self._outcome.get(key)
+        if found is not None:
+            self.hits += 1
+        return found
 
-    def settle(self, key: int, drop: Drop | None) -> None:
-        """Record the outcome of the first record with ``key``: its drop, or None."""
-        self._outcome[key] = drop
-
-    def outcome(self, key: int) -> Drop | None:
-        """The outcome of the first record with ``key`` (settled before its repeats are)."""
-        found = self._outcome[key]
-        assert found is not self._PENDING, "a repeat was settled before its first copy"
-        return found  # type: ignore[return-value]
+    def put(self, key: int, drop: Drop | None, position: tuple) -> None:
+        """Remember the outcome of the record at ``position`` whose key is ``key``."""
+        if len(self._outcome) >= self.capacity:
+            for old in list(itertools.islice(self._outcome, len(self._outcome) // 2 + 1)):
+                del self._outcome[old]
+        self._outcome[key] = (drop, position)
 
     def __len__(self) -> int:
         return len(self._outcome)
 
 
+_MEMO: RepeatMemo | None = None
+
+
+def worker_memo(config: Config, run: str) -> RepeatMemo | None:
+    """This process's :class:`RepeatMemo` for the run ``run`` (a new one when a task of
+    another run comes: positions of different runs cannot be compared); None when
+    ``config.repeat_cache`` is 0."""
+    global _MEMO
+    if not config.repeat_cache:
+        return None
+    if _MEMO is None or _MEMO.capacity != config.repeat_cache or _MEMO.run != run:
+        _MEMO = RepeatMemo(config.repeat_cache)
+        _MEMO.run = run
+    return _MEMO
+
+
 @dataclass
 class ScanTask:
-    """A batch of one file's records: ``items`` are ``(record, drop)`` pairs from the reader
-    (``drop`` set for text lost at read time); ``end`` marks the file's last batch;
-    ``raw_keys`` the :class:`RepeatMemo` key of each item (None for a drop) and ``repeats``
-    the indexes of the items that repeat an earlier record verbatim."""
+    """A batch of one file's records read in the run's process (files that are not read in
+    blocks, see :mod:`.blocks`): ``items`` are ``(record, drop)`` pairs from the reader
+    (``drop`` set for text lost at read time); ``end`` marks the file's last batch and
+    ``number`` counts the file's batches from 0; ``run`` names the run (see
+    :func:`worker_memo`)."""
 
     file_index: int
     bare_markers: frozenset
     items: list
     end: bool
     config: Config
-    raw_keys: list = field(default_factory=list)
-    repeats: set = field(default_factory=set)
+    number: int = 0
+    run: str = ""
 
 
 @dataclass
 class Scanned:
     """One record after the per-record stages: a ``drop``, or the exact-dedup ``key`` and,
-    with near dedup on, its LSH band ``keys`` and shingle ``hashes``."""
+    with near dedup on, its LSH band ``keys`` and shingle ``hashes`` (None for a verbatim
+    repeat of an earlier record that survived: it is an exact duplicate)."""
 
     record: Record
     drop: Drop | None
     key: bytes | None = None
     keys: np.ndarray | None = None
     hashes: np.ndarray | None = None
-    raw_key: int | None = None
-    repeat: bool = False
 
 
-def scan_batch(task: ScanTask) -> tuple[int, bool, list[Scanned], dict[str, float]]:
-    """Run the per-record stages over a batch; return ``(file_index, end, results, seconds)``,
-    ``seconds`` the time spent per stage (for the summary; never in an output file)."""
-    config = task.config
-    stages = build_stages(config, MarkerMatcher(task.bare_markers))
+#: what a scan task returns: ``(file_index, end, results, seconds, facts)``; ``seconds`` the
+#: time per stage (for the summary; never in an output file), ``facts`` what the worker read
+#: (``lines`` and ``replaced_bytes`` of a block; empty for a :class:`ScanTask`)
+ScanResult = tuple[int, bool, list[Scanned], dict[str, float], dict[str, int]]
+
+
+def scan(task) -> ScanResult:
+    """Run one scan task: a :class:`.blocks.BlockTask` (decode, repair and split the block,
+    then the stages) or a :class:`ScanTask` (the stages). Pure up to the worker's
+    :class:`RepeatMemo`, which never changes a result."""
+    if isinstance(task, ScanTask):
+        return scan_batch(task)
+    t0 = time.perf_counter()
+    items, lines, replaced = block_items(task)
+    read = time.perf_counter() - t0
+    file_index, end, out, seconds, _ = _scan_items(items, task.bare_markers, task.config,
+                                                   (task.file_index, task.number),
+                                                   task.file_index, task.end, task.run)
+    seconds["read"] = read
+    return file_index, end, out, seconds, {"lines": lines, "replaced_bytes": replaced}
+
+
+def scan_batch(task: ScanTask) -> ScanResult:
+    """Run the per-record stages over a batch of records read in the run's process."""
+    return _scan_items(task.items, task.bare_markers, task.config,
+                       (task.file_index, task.number), task.file_index, task.end, task.run)
+
+
+def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tuple,
+                file_index: int, end: bool, run: str) -> ScanResult:
+    stages = build_stages(config, MarkerMatcher(bare_markers))
     seconds = dict.fromkeys([s.name for s in stages] + ["dedup"], 0.0)
     clock = time.perf_counter
+    memo = worker_memo(config, run)
     out: list[Scanned] = []
     to_sign: list[Scanned] = []
-    raw_keys = task.raw_keys or [None] * len(task.items)
-    for index, (record, drop) in enumerate(task.items):
-        repeat = index in task.repeats
+    for index, (record, drop) in enumerate(items):
+        sign = True
         if drop is None:
-            # a verbatim repeat takes its first copy's outcome (see RepeatMemo): only the
-            # marker lines, which the record keeps as provenance, are stripped again
-            for stage in stages[:1] if repeat else stages:
+            key = memo.key(record.text, bare_markers) if memo is not None else None
+            found = memo.get(key) if memo is not None else None
+            position = (where, index)
+            cached = None
+            if found is not None:
+                # a verbatim repeat takes its copy's outcome: only the marker lines, which the
+                # record keeps as provenance, are stripped again
+                cached, first = found
+                sign = first >= position  # a copy that comes later is no exact duplicate
+                run = stages[:1]
+            else:
+                run = stages
+            for stage in run:
                 t0 = clock()
                 result = stage.apply(record)
                 seconds[stage.name] += clock() - t0
@@ -138,12 +193,15 @@ def scan_batch(task: ScanTask) -> tuple[int, bool, list[Scanned], dict[str, floa
                     drop = result
                     break
                 record = result
-        item = Scanned(record, drop, raw_key=raw_keys[index], repeat=repeat)
+            drop = drop or cached
+            if found is None and memo is not None:
+                memo.put(key, drop, position)
+        item = Scanned(record, drop)
         if drop is None:
             t0 = clock()
             item.key = dedup_key(record.text)
             seconds["dedup"] += clock() - t0
-            if config.near_dedup and not repeat:
+            if config.near_dedup and sign:
                 to_sign.append(item)
         out.append(item)
     t0 = clock()
@@ -154,7 +212,7 @@ def scan_batch(task: ScanTask) -> tuple[int, bool, list[Scanned], dict[str, floa
         for item, k, h in zip(to_sign, keys, hashes):
             item.keys, item.hashes = k, h
     seconds["dedup"] += clock() - t0
-    return task.file_index, task.end, out, seconds
+    return file_index, end, out, seconds, {}
 
 
 def tag_batch(task: tuple[Config, list[str]]) -> tuple[list[tuple[str, float]], float]:

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from paths import FIXTURES, ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
+from corpus_clean.blocks import block_items
 from corpus_clean.cli import cli
 from corpus_clean.writer import OUTPUT_FILES
 
@@ -31,7 +32,7 @@ distributed = pytest.importorskip("distributed")  # in the test extra: CI runs t
 DUMP = FIXTURES / "dask_dump"
 #: small batches, so that each file is several tasks spread over both workers (execution
 #: only: the local reference runs with the default 256 and must give the same bytes)
-CONFIG = Config(batch_records=64)
+CONFIG = Config(batch_records=64, block_bytes=24_000)  # dozens of tasks, so workers share
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -73,8 +74,8 @@ def test_two_worker_cluster_gives_the_local_bytes(dask_executor, local_out, tmp_
 
     def recording_submit(fn, task, **kwargs):
         future = submit(fn, task, **kwargs)
-        if fn.__name__ == "scan_batch":
-            task_of.update(((r.source, r.line), future.key) for r, _ in task.items)
+        if fn.__name__ == "scan":  # a block of a file: the records it splits into
+            task_of.update(((r.source, r.line), future.key) for r, _ in block_items(task)[0])
         return future
 
     monkeypatch.setattr(client, "submit", recording_submit)
@@ -124,7 +125,7 @@ def test_a_worker_killed_mid_run_is_survived_with_the_same_bytes(dask_executor, 
         str(t[0]) for t in dask_scheduler.transition_log
         if t[1] in ("processing", "memory") and t[2] == "released"
         and str(t[4]).startswith("handle-worker-cleanup")])
-    assert rescheduled and all(k.startswith(("scan_batch", "tag_batch")) for k in rescheduled)
+    assert rescheduled and all(k.startswith(("scan", "tag_batch")) for k in rescheduled)
     client.wait_for_workers(2, timeout=60)  # the nanny starts a new worker for the next tests
 
 

@@ -261,39 +261,57 @@ def test_overlong_jsonl_line_is_rejected(tmp_path):
 
 # --- a file that changes while it is read ------------------------------------------------
 
-def _grow_after_first_line(path: Path, data: bytes):
-    real = reader.open_lines
+def _change_after_first_read(path: Path, change, opening: int = 0):
+    """A reader._open_decompressed whose stream over ``path`` (its ``opening``-th: 0, the
+    run reads the file's head; 1, its blocks) calls ``change()`` after its first read."""
+    real = reader._open_decompressed
+    done = []
+    opened = []
 
-    def open_lines(file, info, *args, **kwargs):
-        for n, line in enumerate(real(file, info, *args, **kwargs)):
-            if n == 0 and file.path == path:
-                with open(path, "ab") as f:
-                    f.write(data)
-                os.utime(path, ns=(1, 1))  # and a different mtime, as any write gives
-            yield line
-    return open_lines
+    def open_decompressed(file_path, info):
+        stream = real(file_path, info)
+        if file_path != path:
+            return stream
+        opened.append(1)
+        if len(opened) != opening + 1:
+            return stream
+        read = stream.read
+
+        def read_then_change(*args):
+            data = read(*args)
+            if not done:
+                done.append(1)
+                change()
+            return data
+        stream.read = read_then_change
+        return stream
+    return open_decompressed
 
 
+def _append(path: Path, data: bytes):
+    def change():
+        with open(path, "ab") as f:
+            f.write(data)
+        os.utime(path, ns=(1, 1))  # and a different mtime, as any write gives
+    return change
+
+
+@pytest.mark.parametrize("opening", [0, 1], ids=["head", "blocks"])
 @pytest.mark.parametrize("change", ["grows", "truncated"])
 def test_file_changed_while_read_is_flagged_and_not_checkpointed(dump, tmp_path, monkeypatch,
-                                                                 change):
+                                                                 change, opening):
     """Decision: the records are the lines actually read (nothing is lost: they are all in
     clean or rejected), the file is named on stderr and in stats.json errors
     (changed_while_read), exit 0; its results are not checkpointed, so --resume reads it
     again."""
     target = dump / "002_3e3487d38700c770.txt"
     if change == "grows":
-        wrapper = _grow_after_first_line(target, b"\nA line appended while the file was "
-                                                 b"being read, long enough to be content.")
+        wrapper = _change_after_first_read(target, _append(
+            target, b"\nA line appended while the file was being read, long enough to be "
+                    b"content."), opening)
     else:
-        real = reader.open_lines
-
-        def wrapper(file, info, *args, **kwargs):
-            for n, line in enumerate(real(file, info, *args, **kwargs)):
-                if n == 0 and file.path == target:
-                    os.truncate(target, 10)
-                yield line
-    monkeypatch.setattr(pipeline, "open_lines", wrapper)
+        wrapper = _change_after_first_read(target, lambda: os.truncate(target, 10), opening)
+    monkeypatch.setattr(reader, "_open_decompressed", wrapper)
     from corpus_clean import resume
     journalled = []
     real_complete = resume.Checkpoint.complete

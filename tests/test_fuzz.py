@@ -15,6 +15,7 @@ import bz2
 import gzip
 import lzma
 import os
+import textwrap
 
 import zstandard
 from click.testing import CliRunner
@@ -38,6 +39,12 @@ ORIGINALS = {
     "big5.txt": (FIXTURES / "big5_sentences.txt").read_bytes(),
     "spam.jsonl": (FIXTURES / "spam_lines.jsonl").read_bytes()[:6000],
 }
+# seed 002 (blank-line layout) with its records wrapped at 60 characters: records of several
+# lines, so that a cut between two lines of one paragraph would show
+ORIGINALS["wrapped.txt"] = "\n".join(
+    "\n".join(textwrap.wrap(line, 60)) for line in
+    ORIGINALS[next(n for n in ORIGINALS if n.startswith("002"))].decode().split("\n")
+).encode()
 GBK_BYTES = ORIGINALS["gbk.txt"][:400]
 COMPRESS = {
     "gz": lambda b: gzip.compress(b, mtime=0),
@@ -163,3 +170,21 @@ def test_atheris_harness_runs_clean():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Done 150 runs" in proc.stderr
+
+
+@settings(FUZZ, max_examples=40 * SCALE)
+@given(files=st.lists(st.one_of(mutated(), unicode_file(), bytes_file), min_size=1,
+                      max_size=4),
+       block=st.integers(1, 3000), chunk=st.sampled_from([1, 2, 3, 7, 64, 1000, 1 << 20]))
+def test_reading_in_blocks_equals_reading_in_one_piece(tmp_path, files, block, chunk):
+    """Workers decode and split blocks cut at record boundaries (corpus_clean.blocks); the
+    outputs are those of reading each file in one piece in the run's process (block_bytes=0),
+    for tiny blocks (a cut before nearly every record) and tiny chunks (a \\r\\n or a
+    multi-byte character across reads)."""
+    dump = write_dump(tmp_path / "dump", files)
+    whole = check_run(dump, tmp_path / "whole",
+                      Config(block_bytes=0, chunk_bytes=chunk, lang_backend="none"))
+    blocks = check_run(dump, tmp_path / "blocks",
+                       Config(block_bytes=block, chunk_bytes=chunk, batch_records=5,
+                              lang_backend="none"), workers=2)
+    assert blocks == whole

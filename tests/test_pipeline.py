@@ -116,8 +116,8 @@ def test_every_record_is_accounted_for(tmp_path_factory, files, newline):
     assert outs[0] == outs[1]
 
 
-def _run_outputs(dump_dir, out, workers=1):
-    clean_dir(dump_dir, OutputWriter(out, overwrite=True), Config(), workers=workers)
+def _run_outputs(dump_dir, out, workers=1, config=Config()):
+    clean_dir(dump_dir, OutputWriter(out, overwrite=True), config, workers=workers)
     return {name: (out / name).read_bytes()
             for name in ("clean.jsonl", "rejected.jsonl", "dedup-report.json", "stats.json")}
 
@@ -138,18 +138,27 @@ def test_verbatim_repeats_get_the_outcome_of_their_first_copy(dump, tmp_path, mo
         "".join(f"{a}\nGoogle\n\n" for a in abstracts[:3]), encoding="utf-8")
     (dump / "007_no_marker.txt").write_text(f"{abstracts[0]}\nGoogle\n\n{abstracts[3]}\n",
                                             encoding="utf-8")
-    calls = []
-    real_dispatch = work.RepeatMemo.dispatch
-
-    def spy(self, key):
-        calls.append(real_dispatch(self, key))
-        return calls[-1]
-
-    monkeypatch.setattr(work.RepeatMemo, "dispatch", spy)
-    with_memo = _run_outputs(dump, tmp_path / "memo", workers=2)
-    assert sum(calls) >= 12  # the test exercises the repeat path
+    monkeypatch.setattr(work, "_MEMO", None)
+    with_memo = _run_outputs(dump, tmp_path / "memo")  # one worker: this process's memo
+    assert work._MEMO.hits >= 12  # the test exercises the repeat path
     rejected = [json.loads(ln) for ln in with_memo["rejected.jsonl"].splitlines()]
     spam_rows = [r for r in rejected if r["stage"] == "spam"]
     assert len(spam_rows) == 2 and spam_rows[0]["detail"] == spam_rows[1]["detail"]
-    monkeypatch.setattr(work.RepeatMemo, "dispatch", lambda self, key: False)
-    assert _run_outputs(dump, tmp_path / "plain") == with_memo
+    assert _run_outputs(dump, tmp_path / "plain", config=Config(repeat_cache=0)) == with_memo
+    # two workers, each with its own memo; a memo that forgets (2 entries) changes nothing
+    assert _run_outputs(dump, tmp_path / "two", workers=2) == with_memo
+    assert _run_outputs(dump, tmp_path / "tiny", config=Config(repeat_cache=2)) == with_memo
+
+
+def test_repeat_memo_forgets_its_oldest_half_when_full():
+    """The memo is bounded: at capacity the oldest half of its entries goes."""
+    from corpus_clean.work import RepeatMemo
+
+    memo = RepeatMemo(capacity=4)
+    keys = [memo.key(f"text {i}", frozenset()) for i in range(6)]
+    for i, key in enumerate(keys):
+        memo.put(key, None, ((0, 0), i))
+    assert len(memo) <= 4
+    assert memo.get(keys[0]) is None and memo.get(keys[5]) == (None, ((0, 0), 5))
+    # a context with bare marker lines gives other keys for the same text
+    assert memo.key("text 0", frozenset({"google"})) != keys[0]

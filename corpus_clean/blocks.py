@@ -1,0 +1,272 @@
+"""A file as records: its head (layout and marker lines), then its records, read either in the
+run's process (:class:`FileReader`) or in blocks by the workers (:func:`block_tasks`,
+:func:`block_items`).
+
+Reading in blocks is how one large file is read on all cores. The run's process reads the
+file's bytes (decompressing them; no decoding) and cuts them into blocks only before a line
+where a record always starts, whatever came before (:func:`.split.starts_record`): a content
+line, and in the ``blank`` layout one after a blank or marker line. Each block then decodes,
+repairs and splits into whole records on its own in a worker, numbered from its first line, so
+its records, their ids and every reject are those the file read in one piece gives (tests
+compare both ways on the seeds, the fixtures and fuzzed files). Files in an encoding that
+cannot be cut at byte level (UTF-16/32: :func:`.reader.splits_at_line_ends`), and files whose
+first lines already fail to read, are read in the run's process by :class:`FileReader`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Iterator
+
+import orjson
+
+from .config import Config
+from .errors import FileReadError
+from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, RawBlock, block_codec,
+                     block_lines, open_lines, read_blocks, repair_text, splits_at_line_ends)
+from .records import Drop, Record, record_id
+from .split import RecordSplitter, detect_layout, starts_record
+from .stages.markers import MarkerMatcher
+
+__all__ = ["Item", "FileReader", "ItemBuilder", "BlockTask", "block_tasks", "block_items",
+           "is_jsonl", "iter_file_records", "JSONL_SUFFIXES"]
+
+#: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
+Item = tuple[Record, Drop | None]
+
+#: file names read as JSON Lines (before a compression suffix)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def is_jsonl(source: str) -> bool:
+    """Whether ``source`` is read as JSON Lines: its name ends in ``.jsonl`` or ``.ndjson``,
+    possibly followed by a compression suffix (``.jsonl.gz``)."""
+    name = source.lower()
+    for suffix in _COMPRESSION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.endswith(JSONL_SUFFIXES)
+
+
+class ItemBuilder:
+    """Numbered lines of one file (or of a block that starts at a record boundary) ->
+    :data:`Item` pairs: records split by the file's layout (:class:`.split.RecordSplitter`),
+    or for JSON Lines one record per non-blank line, its text in ``text_field``. A line too
+    long to hold (:class:`.reader.LongLine`) is rejected (``line_too_long``) and counts as a
+    blank line. Feed lines in order with :meth:`feed`, then call :meth:`finish`."""
+
+    def __init__(self, source: str, layout: str | None, is_marker: MarkerMatcher,
+                 text_field: str = "text"):
+        self.source, self.text_field = source, text_field
+        self.jsonl = layout == "jsonl"
+        self._splitter = None if self.jsonl else RecordSplitter(layout or "line", is_marker)
+
+    def _record(self, raw) -> Item:
+        return Record(record_id(self.source, raw.line), "\n".join(raw.lines), self.source,
+                      raw.line), None
+
+    def _jsonl_item(self, lineno: int, line: str) -> list[Item]:
+        """JSON Lines input: a line that is not a JSON object with a string in ``text_field``
+        is rejected (stage ``read``); the text is repaired once parsed."""
+        if not line.strip():
+            return []
+        source = self.source
+        rid = record_id(source, lineno)
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return [(Record(rid, line, source, lineno),
+                     Drop("read", "malformed_json", f"{source} line {lineno}: {exc}"))]
+        text = obj.get(self.text_field) if isinstance(obj, dict) else None
+        if not isinstance(text, str):
+            return [(Record(rid, line, source, lineno),
+                     Drop("read", "no_text_field",
+                          f"{source} line {lineno}: no string field {self.text_field!r}"))]
+        return [(Record(rid, repair_text(text), source, lineno), None)]
+
+    def feed(self, lineno: int, line: str) -> list[Item]:
+        """Take line ``lineno`` (1-based); return the items it completed."""
+        out: list[Item] = []
+        if isinstance(line, LongLine):  # never held whole: rejected, a boundary
+            out.append(_long_line_item(self.source, lineno, line))
+            line = ""
+        if self.jsonl:
+            return out + self._jsonl_item(lineno, line)
+        return out + [self._record(raw) for raw in self._splitter.feed(lineno, line)]
+
+    def finish(self) -> list[Item]:
+        """End of the file (or block): the last record, if any."""
+        return [] if self.jsonl else [self._record(raw) for raw in self._splitter.finish()]
+
+
+def _long_line_item(source: str, lineno: int, line: LongLine) -> Item:
+    return (Record(record_id(source, lineno), str(line), source, lineno),
+            Drop("read", "line_too_long",
+                 f"{source} line {lineno}: {line.chars:,} characters, over the limit of "
+                 f"{MAX_LINE_CHARS:,}; skipped (its first {len(line):,} characters kept here)"))
+
+
+def _fault_item(source: str, lines_read: int, exc: FileReadError) -> Item:
+    """The reject for a read that failed after ``lines_read`` complete lines: the whole file
+    as one entry (``line=None``) if nothing could be read, else its incomplete line."""
+    if lines_read == 0 and not exc.partial_text:
+        return Record(record_id(source, None), "", source, None), Drop("read", exc.reason,
+                                                                       str(exc))
+    start = lines_read + 1
+    return Record(record_id(source, start), exc.partial_text, source, start), \
+        Drop("read", exc.reason, str(exc))
+
+
+class FileReader:
+    """Read one file: its first lines (the head) on creation, its records when iterated.
+
+    The head decides the file's context: the record layout (:func:`.split.detect_layout`) and
+    the marker lines (:class:`.stages.markers.MarkerMatcher`, which also takes a bare engine
+    name that recurs in the head as a marker). Iterating yields ``(record, None)`` per record,
+    or ``(record, Drop)`` for text that could not be read (stage ``read``): the whole file as
+    one entry with ``line=None`` if nothing could be read, or, for a file that ends early or is
+    corrupt further on, the incomplete line after the last complete one (the records of the
+    complete lines are processed as usual). Never raises :class:`FileReadError`; sets
+    ``info.error`` instead. :meth:`splittable` says whether the rest may be read in blocks
+    instead (:func:`block_tasks`).
+    """
+
+    def __init__(self, file: InputFile, info: FileInfo, config: Config):
+        self.file, self.info = file, info
+        self.jsonl = is_jsonl(file.source)
+        self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes,
+                                 repair=not self.jsonl)
+        self._head: list[str] = []
+        self._early: FileReadError | None = None
+        try:  # look ahead; a fault here still leaves the lines read so far
+            for line in self._lines:
+                self._head.append(line)
+                if len(self._head) >= config.layout_sample_lines:
+                    break
+        except FileReadError as exc:
+            self._early = exc
+        self.is_marker = MarkerMatcher.from_head(self._head)
+        self.text_field = config.jsonl_text_field
+        if self.jsonl:
+            info.layout = "jsonl"
+        else:
+            info.layout = detect_layout(self._head, self.is_marker) if self._head else None
+
+    def splittable(self) -> bool:
+        """Whether the file may be read in blocks: its head was read without a fault and its
+        encoding can be cut at line ends (:func:`.reader.splits_at_line_ends`)."""
+        return self._early is None and self.info.encoding is not None and \
+            splits_at_line_ends(self.info.encoding)
+
+    def close(self) -> None:
+        """Stop reading (the head stays)."""
+        self._lines.close()
+
+    def __iter__(self) -> Iterator[Item]:
+        info = self.info
+        builder = ItemBuilder(self.file.source, info.layout, self.is_marker, self.text_field)
+        lines = self._head if self._early else itertools.chain(self._head, self._lines)
+        lineno = 0
+        try:
+            for lineno, line in enumerate(lines, start=1):
+                yield from builder.feed(lineno, line)
+            if self._early:
+                raise self._early
+            yield from builder.finish()
+        except FileReadError as exc:
+            info.error = str(exc)
+            info.extra["reason"] = exc.reason
+            if lineno == 0 and not exc.partial_text:  # nothing could be read: one entry
+                yield _fault_item(self.file.source, 0, exc)
+                return
+            yield from builder.finish()  # complete lines read before the fault are records
+            yield _fault_item(self.file.source, lineno, exc)
+
+
+def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
+    """Read and split one file in this process (see :class:`FileReader`)."""
+    return iter(FileReader(file, info, config))
+
+
+@dataclass
+class BlockTask:
+    """A block of one file for a worker: ``block`` (:class:`.reader.RawBlock`, bytes cut at a
+    record boundary) decodes with ``encoding`` and splits by ``layout`` and the file's marker
+    lines (``bare_markers``: see :class:`.stages.markers.MarkerMatcher`); ``tail`` is the read
+    reject that ends the file, if its read failed; ``end`` marks the file's last block and
+    ``number`` counts the file's blocks from 0; ``run`` names the run (see
+    :func:`.work.worker_memo`)."""
+
+    file_index: int
+    number: int
+    source: str
+    layout: str
+    bare_markers: frozenset
+    encoding: str
+    block: RawBlock
+    tail: Item | None
+    end: bool
+    config: Config
+    run: str = ""
+
+
+def block_tasks(file_index: int, reader: FileReader, config: Config,
+                run: str = "") -> Iterator[BlockTask]:
+    """Read the file of ``reader`` (whose head was read, and which is
+    :meth:`~FileReader.splittable`) in blocks of at least ``config.block_bytes`` bytes.
+    The head's lines are read again as part of the first block; ``reader.info`` counts are
+    reset for it (the workers count lines and replaced bytes). Never raises
+    :class:`FileReadError`: a file that cannot be opened again is one reject, as
+    :class:`FileReader` gives it."""
+    file, info = reader.file, reader.info
+    reader.close()
+    info.lines = info.replaced_bytes = 0
+    layout = info.layout or "line"
+    is_marker = reader.is_marker
+    bare = is_marker.bare_lines
+
+    def starts(prev: str, line: str) -> bool:
+        return True if layout == "jsonl" else starts_record(layout, is_marker, prev, line)
+
+    def task(number: int, block: RawBlock, tail: Item | None, end: bool) -> BlockTask:
+        return BlockTask(file_index, number, file.source, layout, bare,
+                         block_codec(info.encoding), block, tail, end, config, run)
+
+    number = -1
+    try:
+        for number, block in enumerate(read_blocks(file, info, info.encoding, starts,
+                                                   config.block_bytes, config.chunk_bytes)):
+            tail = None
+            if block.fault is not None:
+                info.error = str(block.fault)
+                info.extra["reason"] = block.fault.reason
+                complete = sum(1 if isinstance(p, LongLine) else
+                               p.count(b"\n") + p.count(b"\r") - p.count(b"\r\n")
+                               for p in block.parts)
+                tail = _fault_item(file.source, block.first_line - 1 + complete, block.fault)
+            yield task(number, block, tail, block.end)
+    except FileReadError as exc:  # gone or unreadable since its head was read
+        info.error = str(exc)
+        info.extra["reason"] = exc.reason
+        yield task(number + 1, RawBlock([], 1, end=True), _fault_item(file.source, 0, exc), True)
+
+
+def block_items(task: BlockTask) -> tuple[list[Item], int, int]:
+    """Decode, repair and split one block: ``(items, lines, replaced_bytes)``. Pure; runs in
+    any worker."""
+    block = task.block
+    lines, replaced = block_lines(block.parts, task.encoding, repair=task.layout != "jsonl")
+    builder = ItemBuilder(task.source, task.layout, MarkerMatcher(task.bare_markers),
+                          task.config.jsonl_text_field)
+    items: list[Item] = []
+    for lineno, line in enumerate(lines, start=block.first_line):
+        items.extend(builder.feed(lineno, line))
+    items.extend(builder.finish())
+    if task.tail is not None:
+        items.append(task.tail)
+    return items, len(lines), replaced
+
+
