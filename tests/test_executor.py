@@ -56,3 +56,40 @@ def test_workers_exit_when_the_run_is_killed():
             break
         time.sleep(0.1)
     assert not any(_alive(p) for p in workers)
+
+
+def test_one_large_file_is_read_by_every_worker(tmp_path, monkeypatch):
+    """A dump of one file is cut into blocks that both workers decode, split and scan (issue
+    5: one large file is not read by one worker), and the outputs are those of one worker."""
+    from paths import SEEDS
+
+    from corpus_clean import Config, OutputWriter, clean_dir, pipeline, work
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "all.txt").write_bytes(b"".join(p.read_bytes() for p in sorted(SEEDS.glob("*.txt"))
+                                            if not p.name.startswith("002")))
+    log = tmp_path / "pids"
+    real_scan = work.scan
+
+    def scan(task):  # runs in the worker processes (forked after this patch)
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {type(task).__name__}\n")
+        return real_scan(task)
+
+    scan.__module__, scan.__qualname__ = work.__name__, "scan"  # pickled by name
+    monkeypatch.setattr(work, "scan", scan)
+    monkeypatch.setattr(pipeline, "scan", scan)
+    config = Config(block_bytes=2000, lang_backend="none")
+    outs, pids = {}, {}
+    for workers in (1, 2):
+        clean_dir(dump, OutputWriter(tmp_path / f"out{workers}"), config, workers=workers)
+        outs[workers] = [(tmp_path / f"out{workers}" / name).read_bytes()
+                         for name in ("clean.jsonl", "rejected.jsonl", "stats.json")]
+        rows = [line.split() for line in log.read_text().splitlines()]
+        log.unlink()
+        assert {kind for _, kind in rows} == {"BlockTask"} and len(rows) >= 10
+        pids[workers] = {int(pid) for pid, _ in rows}
+    assert outs[1] == outs[2]
+    assert pids[1] == {os.getpid()}
+    assert len(pids[2]) == 2 and os.getpid() not in pids[2]
