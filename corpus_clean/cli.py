@@ -34,7 +34,8 @@ from .errors import CorpusCleanError
 from .pipeline import clean_dir
 from .reader import list_input_files
 from .render import load_report, to_html, to_markdown
-from .writer import OutputWriter, parse_shard_size
+from .storage import is_url
+from .writer import OutputWriter, make_writer, parse_shard_size
 
 __all__ = ["main", "cli"]
 
@@ -93,7 +94,8 @@ class _DumpPath(click.Path):
 @cli.command("clean")
 @click.argument("dump", type=_DumpPath(exists=True, path_type=Path), metavar="DUMP_DIR")
 @click.option("-o", "--output", "output", required=True, metavar="OUT",
-              help="Output directory, or '-' for clean JSONL on stdout (nothing else written).")
+              help="Output directory, an object-store URL (s3://bucket/run/, through fsspec), or "
+                   "'-' for clean JSONL on stdout (nothing else written).")
 @click.option("--overwrite", is_flag=True,
               help="Write into OUT even if it is not empty (our four files are replaced).")
 @click.option("--resume", is_flag=True,
@@ -178,10 +180,13 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             executor = start_dask(console, scheduler, config.workers)
         elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
             raise click.UsageError("--scheduler needs --executor dask")
-        writer = OutputWriter(None if to_stdout else Path(output),
-                              stream=sys.stdout.buffer if to_stdout else None,
-                              overwrite=overwrite or resume, compress=compress,
-                              shard_records=shard_records, shard_bytes=shard_bytes)
+        if resume and is_url(output):
+            raise click.UsageError("--resume needs a local output directory, not a URL")
+        if to_stdout:
+            writer = OutputWriter(None, stream=sys.stdout.buffer)
+        else:
+            writer = make_writer(output, overwrite=overwrite or resume, compress=compress,
+                                 shard_records=shard_records, shard_bytes=shard_bytes)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
                             TimeRemainingColumn(), console=console, transient=True,
@@ -214,11 +219,13 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except KeyboardInterrupt:
-        warn.print(f"Interrupted: no output was completed.{_resume_hint(to_stdout)}",
+        hint = _resume_hint(to_stdout or is_url(output))
+        warn.print(f"Interrupted: no output was completed.{hint}",
                    highlight=False, soft_wrap=True)
         sys.exit(130)
     except _Terminated:
-        warn.print(f"Terminated: no output was completed.{_resume_hint(to_stdout)}",
+        hint = _resume_hint(to_stdout or is_url(output))
+        warn.print(f"Terminated: no output was completed.{hint}",
                    highlight=False, soft_wrap=True)
         sys.exit(143)
     finally:
@@ -228,8 +235,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     render_summary(console, report)
 
 
-def _resume_hint(to_stdout: bool) -> str:
-    return "" if to_stdout else " Run again with --resume to continue from the files done."
+def _resume_hint(no_checkpoint: bool) -> str:
+    return "" if no_checkpoint else " Run again with --resume to continue from the files done."
 
 
 @cli.command("report")

@@ -269,8 +269,8 @@ def clean_dir(
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
-        if writer.spill_dir() is not None:
-            checkpoint = Checkpoint(writer.spill_dir(), config, resume)
+        if writer.checkpoint_dir() is not None:
+            checkpoint = Checkpoint(writer.checkpoint_dir(), config, resume)
             report.resume = checkpoint.summary
         executor = given or make_executor(workers or default_workers())
         with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:

@@ -1,5 +1,6 @@
-"""Input dumps behind a URL (``s3://bucket/dump/``, ``gs://...``, ``memory://dump``), through
-fsspec: listing the files and opening them, nothing else.
+"""Dumps and outputs behind a URL (``s3://bucket/dump/``, ``gs://...``, ``memory://dump``),
+through fsspec: listing and opening input files, and the filesystem of an output URL
+(:func:`output_url`, used by :class:`~corpus_clean.writer.RemoteOutputWriter`).
 
 :func:`list_url_files` returns the same :class:`~corpus_clean.reader.InputFile` entries as a
 local directory gives (sorted ``/``-separated relative paths, hidden files and directories
@@ -21,7 +22,7 @@ from typing import Any, BinaryIO
 
 from .errors import InputError
 
-__all__ = ["is_url", "list_url_files", "RemotePath"]
+__all__ = ["is_url", "list_url_files", "output_url", "RemotePath"]
 
 
 def is_url(root: object) -> bool:
@@ -86,3 +87,22 @@ def list_url_files(url: str) -> list:
         found.append(InputFile(RemotePath(fs, path, int(entry.get("size") or 0)), source))
     found.sort(key=lambda f: f.source)
     return found
+
+
+def output_url(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem and root path of an output URL (``s3://bucket/run1/``).
+
+    Raises:
+        OutputError: fsspec or the protocol's package is not installed, or the URL is invalid.
+    """
+    from .errors import OutputError
+
+    try:
+        import fsspec
+        fs, root = fsspec.core.url_to_fs(url)
+    except ImportError as exc:
+        raise OutputError(f"{url}: writing to URLs needs fsspec and the package of its "
+                          f"protocol ({exc}); pip install 'corpus-clean[dask]'") from None
+    except ValueError as exc:
+        raise OutputError(f"{url}: {exc}") from None
+    return fs, root.rstrip("/")

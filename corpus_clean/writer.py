@@ -24,7 +24,8 @@ from .errors import OutputError
 from .records import Drop, Record
 from .report import Report
 
-__all__ = ["OutputWriter", "CLEAN_FIELDS", "REJECTED_FIELDS", "OUTPUT_FILES"]
+__all__ = ["OutputWriter", "RemoteOutputWriter", "make_writer", "CLEAN_FIELDS",
+           "REJECTED_FIELDS", "OUTPUT_FILES"]
 
 CLEAN_FIELDS = ("id", "text", "source", "line", "lang", "lang_prob", "translated_by", "mt_engine")
 REJECTED_FIELDS = ("id", "text", "source", "line", "stage", "reason", "detail", "duplicate_of",
@@ -241,6 +242,11 @@ class OutputWriter:
         system temporary directory) when writing to a stream."""
         return self.out
 
+    def checkpoint_dir(self) -> Path | None:
+        """Directory for the run's checkpoint (:mod:`.resume`): the output directory; None
+        (no checkpoint) when writing to a stream."""
+        return self.out
+
     def finish(self, report: Report) -> None:
         """Write the report files and rename everything to its final name (``stats.json`` last)."""
         if self.out is None:
@@ -273,3 +279,85 @@ class OutputWriter:
                     self._tmp(name).unlink()
                 except OSError:
                     pass
+
+
+class RemoteOutputWriter(OutputWriter):
+    """Writes one run's outputs to an object-store URL (``s3://bucket/run1/``, any fsspec
+    protocol whose package is installed; ``memory://`` in the tests).
+
+    The outputs are written as for a local directory into a staging directory (under
+    ``staging``, default the system temporary directory), which also holds the run's
+    temporary files; when the run completes they are uploaded, ``stats.json`` last, so a
+    ``stats.json`` at the URL means every other output there is complete (object stores have
+    no atomic rename). Outputs of an earlier run at the URL that this run did not write (a
+    shard beyond the new last one) are then deleted. An interrupted or failed run uploads
+    nothing. No checkpoint is kept (``--resume`` needs a local output directory).
+
+    Raises:
+        OutputError: fsspec or the protocol's package is missing; the URL holds files and
+            ``overwrite`` is false; the staging directory cannot be written; an upload fails.
+    """
+
+    def __init__(self, url: str, overwrite: bool = False, compress: str | None = None,
+                 shard_records: int = 0, shard_bytes: int = 0, staging: Path | None = None):
+        import tempfile
+
+        from .storage import output_url
+
+        self.url = url.rstrip("/")
+        self.fs, self.root = output_url(url)
+        try:
+            existing = [p for p in self.fs.find(self.root)
+                        if not p[len(self.root):].lstrip("/").startswith(".")]
+        except OSError as exc:
+            raise OutputError(f"{self.url}: cannot list ({exc})") from None
+        if existing and not overwrite:
+            raise OutputError(f"{self.url}: output location is not empty ({len(existing)} "
+                              "files); choose another one or pass --overwrite")
+        self._existing = existing
+        try:
+            self._staging = Path(tempfile.mkdtemp(prefix="corpus-clean-out-", dir=staging))
+        except OSError as exc:
+            raise _output_error(Path(staging or tempfile.gettempdir()), exc) from None
+        super().__init__(self._staging, overwrite=True, compress=compress,
+                         shard_records=shard_records, shard_bytes=shard_bytes)
+
+    def checkpoint_dir(self) -> Path | None:
+        """None: a run to a URL keeps no checkpoint."""
+        return None
+
+    def finish(self, report: Report) -> None:
+        """Write the outputs in the staging directory, upload them (``stats.json`` last) and
+        remove the staging directory."""
+        super().finish(report)
+        names = sorted(p.name for p in self._staging.iterdir() if not p.name.startswith("."))
+        names.sort(key=lambda n: n == "stats.json")
+        try:
+            if "stats.json" in names and self.fs.exists(f"{self.root}/stats.json"):
+                self.fs.rm(f"{self.root}/stats.json")  # incomplete until the new one is up
+            for name in names:
+                self.fs.put_file(str(self._staging / name), f"{self.root}/{name}")
+            stale = [p for p in self._existing if p.rsplit("/", 1)[-1] not in names and
+                     p.rsplit("/", 1)[-1].startswith(("clean", "rejected"))]
+            for path in stale:
+                self.fs.rm(path)
+        except OSError as exc:
+            raise OutputError(f"{self.url}: upload failed ({exc})") from None
+        finally:
+            shutil.rmtree(self._staging, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Delete the staging directory; nothing is uploaded."""
+        super().abort()
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def make_writer(output: str, overwrite: bool = False, compress: str | None = None,
+                shard_records: int = 0, shard_bytes: int = 0) -> OutputWriter:
+    """The writer for ``output``: a directory path, or a URL (:class:`RemoteOutputWriter`)."""
+    from .storage import is_url
+
+    if is_url(output):
+        return RemoteOutputWriter(output, overwrite, compress, shard_records, shard_bytes)
+    return OutputWriter(Path(output), overwrite=overwrite, compress=compress,
+                        shard_records=shard_records, shard_bytes=shard_bytes)
