@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["ScriptCounts", "count_scripts", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
            "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -97,6 +97,29 @@ def _astral_class(cp: int) -> int:
     return _char_class(chr(cp))
 
 
+def _classes(text: str) -> np.ndarray:
+    """The class byte of each character of ``text`` (a numpy ``uint8`` array)."""
+    table = _bmp_classes()
+    if text.isascii():
+        return table[np.frombuffer(text.encode("ascii"), np.uint8)]
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    astral = cps > 0xFFFF
+    if not astral.any():
+        return table[cps]
+    cls = table[np.where(astral, 0, cps)]
+    where = np.flatnonzero(astral)
+    cls[where] = [_astral_class(cp) for cp in cps[where].tolist()]
+    return cls
+
+
+def count_han_kana(text: str) -> int:
+    """The number of Han and Kana characters in ``text`` (``len(HAN_KANA_RE.findall(text))``)."""
+    if text.isascii():
+        return 0
+    script = _classes(text) & 6
+    return int(np.count_nonzero((script == 2) | (script == 4)))
+
+
 def count_scripts(text: str) -> ScriptCounts:
     """Count the characters of ``text`` by script (see :class:`ScriptCounts`).
 
@@ -106,22 +129,12 @@ def count_scripts(text: str) -> ScriptCounts:
     spaces), tested against them. Words are counted as runs of word characters, less the
     single joiners (' ’ -) between two runs, which ``_WORD_RE`` takes into one word.
     """
-    table = _bmp_classes()
-    if text.isascii():
-        cls = table[np.frombuffer(text.encode("ascii"), np.uint8)]
-        han = kana = hangul = 0
-    else:
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        astral = cps > 0xFFFF
-        if astral.any():
-            cls = table[np.where(astral, 0, cps)]
-            where = np.flatnonzero(astral)
-            cls[where] = [_astral_class(cp) for cp in cps[where].tolist()]
-        else:
-            cls = table[cps]
-        han, kana, hangul = np.bincount((cls >> 1) & 3, minlength=4)[1:].tolist()
+    cls = _classes(text)
     if not len(cls):
         return ScriptCounts(0, 0, 0, 0, 0)
+    han = kana = hangul = 0
+    if not text.isascii():
+        han, kana, hangul = np.bincount((cls >> 1) & 3, minlength=4)[1:].tolist()
     letters = int(np.count_nonzero(cls & _ALPHA))
     word = (cls & _WORD).astype(bool)
     runs = int(word[0]) + int(np.count_nonzero(word[1:] > word[:-1]))

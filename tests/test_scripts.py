@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from corpus_clean.scripts import (CJK_RE, HAN_RE, HANGUL_RE, KANA_RE, ScriptCounts,
+from corpus_clean.scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE, KANA_RE,
+                                  ScriptCounts, count_han_kana,
                                   _WORD_RE, _astral_class, _bmp_classes, _char_class,
                                   count_scripts)
 from corpus_clean.stages.language import _variant_sets, chinese_variant
@@ -50,6 +51,7 @@ def test_real_texts_and_prefixes():
         for t in (text, text[:300], text.strip()[:300]):
             assert count_scripts(t) == _reference_count_scripts(t), t[:80]
             assert chinese_variant(t) == _reference_chinese_variant(t), t[:80]
+            assert count_han_kana(t) == len(HAN_KANA_RE.findall(t))
 
 
 @pytest.mark.parametrize("text", ["", "a", "-", "a-", "-a", "a-b", "a--b", "a-b-c", "a'b’c",
@@ -58,6 +60,7 @@ def test_real_texts_and_prefixes():
 def test_edges(text):
     assert count_scripts(text) == _reference_count_scripts(text)
     assert chinese_variant(text) == _reference_chinese_variant(text)
+    assert count_han_kana(text) == len(HAN_KANA_RE.findall(text))
 
 
 @settings(max_examples=1500, deadline=None)
@@ -65,3 +68,4 @@ def test_edges(text):
 def test_random_strings(text):
     assert count_scripts(text) == _reference_count_scripts(text)
     assert chinese_variant(text) == _reference_chinese_variant(text)
+    assert count_han_kana(text) == len(HAN_KANA_RE.findall(text))
