@@ -27,6 +27,19 @@ CJK_RE = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 HAN_KANA_CLASS = f"[{_HAN}{_KANA}]"
 HAN_KANA_RE = re.compile(HAN_KANA_CLASS)
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+#: Text made only of these characters is returned by ftfy (as ``reader.repair_text`` runs it)
+#: unchanged, so it need not be called: printable ASCII but "&" (HTML entities), CJK symbols
+#: and punctuation U+3001-3029 and U+3030-303F (not the combining tone marks U+302A-302F,
+#: which NFC reorders), Hiragana U+3041-3096 and U+309B-309F (not the combining voiced marks
+#: U+3099-309A, which NFC composes), Katakana U+30A0-30FF, CJK Unified Ideographs and
+#: Extension A (not the Compatibility Ideographs, which NFC replaces), Hangul syllables
+#: U+AC00-D7A3 and the full-width forms U+FF01-FF5E (ftfy's fix_character_width is off). None
+#: of them is in ftfy's mojibake heuristic, a control character, a ligature, a line break or
+#: changed by NFC (tests/test_repair_fast_path.py checks each against ftfy).
+FTFY_UNCHANGED_RE = re.compile(
+    "[\x20-\x25\x27-\x7e\u3001-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u309f"
+    "\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff5e]*"
+)
 #: Unicode sentence-ending punctuation: ASCII .!? and the CJK full-width 。！？ and ．｡
 SENTENCE_END_RE = re.compile(r"[.!?。！？．｡]")
 
