@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "count_cjk", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
            "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -131,6 +131,13 @@ def count_han_kana(text: str) -> int:
         return 0
     script = _classes(text) & 6
     return int(np.count_nonzero((script == 2) | (script == 4)))
+
+
+def count_cjk(text: str) -> int:
+    """The number of Han, Kana and Hangul characters in ``text`` (``len(CJK_RE.findall(text))``)."""
+    if text.isascii():
+        return 0
+    return int(np.count_nonzero(_classes(text) & 6))
 
 
 def count_scripts(text: str) -> ScriptCounts:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 
 from corpus_clean.scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE, KANA_RE,
-                                  ScriptCounts, count_han_kana,
+                                  ScriptCounts, count_cjk, count_han_kana,
                                   _WORD_RE, _astral_class, _bmp_classes, _char_class,
                                   count_scripts)
 from corpus_clean.stages.language import _variant_sets, chinese_variant
@@ -52,6 +52,7 @@ def test_real_texts_and_prefixes():
             assert count_scripts(t) == _reference_count_scripts(t), t[:80]
             assert chinese_variant(t) == _reference_chinese_variant(t), t[:80]
             assert count_han_kana(t) == len(HAN_KANA_RE.findall(t))
+            assert count_cjk(t) == len(CJK_RE.findall(t))
 
 
 @pytest.mark.parametrize("text", ["", "a", "-", "a-", "-a", "a-b", "a--b", "a-b-c", "a'b’c",
@@ -61,6 +62,7 @@ def test_edges(text):
     assert count_scripts(text) == _reference_count_scripts(text)
     assert chinese_variant(text) == _reference_chinese_variant(text)
     assert count_han_kana(text) == len(HAN_KANA_RE.findall(text))
+    assert count_cjk(text) == len(CJK_RE.findall(text))
 
 
 @settings(max_examples=1500, deadline=None)
@@ -69,3 +71,4 @@ def test_random_strings(text):
     assert count_scripts(text) == _reference_count_scripts(text)
     assert chinese_variant(text) == _reference_chinese_variant(text)
     assert count_han_kana(text) == len(HAN_KANA_RE.findall(text))
+    assert count_cjk(text) == len(CJK_RE.findall(text))
