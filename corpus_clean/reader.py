@@ -320,7 +320,12 @@ def repair_text(text: str) -> str:
     ftfy runs with ``fix_character_width`` and ``uncurl_quotes`` off and NFC normalisation (see
     the module docstring). Pure ``str -> str``; clean text is returned unchanged.
     """
-    if text.isascii() and text.isprintable():
+    from .scripts import FTFY_UNCHANGED_RE  # with the other character classes
+
+    if text.isascii():
+        if text.isprintable():
+            return text
+    elif FTFY_UNCHANGED_RE.fullmatch(text):  # 91% of the non-ASCII lines of a dump
         return text
     return ftfy.fix_text(text, config=_FTFY_CONFIG)
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["ScriptCounts", "count_scripts", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+import numpy as np
+
+__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "count_cjk", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
            "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -24,6 +27,19 @@ CJK_RE = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 HAN_KANA_CLASS = f"[{_HAN}{_KANA}]"
 HAN_KANA_RE = re.compile(HAN_KANA_CLASS)
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+#: Text made only of these characters is returned by ftfy (as ``reader.repair_text`` runs it)
+#: unchanged, so it need not be called: printable ASCII but "&" (HTML entities), CJK symbols
+#: and punctuation U+3001-3029 and U+3030-303F (not the combining tone marks U+302A-302F,
+#: which NFC reorders), Hiragana U+3041-3096 and U+309B-309F (not the combining voiced marks
+#: U+3099-309A, which NFC composes), Katakana U+30A0-30FF, CJK Unified Ideographs and
+#: Extension A (not the Compatibility Ideographs, which NFC replaces), Hangul syllables
+#: U+AC00-D7A3 and the full-width forms U+FF01-FF5E (ftfy's fix_character_width is off). None
+#: of them is in ftfy's mojibake heuristic, a control character, a ligature, a line break or
+#: changed by NFC (tests/test_repair_fast_path.py checks each against ftfy).
+FTFY_UNCHANGED_RE = re.compile(
+    "[\x20-\x25\x27-\x7e\u3001-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u309f"
+    "\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff5e]*"
+)
 #: Unicode sentence-ending punctuation: ASCII .!? and the CJK full-width 。！？ and ．｡
 SENTENCE_END_RE = re.compile(r"[.!?。！？．｡]")
 
@@ -52,14 +68,95 @@ class ScriptCounts:
         return self.han + self.kana + self.hangul
 
 
-def count_scripts(text: str) -> ScriptCounts:
-    """Count the characters of ``text`` by script (see :class:`ScriptCounts`)."""
-    letters = sum(map(str.isalpha, text))  # categories L*, as [^\W\d_] but 3x faster
+# Character classes for count_scripts, one byte per code point: bit 0 a letter
+# (str.isalpha), bits 1-2 the script (1 Han, 2 Kana, 3 Hangul: the ranges of HAN_RE, KANA_RE,
+# HANGUL_RE), bit 3 a word character of _WORD_RE outside CJK ([^\W\d_]: str.isalnum, not a
+# decimal digit, not "_"), bit 4 a word joiner of _WORD_RE (' ’ -).
+_ALPHA, _WORD, _JOINER = 1, 8, 16
+_JOINERS = "'’-"
+
+
+def _char_class(c: str) -> int:
+    script = 1 if HAN_RE.match(c) else 2 if KANA_RE.match(c) else 3 if HANGUL_RE.match(c) else 0
+    word = script == 0 and c.isalnum() and not c.isdecimal() and c != "_"
+    return (_ALPHA if c.isalpha() else 0) | script << 1 | (_WORD if word else 0) | \
+        (_JOINER if c in _JOINERS else 0)
+
+
+@lru_cache(maxsize=1)
+def _bmp_classes() -> np.ndarray:
+    """The class byte of every code point of the Basic Multilingual Plane (U+0000-U+FFFF),
+    built with str methods over all of them at once (about 30 ms, once per process)."""
+    chars = [chr(cp) for cp in range(0x10000)]
+    n = len(chars)
+    alpha = np.fromiter(map(str.isalpha, chars), bool, n)
+    word = np.fromiter(map(str.isalnum, chars), bool, n) & \
+        ~np.fromiter(map(str.isdecimal, chars), bool, n)
+    word[ord("_")] = False
+    script = np.zeros(n, np.uint8)
+    for value, pattern in ((1, _HAN), (2, _KANA), (3, _HANGUL)):
+        for first, last in re.findall(r"(.)-(.)", pattern):
+            if ord(first) < n:
+                script[ord(first):min(ord(last), n - 1) + 1] = value
+    word &= script == 0
+    joiner = np.zeros(n, bool)
+    joiner[[ord(c) for c in _JOINERS]] = True
+    return (alpha.astype(np.uint8) | script << 1 | word.astype(np.uint8) << 3 |
+            joiner.astype(np.uint8) << 4)
+
+
+@lru_cache(maxsize=4096)
+def _astral_class(cp: int) -> int:
+    return _char_class(chr(cp))
+
+
+def _classes(text: str) -> np.ndarray:
+    """The class byte of each character of ``text`` (a numpy ``uint8`` array)."""
+    table = _bmp_classes()
     if text.isascii():
-        words = len(_WORD_RE.findall(text))
-        return ScriptCounts(0, 0, 0, letters, words)
-    han = len(HAN_RE.findall(text))
-    kana = len(KANA_RE.findall(text))
-    hangul = len(HANGUL_RE.findall(text))
-    words = len(_WORD_RE.findall(CJK_RE.sub(" ", text)))
-    return ScriptCounts(han, kana, hangul, letters, words)
+        return table[np.frombuffer(text.encode("ascii"), np.uint8)]
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    astral = cps > 0xFFFF
+    if not astral.any():
+        return table[cps]
+    cls = table[np.where(astral, 0, cps)]
+    where = np.flatnonzero(astral)
+    cls[where] = [_astral_class(cp) for cp in cps[where].tolist()]
+    return cls
+
+
+def count_han_kana(text: str) -> int:
+    """The number of Han and Kana characters in ``text`` (``len(HAN_KANA_RE.findall(text))``)."""
+    if text.isascii():
+        return 0
+    script = _classes(text) & 6
+    return int(np.count_nonzero((script == 2) | (script == 4)))
+
+
+def count_cjk(text: str) -> int:
+    """The number of Han, Kana and Hangul characters in ``text`` (``len(CJK_RE.findall(text))``)."""
+    if text.isascii():
+        return 0
+    return int(np.count_nonzero(_classes(text) & 6))
+
+
+def count_scripts(text: str) -> ScriptCounts:
+    """Count the characters of ``text`` by script (see :class:`ScriptCounts`).
+
+    One table look-up per character (numpy, over the text's code points) instead of a regex
+    pass per script: the same counts as the definitions (``str.isalpha``; ``HAN_RE``,
+    ``KANA_RE``, ``HANGUL_RE``; ``_WORD_RE`` matches after ``CJK_RE`` characters are replaced by
+    spaces), tested against them. Words are counted as runs of word characters, less the
+    single joiners (' ’ -) between two runs, which ``_WORD_RE`` takes into one word.
+    """
+    cls = _classes(text)
+    if not len(cls):
+        return ScriptCounts(0, 0, 0, 0, 0)
+    han = kana = hangul = 0
+    if not text.isascii():
+        han, kana, hangul = np.bincount((cls >> 1) & 3, minlength=4)[1:].tolist()
+    letters = int(np.count_nonzero(cls & _ALPHA))
+    word = (cls & _WORD).astype(bool)
+    runs = int(word[0]) + int(np.count_nonzero(word[1:] > word[:-1]))
+    joins = int(np.count_nonzero((cls[1:-1] & _JOINER).astype(bool) & word[:-2] & word[2:]))
+    return ScriptCounts(han, kana, hangul, letters, runs - joins)

@@ -7,7 +7,9 @@ import dataclasses
 from collections import Counter
 
 import pytest
+from equivalence import texts as equivalence_texts
 from fixtures_util import load_jsonl, row, seed_abstracts, seed_line
+from hypothesis import given, settings
 
 from corpus_clean.config import Config
 from corpus_clean.records import Drop, Record
@@ -229,3 +231,61 @@ def test_chrome_max_chars_boundary():
 
 def test_filter_name():
     assert BoilerplateFilter(CFG).name == "boilerplate"
+
+
+# --- equivalence: classify_boilerplate normalises only records short enough for a pattern ---
+
+def _reference_classify_boilerplate(text: str, config: Config):
+    """classify_boilerplate as it was: NFKC of every record, then the same rules."""
+    import unicodedata
+
+    from corpus_clean.scripts import count_scripts
+    from corpus_clean.stages import boilerplate as b
+
+    stripped = text.strip()
+    norm = unicodedata.normalize("NFKC", stripped)
+    if len(stripped) <= 100:
+        if b._HEADING_RE.fullmatch(norm):
+            return "site_heading", f"section heading {stripped!r}"
+        if b._NAVIGATION_RE.fullmatch(norm) or b._TOOLBAR_RE.fullmatch(norm):
+            return "navigation", f"navigation/toolbar text {stripped!r}"
+    if len(stripped) <= config.chrome_max_chars:
+        m = b._COPYRIGHT_RE.search(norm)
+        if m:
+            return "copyright_notice", (
+                f"{m.group(0)!r} in a record of {len(stripped)} chars <= {config.chrome_max_chars}"
+            )
+    if len(stripped) <= 40 and b._COMPANY_RE.search(norm) and \
+            not b._SENTENCE_PUNCT_RE.search(norm):
+        return "company_footer", f"company name {stripped!r}"
+    counts = count_scripts(stripped[:300])
+    if counts.cjk < config.min_cjk_chars and counts.words < config.min_words and \
+            len(stripped) > 300:
+        counts = count_scripts(stripped)
+    if counts.cjk < config.min_cjk_chars and counts.words < config.min_words:
+        return "too_short", (
+            f"cjk_chars={counts.cjk} < {config.min_cjk_chars} and "
+            f"words={counts.words} < {config.min_words}"
+        )
+    return None
+
+
+_EQUIV_CONFIGS = [Config(), Config(chrome_max_chars=20), Config(chrome_max_chars=30),
+                  Config(chrome_max_chars=1000, min_words=50, min_cjk_chars=200)]
+
+
+def test_equivalent_to_reference_on_real_texts():
+    from equivalence import real_texts
+
+    for config in _EQUIV_CONFIGS:
+        for text in real_texts():
+            for t in (text, text[:30], text[:90], text[:150], "  " + text[:250] + "\n"):
+                assert classify_boilerplate(t, config) == \
+                    _reference_classify_boilerplate(t, config), t[:80]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(equivalence_texts)
+def test_equivalent_to_reference_on_random_strings(text):
+    for config in _EQUIV_CONFIGS:
+        assert classify_boilerplate(text, config) == _reference_classify_boilerplate(text, config)

@@ -102,7 +102,9 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     Pure function; the reasons are those of the module docstring.
     """
     stripped = text.strip()
-    norm = unicodedata.normalize("NFKC", stripped)
+    # the patterns read the NFKC form of short records only: longer ones are not normalised
+    if len(stripped) <= max(100, config.chrome_max_chars, 40):
+        norm = unicodedata.normalize("NFKC", stripped)
     if len(stripped) <= 100:
         if _HEADING_RE.fullmatch(norm):
             return "site_heading", f"section heading {stripped!r}"

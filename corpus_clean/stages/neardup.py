@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import xxhash
 
-from ..scripts import CJK_RE
+from ..scripts import count_cjk
 from .dedup import normalise_for_dedup
 
 REASONS = ("near_duplicate",)
@@ -70,7 +70,7 @@ MAX_BUCKET_ALL_PAIRS = 64
 
 
 def _is_unspaced(norm: str) -> bool:
-    cjk = len(CJK_RE.findall(norm))
+    cjk = count_cjk(norm)  # len(CJK_RE.findall(norm)), by table look-up
     return cjk * 2 >= len(norm.replace(" ", ""))
 
 
@@ -99,8 +99,8 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 def _units(text: str, chars_mode: bool) -> np.ndarray:
     norm = normalise_for_dedup(text)
     if chars_mode:
-        s = norm.replace(" ", "")
-        return np.fromiter(map(ord, s), dtype=np.uint64, count=len(s))
+        s = norm.replace(" ", "")  # the code points, as UTF-32 (not one ord() per character)
+        return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
     digest = xxhash.xxh3_64_intdigest
     toks = norm.split()
     return np.fromiter((digest(t.encode("utf-8")) for t in toks), dtype=np.uint64,

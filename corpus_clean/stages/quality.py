@@ -22,13 +22,14 @@ are in the drop's detail.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
 
 from ..records import Drop, Record
 from .dedup import normalise_for_dedup
-from ..scripts import HAN_KANA_CLASS, HAN_KANA_RE
+from ..scripts import HAN_KANA_CLASS, count_han_kana
 
 REASONS = ("repeated_lines", "repeated_ngrams")
 
@@ -58,7 +59,7 @@ def _units(text: str) -> tuple[list[str], int]:
     if norm.isascii():
         return norm.split(), 1
     units = _UNIT_RE.findall(norm)
-    unspaced = len(HAN_KANA_RE.findall(norm))
+    unspaced = count_han_kana(norm)
     return units, (2 if unspaced * 2 >= len(units) else 1)
 
 
@@ -74,16 +75,25 @@ def _line_scores(text: str) -> tuple[float, float]:
 
 
 class _Grams:
-    """The units of a text as integer ids, with their lengths, for n-gram statistics."""
+    """The units of a text as integer ids, with their lengths, for n-gram statistics.
+
+    ``ids`` and ``lengths`` are made when an n-gram score is asked for: most records are
+    decided by :meth:`bounds` alone."""
 
     def __init__(self, text: str):
         units, self.mult = _units(text)
+        self.total = sum(map(len, units)) or 1
+        self._units = units
+
+    @functools.cached_property
+    def ids(self) -> list[int]:
         ids: dict[str, int] = {}
         # the same id for the same unit (ids need not be consecutive)
-        self.ids = list(map(ids.setdefault, units, itertools.count()))
-        self.lengths = list(map(len, units))
-        self.total = sum(self.lengths) or 1
-        self._units = units
+        return list(map(ids.setdefault, self._units, itertools.count()))
+
+    @functools.cached_property
+    def lengths(self) -> list[int]:
+        return list(map(len, self._units))
 
     def bounds(self) -> tuple[float, float]:
         """``(mass, repeated)``: the largest share of characters held by all copies of one
@@ -95,13 +105,11 @@ class _Grams:
         k-unit gram occurs at most as often as each of its units, so
         ``top_share(n) <= k * mass`` (k = n times the unit multiplier).
         """
-        mass = repeated = 0
-        for unit, count in Counter(self._units).items():
-            if count > 1:
-                weight = count * len(unit)
-                repeated += weight
-                mass = max(mass, weight)
-        return mass / self.total, repeated / self.total
+        counts = Counter(self._units)
+        if len(counts) == len(self._units):
+            return 0.0, 0.0  # no unit repeats
+        weights = [count * len(unit) for unit, count in counts.items() if count > 1]
+        return max(weights) / self.total, sum(weights) / self.total
 
     def grams(self, k: int) -> list[tuple]:
         return list(zip(*(self.ids[i:] for i in range(k))))

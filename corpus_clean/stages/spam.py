@@ -44,7 +44,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..records import Drop, Record
-from ..scripts import HAN_KANA_RE, SENTENCE_END_RE
+from ..scripts import SENTENCE_END_RE, count_han_kana
 
 REASONS = ("spam",)
 
@@ -78,12 +78,25 @@ _SEO_HINTS = ("免费视", "免費視", "在线", "在線", "成人", "点击进
 _SEO_AV_RE = re.compile(r"\d\s*av|av\s*\d")
 
 
+# whether any hint is a substring: one search of their alternation (any() over ``in`` tests
+# scanned the text once per hint)
+_SEO_HINTS_RE = re.compile("|".join(map(re.escape, _SEO_HINTS)))
+
+
 _SEO_HINTS_ASCII = tuple(h for h in _SEO_HINTS if h.isascii())
+_SEO_DIGIT_AV_RE = re.compile(r"\d\s*av")
+_SEO_AV_DIGIT_RE = re.compile(r"av\s*\d")
 
 
 def _seo_possible(low: str) -> bool:
-    hints = _SEO_HINTS_ASCII if low.isascii() else _SEO_HINTS
-    return any(h in low for h in hints) or ("av" in low and bool(_SEO_AV_RE.search(low)))
+    # a few ``in`` tests are faster on ASCII text; _SEO_AV_RE searched as its two
+    # alternatives, each with a literal or a class the search can skip to
+    if low.isascii():
+        if any(h in low for h in _SEO_HINTS_ASCII):
+            return True
+    elif _SEO_HINTS_RE.search(low):
+        return True
+    return "av" in low and bool(_SEO_AV_DIGIT_RE.search(low) or _SEO_DIGIT_AV_RE.search(low))
 
 
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
@@ -129,21 +142,42 @@ nokia login premium chance now
 _CALL_WORDS = frozenset(("call", "txt", "text", "reply", "send", "ring"))
 _ANSWERS = frozenset(("stop", "yes", "no", "help"))
 # cues that need digits or symbols: £5, $100 cash, 150p/min, T&C, 18+, www.x.com
-_AD_SYMBOL_RE = re.compile(
-    r"£\s?\d|\$\d+\s?(?:cash|prize)|\b\d+p(?:/| per | a )?(?:min|msg|wk|week)?\b|t&cs?\b"
-    r"|\b18\+|www\.\S+|\b\w+\.(?:com|net|co\.uk)\b",
-    re.IGNORECASE,
-)
+_AD_SYMBOL_ALTERNATIVES = (r"£\s?\d", r"\$\d+\s?(?:cash|prize)",
+                           r"\b\d+p(?:/| per | a )?(?:min|msg|wk|week)?\b", r"t&cs?\b", r"\b18\+",
+                           r"www\.\S+", r"\b\w+\.(?:com|net|co\.uk)\b")
+_AD_SYMBOL_RE = re.compile("|".join(_AD_SYMBOL_ALTERNATIVES), re.IGNORECASE)
 _DIGIT_P_RE = re.compile(r"\d[pP]\b")
+_DIGIT_THEN_P_RE = re.compile(r"\d[pP]")
 
 
-def _ad_symbol_possible(text: str) -> bool:
-    """Whether _AD_SYMBOL_RE can match: a symbol, a URL part or a digit before "p"."""
+def _ad_symbol_possible(text: str, low: str | None = None) -> bool:
+    """Whether _AD_SYMBOL_RE can match: a symbol, a URL part or a digit before "p"
+    (``low``: ``text.lower()``, if the caller has it)."""
     if "£" in text or "$" in text or "&" in text or "+" in text:
         return True
-    low = text.lower()
+    if low is None:
+        low = text.lower()
     return "www" in low or ".com" in low or ".net" in low or ".co.uk" in low or \
         bool(_DIGIT_P_RE.search(text))
+
+
+@lru_cache(maxsize=128)
+def _ad_symbol_subset(used: tuple[bool, ...]) -> re.Pattern:
+    return re.compile("|".join(a for a, u in zip(_AD_SYMBOL_ALTERNATIVES, used) if u),
+                      re.IGNORECASE)
+
+
+def _ad_symbols(text: str, low: str) -> list[str]:
+    """``_AD_SYMBOL_RE.findall(text)``, searching with only the alternatives whose literal
+    occurs in ``text`` (``low`` is ``text.lower()``): an alternative that cannot match
+    anywhere changes no match of the alternation, and the last one (a word before .com) is
+    the slow one. Under IGNORECASE the letters of "www", "com", "net", "co.uk" and "p" match
+    only characters that lower-case to them (K, the Kelvin sign, is k)."""
+    used = ("£" in text, "$" in text, bool(_DIGIT_THEN_P_RE.search(text)), "&" in text,
+            "+" in text, "www." in low, ".com" in low or ".net" in low or ".co.uk" in low)
+    if not any(used):
+        return []
+    return _ad_symbol_subset(used).findall(text)
 
 
 _PHRASE_FIRST = frozenset(p[0] for p in _AD_PHRASES)
@@ -151,21 +185,27 @@ _CONTEXT_WORDS = _PHRASE_FIRST | _CALL_WORDS | {"stop"}  # cues that depend on t
 _ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _CONTEXT_WORDS
 
 
-def _ad_cues(words: list[str], text: str) -> float:
+def _ad_cues(words: list[str], text: str, low: str | None = None) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
     (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
-    (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2)."""
+    (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2); ``low``:
+    ``text.lower()``, if the caller has it.
+
+    Cue values are multiples of 1/2 far below 2**52, so their float sum is exact in any
+    order: the words are counted with ``list.count`` and the context cues are visited word by
+    word (``list.index``) rather than in text order."""
     cues = 0.0
     present = _ALL_AD_WORDS.intersection(words)
     if present:
-        counts = Counter(words)
-        cues += sum(counts[w] for w in present & _AD_WORDS)
-        cues += sum(counts[w] for w in present & _WEAK_AD_WORDS) / 2
-        context = present & _CONTEXT_WORDS
-        if context:
-            for i, w in enumerate(words):
-                if w not in context:
-                    continue
+        cues += sum(words.count(w) for w in present & _AD_WORDS)
+        cues += sum(words.count(w) for w in present & _WEAK_AD_WORDS) / 2
+        for w in present & _CONTEXT_WORDS:
+            i = -1
+            while True:
+                try:
+                    i = words.index(w, i + 1)
+                except ValueError:
+                    break
                 if w in _PHRASE_FIRST:
                     for size in (1, 2, 3):
                         if tuple(words[i:i + size]) in _AD_PHRASES:
@@ -180,8 +220,10 @@ def _ad_cues(words: list[str], text: str) -> float:
                         words[i + 2] in ("end", "stop", "cancel", "cnl"):
                     cues += 1
     cues += _text_speak(text)
-    if _ad_symbol_possible(text):
-        for m in _AD_SYMBOL_RE.findall(text):
+    if low is None:
+        low = text.lower()
+    if _ad_symbol_possible(text, low):
+        for m in _ad_symbols(text, low):
             cues += 0.5 if ("." in m and not m[0].isdigit()) else 1
     return cues
 
@@ -241,22 +283,36 @@ def _lexicon_index() -> tuple[dict, dict]:
 
 
 @lru_cache(maxsize=1)
-def _first_chars_re() -> re.Pattern:
-    """A character class of the first characters of the non-ASCII lexicon terms."""
-    chars = "".join(sorted(k for k in _lexicon_index()[0] if len(k) == 1))
-    return re.compile("[" + re.escape(chars) + "]")
+def _term_starts_re() -> re.Pattern:
+    """Where a non-ASCII lexicon term can match: a one-character term's character, or the
+    first character of a two-character key of :func:`_lexicon_index` followed by a second
+    character of one. At any other position the scan of :func:`_lexicon_hits` finds no
+    candidate that matches (its candidates there are the one-character terms of the
+    character, none); searching for these positions in C replaces a Python step at each
+    character that starts some term (28% of the characters of Chinese text)."""
+    by_char = _lexicon_index()[0]
+    singles = sorted(k for k, terms in by_char.items() if len(k) == 1 and terms)
+    firsts = sorted({k[0] for k in by_char if len(k) == 2})
+    seconds = sorted({k[1] for k in by_char if len(k) == 2})
+
+    def cls(chars: list[str]) -> str:
+        return "[" + "".join(map(re.escape, chars)) + "]"
+
+    return re.compile(f"{cls(singles)}|{cls(firsts)}(?={cls(seconds)})")
 
 
-def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, list[str]]:
+def _lexicon_hits(text: str, words: list[str] | None = None,
+                  low: str | None = None) -> tuple[int, int, list[str]]:
     """Return (strong hits, weak hits, matched terms) of the lexicons in ``text`` (``words``:
-    its lower-cased Unicode words, if the caller has them)."""
+    its lower-cased Unicode words, and ``low``: ``text.lower()``, if the caller has them)."""
     by_char, by_word = _lexicon_index()
     strong = weak = 0
     found = []
-    low = text.lower()
+    if low is None:
+        low = text.lower()
     if not low.isascii():
         skip_to = 0  # a matched term is consumed whole (longest first), as a scan would
-        for m in _first_chars_re().finditer(low):
+        for m in _term_starts_re().finditer(low):
             i = m.start()
             if i < skip_to:
                 continue
@@ -274,17 +330,25 @@ def _lexicon_hits(text: str, words: list[str] | None = None) -> tuple[int, int, 
     if words is None:
         words = _WORD_RE.findall(low)
     present = by_word.keys() & set(words)  # most records have no first word of a term
-    for j, w in enumerate(words) if present else ():
-        if w not in present:
-            continue
-        for seq, is_weak in by_word[w]:
-            if tuple(words[j:j + len(seq)]) == seq:
-                if is_weak:
-                    weak += 1
-                else:
-                    strong += 1
-                found.append(" ".join(seq))
+    hits = []  # (position, term, weak): at most one term per word, the first that matches
+    for w in present:  # each occurrence of a first word, found by list.index
+        j = -1
+        while True:
+            try:
+                j = words.index(w, j + 1)
+            except ValueError:
                 break
+            for seq, is_weak in by_word[w]:
+                if tuple(words[j:j + len(seq)]) == seq:
+                    hits.append((j, seq, is_weak))
+                    break
+    hits.sort()  # in text order, as a scan of the words finds them
+    for _, seq, is_weak in hits:
+        if is_weak:
+            weak += 1
+        else:
+            strong += 1
+        found.append(" ".join(seq))
     return strong, weak, found
 
 
@@ -294,19 +358,20 @@ def spam_signals(text: str) -> dict[str, float]:
     Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact``, ``ad_cues`` (see the module docstring).
     """
     n = max(len(text), 1)
-    # Chinese and Japanese write no spaces between words, so a space separates keywords there;
-    # in Korean and space-delimited text it separates words.
-    han_kana = 0 if text.isascii() else len(HAN_KANA_RE.findall(text))
-    unspaced = han_kana * 2 >= len(text.replace(" ", ""))
-    splitter = _SEGMENT_SPLIT_CJK if unspaced else _SEGMENT_SPLIT
-    segments = [s for s in (p.strip() for p in splitter.split(text)) if s]
     stuffing = 0.0
-    if len(segments) >= 4 and not SENTENCE_END_RE.search(text):
-        if sum(len(s) <= MAX_KEYWORD_CHARS for s in segments) >= 0.8 * len(segments):
+    if not SENTENCE_END_RE.search(text):  # prose ends sentences: no need to split it
+        # Chinese and Japanese write no spaces between words, so a space separates keywords
+        # there; in Korean and space-delimited text it separates words.
+        han_kana = count_han_kana(text)
+        unspaced = han_kana * 2 >= len(text.replace(" ", ""))
+        splitter = _SEGMENT_SPLIT_CJK if unspaced else _SEGMENT_SPLIT
+        segments = [s for s in (p.strip() for p in splitter.split(text)) if s]
+        if len(segments) >= 4 and \
+                sum(len(s) <= MAX_KEYWORD_CHARS for s in segments) >= 0.8 * len(segments):
             stuffing = 1.0
     low = text.lower()
     words = _WORD_RE.findall(low)
-    strong, weak, _ = _lexicon_hits(text, words)
+    strong, weak, _ = _lexicon_hits(text, words, low)
     per_200 = 1 + n / 200
     lexicon = min(1.0, strong / per_200 + min(WEAK_CAP, weak / 5 / per_200))
     # the regexes run only where a cheap test says they can match
@@ -317,7 +382,7 @@ def spam_signals(text: str) -> dict[str, float]:
     contact = 0.0
     if "@" in text or "http" in low or "www." in low or _SEVEN_DIGITS_RE.search(text):
         contact = min(1.0, len(_CONTACT_RE.findall(text)) / per_100)
-    ad_cues = min(1.0, _ad_cues(words, text) / per_100)
+    ad_cues = min(1.0, _ad_cues(words, text, low) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
             "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
 

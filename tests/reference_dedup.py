@@ -1,0 +1,94 @@
+# Frozen copy of corpus_clean/stages/dedup.py at b753bba (imports made absolute): the reference
+# implementation that the equivalence tests compare the faster code with. Do not edit.
+"""Exact deduplication: the first record of each normalised text is kept, later copies dropped.
+
+Split in two halves (see ``shared/GUIDE.md``): :func:`dedup_key` is per-record work that can
+run in any worker; :class:`ExactDedup` is the small ordered part that decides, first seen wins.
+
+The key is the 128-bit xxHash (XXH3, seed 0) of the normalised text: Unicode NFKC, case
+folded, every punctuation character (Unicode category P*) replaced by a space, whitespace runs
+collapsed to one space and trimmed. So copies that differ only in case, full/half-width forms,
+punctuation or spacing are exact duplicates. With 2^128 keys, a false collision in 10^12 records
+has a probability below 10^-14.
+
+Memory: the index holds one 16-byte key and one id per unique record; measured at about
+190 bytes per unique record with CPython 3.11 (dict entry, bytes object, id string).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+import unicodedata
+
+import xxhash
+
+from corpus_clean.records import Drop, Record
+
+REASONS = ("exact_duplicate",)
+
+__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup"]
+
+
+
+class _PunctuationToSpace(dict):
+    """``str.translate`` table: punctuation (category P*) -> space, filled lazily per code point."""
+
+    def __missing__(self, cp: int) -> str | int:
+        value = " " if unicodedata.category(chr(cp)).startswith("P") else cp
+        self[cp] = value
+        return value
+
+
+_PUNCT_TABLE = _PunctuationToSpace()
+#: the same for ASCII text as a ``bytes.translate`` table (bytes 128-255 never occur there)
+_ASCII_PUNCT_TABLE = bytes(32 if _PUNCT_TABLE[b] == " " else b for b in range(128)) + \
+    bytes(range(128, 256))
+
+
+@lru_cache(maxsize=4096)  # quality, dedup and near dedup normalise the same text in turn
+def normalise_for_dedup(text: str) -> str:
+    """Return the dedup normal form of ``text``: NFKC, case-folded, punctuation as spaces,
+    whitespace collapsed and trimmed. Pure ``str -> str``; also the input of near-dup shingles."""
+    if text.isascii():  # NFKC leaves ASCII alone and casefold is lower: 3.5x faster
+        norm = text.lower().encode("ascii").translate(_ASCII_PUNCT_TABLE).decode("ascii")
+    else:
+        norm = unicodedata.normalize("NFKC", text).casefold().translate(_PUNCT_TABLE)
+    return " ".join(norm.split())  # str.split's white space is re's \s: runs to one space
+
+
+def dedup_key(text: str) -> bytes:
+    """Return the 16-byte exact-dedup key of ``text`` (XXH3-128 of its normal form, UTF-8)."""
+    return xxhash.xxh3_128_digest(normalise_for_dedup(text).encode("utf-8"))
+
+
+class ExactDedup:
+    """Stage ``dedup``: drop a record whose key was seen before (reason ``exact_duplicate``).
+
+    ``duplicate_of`` names the first record with that key, in input order (files in sorted
+    path order, records in line order). :attr:`clusters` maps each kept id that has copies to
+    the ids of its copies, in input order (unless ``track_clusters`` is false, as in the
+    pipeline, whose report keeps the clusters itself).
+    """
+
+    name = "dedup"
+
+    def __init__(self, track_clusters: bool = True) -> None:
+        self._first: dict[bytes, str] = {}
+        self.track_clusters = track_clusters
+        self.clusters: dict[str, list[str]] = {}
+
+    def apply(self, record: Record) -> Record | Drop:
+        """Return ``record`` if its text is new, else a :class:`Drop` naming the kept record."""
+        key = record.dedup_key if record.dedup_key is not None else dedup_key(record.text)
+        record.dedup_key = key
+        first = self._first.setdefault(key, record.id)
+        if first == record.id:
+            return record
+        if self.track_clusters:
+            self.clusters.setdefault(first, []).append(record.id)
+        return Drop(self.name, "exact_duplicate", f"same normalised text as {first}",
+                    duplicate_of=first, similarity=1.0)
+
+    def __len__(self) -> int:
+        """Number of unique keys seen."""
+        return len(self._first)

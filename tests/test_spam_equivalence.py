@@ -1,0 +1,69 @@
+"""The faster spam signals against the code they replaced (tests/reference_spam.py): the same
+signal values, lexicon hits (in the same order), ad cues and drop details."""
+
+from __future__ import annotations
+
+import reference_spam as ref
+from equivalence import real_texts, texts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_clean.config import Config
+from corpus_clean.records import Record
+from corpus_clean.stages import spam
+
+# fragments that fire the signals (lexicon terms, ad words, SEO patterns, contacts)
+_TERMS = sorted(spam.load_lexicon_terms())
+_CUES = sorted(spam._ALL_AD_WORDS | spam._TEXT_SPEAK | spam._ANSWERS) + \
+    [" ".join(p) for p in sorted(spam._AD_PHRASES)] + list(spam._SEO_HINTS) + \
+    ["to", "2", "end", "cnl", "08001234567", "2018 av", "av2019", "£5", "$100 cash", "18+",
+     "10p/min", "3p per wk", "t&cs", "www.example.co.uk", "win.COM", "x.ne\u212at", "ſex",
+     "shop.co.uk", "mail.CO.U\u212a"]
+spammy = st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_CUES), texts,
+                            st.sampled_from([" ", ", ", "，", "、", "|", "\n", "。", ". "])),
+                  max_size=30).map("".join)
+
+
+def _same(text: str) -> None:
+    low = text.lower()
+    words = spam._WORD_RE.findall(low)
+    assert spam.spam_signals(text) == ref.spam_signals(text)
+    assert spam._lexicon_hits(text) == ref._lexicon_hits(text)
+    assert spam._lexicon_hits(text, words, low) == ref._lexicon_hits(text, words)
+    assert spam._ad_cues(words, text) == ref._ad_cues(words, text)
+    assert spam._seo_possible(low) == ref._seo_possible(low)
+    assert spam._ad_symbol_possible(text) == ref._ad_symbol_possible(text)
+    if ref._ad_symbol_possible(text):
+        assert spam._ad_symbols(text, low) == ref._AD_SYMBOL_RE.findall(text)
+    record = Record("t.txt:1", text, "t.txt", 1)
+    for threshold in (0.5, 0.1):
+        config = Config(spam_threshold=threshold)
+        assert spam.SpamFilter(config).apply(record) == ref.SpamFilter(config).apply(record)
+
+
+def test_patterns_are_the_reference_patterns():
+    assert spam._AD_SYMBOL_RE.pattern == ref._AD_SYMBOL_RE.pattern
+    assert spam._SEO_RE.pattern == ref._SEO_RE.pattern
+
+
+def test_real_texts():
+    for text in real_texts():
+        _same(text)
+
+
+def test_every_lexicon_term_and_cue_in_context():
+    for term in _TERMS + _CUES:
+        for text in (term, f"这是{term}的", f"a {term} b", f"{term}{term}", term.upper()):
+            _same(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(spammy)
+def test_random_spammy_strings(text):
+    _same(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts)
+def test_random_strings(text):
+    _same(text)
