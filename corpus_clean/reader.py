@@ -455,17 +455,20 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
                 try:
                     data = stream.read(chunk_bytes)
                 except _DECOMPRESS_ERRORS as exc:
-                    raise FileReadError(
-                        "truncated_file",
-                        f"{file.source}: {info.compression or 'file'} data ends early or is "
-                        f"corrupt after line {info.lines} ({exc})",
-                    ) from None
+                    raise _truncated(file, info, info.lines, exc) from None
             yield decode(b"", final=True)
 
         for line in _split_lines(chunks(), max_line_chars):
             info.lines += 1
             yield repair_text(line) if repair and not isinstance(line, LongLine) else line
     _check_unchanged(file, info)
+
+
+def _truncated(file: InputFile, info: FileInfo, lines: int, exc: Exception) -> FileReadError:
+    """The ``truncated_file`` error of a read that failed after ``lines`` complete lines."""
+    return FileReadError("truncated_file",
+                         f"{file.source}: {info.compression or 'file'} data ends early or is "
+                         f"corrupt after line {lines} ({exc})")
 
 
 def _check_unchanged(file: InputFile, info: FileInfo) -> None:
@@ -631,10 +634,7 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
                 chunk = stream.read(chunk_bytes)
             except _DECOMPRESS_ERRORS as exc:
                 complete = line - 1 + part_lines + _count_lines(buf[:_last_line_end(buf)])
-                fault = FileReadError(
-                    "truncated_file",
-                    f"{file.source}: {info.compression or 'file'} data ends early or is corrupt "
-                    f"after line {complete} ({exc})")
+                fault = _truncated(file, info, complete, exc)
                 break
             try:
                 info.extra["bytes_read"] = raw.tell()
@@ -731,10 +731,7 @@ def _skip_long_line(file: InputFile, info: FileInfo, data: bytes, stream, codec:
         try:
             more = stream.read(chunk_bytes)
         except _DECOMPRESS_ERRORS as exc:
-            fault = FileReadError(
-                "truncated_file",
-                f"{file.source}: {info.compression or 'file'} data ends early or is corrupt "
-                f"after line {lines_before} ({exc})")
+            fault = _truncated(file, info, lines_before, exc)
             fault.partial_text = preview
             return None, b"", fault
         if not more:  # the file ends in the line (a kept \r is its line end)
