@@ -420,12 +420,7 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             ``unsupported_compression``, ``corrupt_compressed``) or after some lines
             (``truncated_file``: a compressed stream ends early or is corrupt further on).
     """
-    try:
-        st = file.path.stat()
-        info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
-        stream = _open_decompressed(file.path, info)
-    except OSError as exc:
-        raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
+    stream = _open_file(file, info)
     with stream:
         try:
             sample = stream.read(sample_bytes)
@@ -462,6 +457,21 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             info.lines += 1
             yield repair_text(line) if repair and not isinstance(line, LongLine) else line
     _check_unchanged(file, info)
+
+
+def _open_file(file: InputFile, info: FileInfo) -> BinaryIO:
+    """Open ``file`` decompressed, noting its size and mtime in ``info`` (to see later whether
+    it changed while being read).
+
+    Raises:
+        FileReadError: ``unreadable`` (permissions, I/O error, gone).
+    """
+    try:
+        st = file.path.stat()
+        info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
+        return _open_decompressed(file.path, info)
+    except OSError as exc:
+        raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
 
 
 def _truncated(file: InputFile, info: FileInfo, lines: int, exc: Exception) -> FileReadError:
@@ -613,12 +623,7 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
         FileReadError: ``unreadable``, if the file cannot be opened. A fault later ends the
             last block (``RawBlock.fault``) instead.
     """
-    try:
-        st = file.path.stat()
-        info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
-        stream = _open_decompressed(file.path, info)
-    except OSError as exc:
-        raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
+    stream = _open_file(file, info)
     strip_bom = codecs.lookup(encoding).name == "utf-8-sig"
     codec = block_codec(encoding)
     raw = getattr(stream, "_raw", stream)

@@ -13,7 +13,7 @@ from paths import FIXTURES, SEEDS
 from corpus_clean import Config
 from corpus_clean import reader as reader_mod
 from corpus_clean.blocks import FileReader, block_items, block_tasks
-from corpus_clean.reader import FileInfo, InputFile, LongLine, splits_at_line_ends
+from corpus_clean.reader import FileInfo, InputFile, splits_at_line_ends
 from corpus_clean.split import starts_record
 from corpus_clean.stages.markers import MarkerMatcher
 
@@ -182,4 +182,3 @@ def test_utf16_files_are_read_in_one_piece(tmp_path):
     file = _file(tmp_path, "u16.txt", text.encode("utf-16"))
     reader = FileReader(file, FileInfo(file.source), Config())
     assert not reader.splittable()
-    assert isinstance(LongLine("x"), str)
