@@ -200,3 +200,47 @@ def test_normal_form_matches_its_definition(text):
 def test_normal_form_of_ascii_controls_and_separators():
     text = "A\x1cB\x1fC\x0bD\x0cE\x85F\u2028G  H\t\r\n"
     assert normalise_for_dedup(text) == _normal_form_by_definition(text) == "a b c d e f g h"
+
+
+# --- the BMP table path of the normal form -----------------------------------------------
+
+from corpus_clean.stages import dedup as dedup_module  # noqa: E402
+
+_BMP = [chr(cp) for cp in range(0x80, 0x10000) if not 0xD800 <= cp <= 0xDFFF]
+
+
+@pytest.mark.parametrize("before, after", [("", ""), ("e", ""), ("", "\u0301"), ("\u1100", "")],
+                         ids=["alone", "after-a-starter", "before-a-combining-mark",
+                              "after-a-hangul-lead"])
+def test_normal_form_of_every_bmp_character_matches_its_definition(before, after):
+    """Every non-ASCII BMP character, alone and where composition or reordering with a
+    neighbour changes NFKC (e + U+0301 -> é, a Hangul lead jamo + vowel -> a syllable):
+    the table path, or its fallback, gives the definition's result."""
+    wrong = [c for c in _BMP
+             if normalise_for_dedup(before + c + after) !=
+             _normal_form_by_definition(before + c + after)]
+    assert wrong == []
+
+
+def test_table_path_decides_real_chinese_text():
+    """Chinese abstracts with full-width punctuation are decided by the tables (the fast
+    path is taken) and give the definition's result."""
+    for text in (ZH_FULL, ZH_ASCII, to_fullwidth(EN) + ZH_FULL):
+        got = dedup_module._nfkc_fold_bmp(text)
+        assert got is not None
+        assert " ".join(got.split()) == _normal_form_by_definition(text)
+
+
+@pytest.mark.parametrize("text", ["stra\u00dfe \u4e2d\u6587", "\U0001d400bc \u4e2d",
+                                  "\ud800 \u4e2d", "A\u030a\u0323 \u4e2d"],
+                         ids=["folds-to-two", "astral", "lone-surrogate", "needs-composition"])
+def test_table_path_leaves_what_it_cannot_decide_to_unicodedata(text):
+    assert dedup_module._nfkc_fold_bmp(text) is None
+    assert normalise_for_dedup(text) == _normal_form_by_definition(text)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)),
+               max_size=40))
+def test_bmp_text_normal_form_matches_its_definition(text):
+    assert normalise_for_dedup(text) == _normal_form_by_definition(text)
