@@ -61,7 +61,8 @@ from .dedup import normalise_for_dedup
 
 REASONS = ("near_duplicate",)
 
-__all__ = ["REASONS", "shingles", "shingle_hashes", "minhash_signatures", "sign_texts",
+__all__ = ["REASONS", "shingles", "shingle_hashes", "batch_shingle_hashes",
+           "minhash_signatures", "sign_texts",
            "choose_bands",
            "candidate_probability", "NearDupIndex", "jaccard"]
 
@@ -101,10 +102,13 @@ def _units(text: str, chars_mode: bool) -> np.ndarray:
     if chars_mode:
         s = norm.replace(" ", "")  # the code points, as UTF-32 (not one ord() per character)
         return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
-    digest = xxhash.xxh3_64_intdigest
-    toks = norm.split()
-    return np.fromiter((digest(t.encode("utf-8")) for t in toks), dtype=np.uint64,
-                       count=len(toks))
+    if not norm:
+        return np.zeros(0, dtype=np.uint64)
+    # the normal form's words are separated by single spaces, and no other white space is
+    # left in it: splitting its UTF-8 at b" " gives each word's UTF-8 without a Python-level
+    # encode per word (2.2x faster)
+    toks = norm.encode("utf-8", "surrogatepass").split(b" ")
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, toks), dtype=np.uint64, count=len(toks))
 
 
 def shingle_hashes(text: str, words: int = 5, chars: int = 5) -> np.ndarray:
@@ -114,48 +118,113 @@ def shingle_hashes(text: str, words: int = 5, chars: int = 5) -> np.ndarray:
     A shingle's hash combines its units (XXH3-64 of each word, or each character's code
     point) as a polynomial in a 64-bit odd multiplier, then mixes it with the splitmix64
     finaliser and keeps 32 bits: vectorised over all shingles of a record, 4x faster than
-    hashing each shingle's string.
+    hashing each shingle's string. One record of :func:`batch_shingle_hashes`.
     """
-    chars_mode = _is_unspaced(normalise_for_dedup(text))
-    u = _units(text, chars_mode)
-    n = chars if chars_mode else words
-    if len(u) == 0:
-        return np.zeros(0, dtype=np.uint32)
-    n = min(n, len(u))  # a text shorter than n units is one shingle
-    m = len(u) - n + 1
+    flat, offsets = batch_shingle_hashes([text], words, chars)
+    return flat
+
+
+def _finalise(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser of 64-bit values, in place; returns ``h``."""
     with np.errstate(over="ignore"):
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = h * _MULT + u[j:j + m]
         h ^= h >> np.uint64(30)
         h *= _MIX1
         h ^= h >> np.uint64(27)
         h *= _MIX2
         h ^= h >> np.uint64(31)
-    return np.unique((h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    return h
+
+
+def _polynomial(u: np.ndarray, n: int) -> np.ndarray:
+    """The polynomial hash ``sum(u[i + j] * _MULT ** (n - 1 - j) for j < n)`` (mod 2^64) at
+    every start ``i`` of ``u`` with ``i + n <= len(u)``."""
+    m = len(u) - n + 1
+    with np.errstate(over="ignore"):
+        h = np.zeros(m, dtype=np.uint64)
+        for j in range(n):
+            h = h * _MULT + u[j:j + m]
+    return h
+
+
+def batch_shingle_hashes(texts: list[str], words: int = 5,
+                         chars: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Return the shingle hashes of several texts at once: ``(flat, offsets)``, where
+    ``flat[offsets[i]:offsets[i + 1]]`` is ``shingle_hashes(texts[i], words, chars)``
+    (``flat``: ``uint32``; ``offsets``: ``int64``, length ``len(texts) + 1``).
+
+    The units of the texts are concatenated and hashed, finalised and sorted in a few NumPy
+    calls for the whole batch (the shingles that would cross from one text into the next
+    are dropped), rather than a dozen calls on small arrays per record: 3x faster per
+    record on the 100 MB benchmark dump. A text shorter than its n units is one shingle.
+    """
+    units = []
+    sizes = []
+    short = []  # (index, hash) of each text shorter than its n: one shingle of all units
+    for i, text in enumerate(texts):
+        chars_mode = _is_unspaced(normalise_for_dedup(text))
+        u = _units(text, chars_mode)
+        n = chars if chars_mode else words
+        if 0 < len(u) < n:
+            short.append((i, _polynomial(u, len(u))))
+            u = u[:0]
+        units.append(u)
+        sizes.append((len(u), n))
+    keys = [np.zeros(0, dtype=np.uint64)]
+    for n in sorted({n for length, n in sizes if length}):
+        # every text whose shingles have n units, concatenated: a start i is a shingle of text
+        # r when it lies in r and i + n does not pass r's end
+        members = [r for r, (length, k) in enumerate(sizes) if length and k == n]
+        lengths = np.array([sizes[r][0] for r in members], dtype=np.int64)
+        u = np.concatenate([units[r] for r in members])
+        h = _polynomial(u, n)
+        owner = np.repeat(np.array(members, dtype=np.uint64), lengths)[:len(h)]
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)[:len(h)]
+        inside = np.arange(len(h)) - first <= np.repeat(lengths - n, lengths)[:len(h)]
+        keys.append((owner[inside] << np.uint64(32)) |
+                    (_finalise(h[inside]) & np.uint64(0xFFFFFFFF)))
+    for i, h in short:
+        keys.append((np.uint64(i) << np.uint64(32)) | (_finalise(h) & np.uint64(0xFFFFFFFF)))
+    # sorted by text, then hash, duplicates gone: a sort and a comparison of neighbours, 5x
+    # faster than np.unique (which hashes first in NumPy 2); the keys come grouped by text,
+    # runs that the stable sort (timsort for 64-bit keys) takes as they are
+    key = np.sort(np.concatenate(keys), kind="stable")
+    if len(key) > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=len(texts)),
+              out=offsets[1:])
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets
 
 
 def minhash_signatures(hash_sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
     """Return the MinHash signatures of several shingle-hash sets, shape
     ``(len(hash_sets), num_perm)``, dtype ``uint32`` (rensa R-MinHash, seeded)."""
+    lengths = [len(h) for h in hash_sets]
+    flat = np.concatenate(hash_sets) if sum(lengths) else np.zeros(0, np.uint32)
+    offsets = np.zeros(len(hash_sets) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return _minhash_flat(flat, offsets, num_perm, seed)
+
+
+def _minhash_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """:func:`minhash_signatures` of the sets ``flat[offsets[i]:offsets[i + 1]]``."""
     from rensa import RMinHash
 
-    if not hash_sets:
+    count = len(offsets) - 1
+    if count == 0:
         return np.zeros((0, num_perm), dtype=np.uint32)
-    lengths = [len(h) for h in hash_sets]
-    flat = np.concatenate(hash_sets).astype(np.uint64) if sum(lengths) else np.zeros(0, np.uint64)
-    offsets = np.zeros(len(hash_sets) + 1, dtype=np.uint64)
-    np.cumsum(lengths, out=offsets[1:])
-    rows = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm, seed).to_rows()
-    return np.asarray(rows, dtype=np.uint32).reshape(len(hash_sets), num_perm)
+    rows = RMinHash.digest_matrix_from_flat_token_hashes(
+        flat.astype(np.uint64), offsets.astype(np.uint64), num_perm, seed).to_rows()
+    return np.asarray(rows, dtype=np.uint32).reshape(count, num_perm)
 
 
 def sign_texts(texts: list[str], bands: int, rows: int, num_perm: int, seed: int, words: int,
                chars: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Return the LSH band keys (``uint64``, shape ``(len(texts), bands)``: XXH3-64 of each
     band's ``rows`` MinHash values) and the shingle-hash arrays of ``texts``."""
-    hashes = [shingle_hashes(t, words, chars) for t in texts]
-    sigs = minhash_signatures(hashes, num_perm, seed)
+    flat, offsets = batch_shingle_hashes(texts, words, chars)
+    hashes = np.split(flat, offsets[1:-1]) if texts else []
+    sigs = _minhash_flat(flat, offsets, num_perm, seed)
     used = np.ascontiguousarray(sigs[:, : bands * rows]).reshape(len(texts), bands, rows)
     digest = xxhash.xxh3_64_intdigest
     keys = np.array([[digest(band.tobytes()) for band in rec] for rec in used],
