@@ -1,0 +1,602 @@
+"""The whole pipeline on a Dask cluster, the ordered half included (``--executor dask``).
+
+With the local executors the driver holds the ordered half: the exact-dedup index (a dict of
+every key), the near-dup index (band keys; shingle hashes spilled to a file) and the Jaccard
+verification. Here records and everything computed from them stay on the workers, and the
+driver sees only small per-batch facts, candidate pairs and, when it writes, one part of
+records at a time. The steps (each a set of ``distributed`` futures):
+
+1. **Scan** (:func:`_scan_on_workers`, the only code that touches scan tasks and
+   :func:`.work.scan_batch`): the per-record stages run on the workers; the driver settles the
+   verbatim repeats (:class:`.work.RepeatMemo`, in input order) from a small summary, writes
+   the records dropped before dedup (in input order, as the local path does) and counts the
+   short records for the repetition filter. Records that reach dedup are numbered in input
+   order (their *position*: files in sorted order, records in line order), so "first seen"
+   is the smallest position, and batches are joined into :class:`Part` objects of about
+   :data:`PART_RECORDS` records that stay on the workers.
+2. **Exact dedup, a shuffle by key hash**: each part sends ``(key, position, file, line)``
+   of its records to bucket ``low 64 bits of the key % buckets``; each bucket applies
+   :func:`.stages.dedup.first_seen` and sends each duplicate's first ``(position, file, line)``
+   back to the part that holds it.
+3. **Near dedup, a shuffle by band key**: the exact survivors are numbered in input order
+   (the same numbers as :class:`.stages.neardup.NearDupIndex` gives them); each part sends
+   ``(band, band key, number)`` of its survivors to bucket ``hash(band, key) % buckets``; each
+   bucket forms candidate pairs with :func:`.stages.neardup.band_pairs` (all pairs, or a chain
+   and a star for a bucket of more than ``MAX_BUCKET_ALL_PAIRS``); the driver takes the pairs
+   (16 bytes each) and their distinct set (:func:`.stages.neardup.unique_pairs`), and sends
+   each pair to the part holding its later record, which verifies it with the exact Jaccard
+   similarity (:func:`.stages.neardup.jaccard`), fetching the shingle hashes of the earlier
+   record from the part holding it (only records in candidate pairs are exported). Only
+   ``(similarity, two lengths)`` per pair come back; the driver decides with
+   :func:`.stages.neardup.decide_pairs`, the code :class:`NearDupIndex` runs.
+4. **Emit**: the driver writes, in the order of :func:`.pipeline._emit`, one part at a time
+   (at most :data:`EMIT_WINDOW` parts in flight): each part's survivors, checked on the worker
+   against the repeated short records (:meth:`.RepeatedLineFilter.frequent`) and the near
+   decisions, kept ones tagged there with :func:`.work.tag_batch`; then each part's exact
+   duplicates. So the outputs are byte-identical to ``--executor local``.
+
+Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
+``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
+tokenizes (MD5) every element and moves one Python tuple per record, while these move NumPy
+columns (24-40 bytes a record), hashed with the key itself (deterministic on every worker,
+never Python's salted ``hash()``); ``foldby`` gathers all keys into one partition. The
+all-to-all is ``parts x buckets`` small ``getitem`` tasks, and parts are joined batches so
+that the count stays moderate (about ``records / 8192 x 2 x worker threads``).
+
+The repetition filter's counts stay on the driver: one entry per unique short record (<= 100
+characters), counted in input order from the short records each batch's summary carries; a
+shuffle would save little and would need the same first-text order for ``stats.json``.
+
+Memory of the driver, per record: nothing kept (each batch's summary is dropped after it is
+settled, and the verbatim-repeat memo is :mod:`.work`'s). Per part: two integers. Per
+candidate pair: 40 bytes (two 8-byte numbers, the similarity, two lengths). Per near
+duplicate: its decision and its id (about 200 bytes). Per removed record: the report's
+cluster entry (about 200 bytes), as with the local executor. The Dask scheduler (in this
+process with a ``LocalCluster``) keeps each scan task's input for as long as its results are
+in use, so that a lost worker's results can be computed again.
+
+Worker failure: every part is a future computed from the scan tasks, so the scheduler re-runs
+what a dead worker held; the driver never holds the only copy of anything it still needs.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .records import Drop, Record, record_id
+from .stages.dedup import first_seen, key_words
+from .stages.neardup import (band_pairs, choose_bands, decide_pairs, index_parameters, jaccard,
+                             unique_pairs)
+from .stages.repetition import RepeatedLineFilter
+from .work import RepeatMemo, Scanned, scan_batch, tag_batch
+
+__all__ = ["clean_on_dask", "Part", "exact_shuffle", "near_pairs", "PART_RECORDS",
+           "TASK_PREFIXES"]
+
+#: records that reach dedup per part (scan batches are joined up to about this many)
+PART_RECORDS = 8192
+#: parts being emitted at once (their records in flight to the driver)
+EMIT_WINDOW = 2
+#: key prefixes of the tasks this module submits (for tests reading the scheduler's log)
+TASK_PREFIXES = ("scan_batch", "tag_batch", "_summary", "_settle", "_head", "_make_part",
+                 "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
+                 "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
+                 "_exact_dups", "_count")
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
+
+
+# --- what lives on the workers -----------------------------------------------------------
+
+@dataclass
+class Part:
+    """Consecutive records that reached dedup (input order), on one worker.
+
+    ``offset``: position of the first (records that reached dedup, numbered in input order);
+    ``first``: for each exact duplicate (index in the part), its first's ``(position, file,
+    line)``; ``copies``: indexes of records that have exact duplicates; ``s_offset``: the
+    near-dup number of the part's first exact survivor.
+    """
+
+    offset: int
+    records: list
+    keys: list
+    bands: list
+    hashes: list
+    files: list
+    first: dict = field(default_factory=dict)
+    copies: set = field(default_factory=set)
+    s_offset: int = 0
+
+    def survivors(self) -> list[int]:
+        """Indexes of the exact survivors, in order."""
+        return [i for i in range(len(self.records)) if i not in self.first]
+
+
+def _summary(result) -> tuple:
+    """A scan result's facts for the driver: ``(file_index, end, seconds, firsts, repeats)``;
+    ``firsts``: ``(memo key, drop)`` of each record the memo settles, ``repeats``: ``(index,
+    memo key)`` of each verbatim repeat whose outcome the memo gives."""
+    file_index, end, results, seconds = result[:4]
+    firsts, repeats = [], []
+    for i, item in enumerate(results):
+        if item.repeat:
+            if item.drop is None:
+                repeats.append((i, item.raw_key))
+        elif item.raw_key is not None:
+            firsts.append((item.raw_key, item.drop))
+    return file_index, end, seconds, firsts, repeats
+
+
+def _settle(result, outcomes: dict) -> tuple[int, list[Scanned]]:
+    """The scan result with the verbatim repeats' outcomes (``{index: drop}``) applied."""
+    file_index, results = result[0], result[2]
+    out = []
+    for i, item in enumerate(results):
+        drop = outcomes.get(i, item.drop)
+        if drop is not item.drop:
+            item = Scanned(item.record, drop, item.key, item.keys, item.hashes, item.raw_key,
+                           item.repeat)
+        if drop is None:
+            item.record.dedup_key = item.key
+        out.append(item)
+    return file_index, out
+
+
+def _head(settled, max_chars: int) -> tuple:
+    """What the driver does during the scan: ``(sources, rejects, reached, shorts)``: records
+    in per source, the records dropped before dedup with their drops (in order, to write),
+    how many reach dedup, and those of them short enough for the repetition counts."""
+    _, items = settled
+    sources: dict[str, int] = {}
+    rejects, shorts = [], []
+    reached = 0
+    for item in items:
+        record = item.record
+        sources[record.source] = sources.get(record.source, 0) + 1
+        if item.drop is not None:
+            rejects.append((record, item.drop))
+            continue
+        reached += 1
+        if len(record.text.strip()) <= max_chars:
+            shorts.append(record)
+    return list(sources.items()), rejects, reached, shorts
+
+
+def _make_part(offset: int, *settled) -> Part:
+    """Join settled batches into a :class:`Part` of the records that reach dedup."""
+    part = Part(offset, [], [], [], [], [])
+    for file_index, items in settled:
+        for item in items:
+            if item.drop is None:
+                part.records.append(item.record)
+                part.keys.append(item.key)
+                part.bands.append(item.keys)
+                part.hashes.append(item.hashes)
+                part.files.append(file_index)
+    return part
+
+
+def _count(part: Part) -> int:
+    return len(part.records) - len(part.first)
+
+
+def _exact_split(part: Part, buckets: int) -> list[tuple]:
+    """The part's ``(hi, lo, position, file, line)`` columns, cut by ``lo % buckets``."""
+    hi, lo = key_words(part.keys)
+    pos = np.arange(part.offset, part.offset + len(part.records), dtype=np.int64)
+    files = np.asarray(part.files, dtype=np.int32)
+    lines = np.asarray([r.line for r in part.records], dtype=np.int64)
+    dest = (lo % np.uint64(buckets)).astype(np.int64)
+    return [tuple(col[dest == b] for col in (hi, lo, pos, files, lines)) for b in range(buckets)]
+
+
+def _exact_reduce(offsets: np.ndarray, *pieces) -> list[tuple]:
+    """One bucket of the exact shuffle: first seen per key (:func:`first_seen`); per part
+    (``offsets``: each part's first position), ``(positions, first positions, first files,
+    first lines)`` of its duplicates and the positions of its records that have copies."""
+    hi, lo, pos, files, lines = (np.concatenate([p[c] for p in pieces]) for c in range(5))
+    first = first_seen(hi, lo, pos)
+    dup = first != np.arange(len(pos))
+    d_pos, f = pos[dup], first[dup]
+    d_first = (pos[f], files[f], lines[f])
+    heads = np.unique(pos[f])
+    order = np.argsort(d_pos, kind="stable")
+    cols = [d_pos[order]] + [c[order] for c in d_first]
+    d_cut = np.searchsorted(cols[0], offsets)  # where each part's positions start
+    h_cut = np.searchsorted(heads, offsets)
+    d_cut, h_cut = np.append(d_cut, len(order)), np.append(h_cut, len(heads))
+    return [tuple(c[d_cut[p]:d_cut[p + 1]] for c in cols) + (heads[h_cut[p]:h_cut[p + 1]],)
+            for p in range(len(offsets))]
+
+
+def _exact_mark(part: Part, *pieces) -> Part:
+    """The part with its exact duplicates and the records that have copies marked."""
+    marked = Part(part.offset, part.records, part.keys, part.bands, part.hashes, part.files)
+    for d_pos, f_pos, f_file, f_line, heads in pieces:
+        for p, fp, ff, fl in zip(d_pos.tolist(), f_pos.tolist(), f_file.tolist(),
+                                 f_line.tolist()):
+            marked.first[p - part.offset] = (fp, ff, fl)
+        marked.copies.update(h - part.offset for h in heads.tolist())
+    return marked
+
+
+def _with_s_offset(part: Part, s_offset: int) -> Part:
+    out = Part(part.offset, part.records, part.keys, part.bands, part.hashes, part.files,
+               part.first, part.copies)
+    out.s_offset = s_offset
+    return out
+
+
+def _near_split(part: Part, buckets: int) -> list[tuple]:
+    """The part's survivors' ``(band, band key, number)`` columns, cut by bucket."""
+    surv = part.survivors()
+    if not surv:
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        return [empty] * buckets
+    keys = np.stack([part.bands[i] for i in surv]).astype(np.uint64)  # (n, bands)
+    n, bands = keys.shape
+    band = np.tile(np.arange(bands, dtype=np.int64), n)
+    key = keys.reshape(-1)
+    num = np.repeat(np.arange(part.s_offset, part.s_offset + n, dtype=np.int64), bands)
+    with np.errstate(over="ignore"):
+        dest = ((key ^ (band.astype(np.uint64) * _BAND_MIX)) % np.uint64(buckets)).astype(np.int64)
+    return [(band[dest == b], key[dest == b], num[dest == b]) for b in range(buckets)]
+
+
+def _near_reduce(total: int, *pieces) -> np.ndarray:
+    """One bucket of the band-key shuffle: its candidate pairs (:func:`band_pairs` per band,
+    :func:`unique_pairs`), shape ``(k, 2)``."""
+    band, key, num = (np.concatenate([p[c] for p in pieces]) for c in range(3))
+    found = []
+    for j in np.unique(band):
+        m = band == j
+        k, s = key[m], num[m]
+        order = np.argsort(s, kind="stable")  # band_pairs wants numbers ascending
+        found.append(band_pairs(k[order], s[order]))
+    a, b = unique_pairs(found, max(total, 1))
+    return np.stack([a, b], axis=1)
+
+
+def _export(part: Part, numbers: np.ndarray) -> dict[int, tuple]:
+    """``{number: (shingle hashes, text length)}`` of the part's survivors ``numbers``."""
+    surv = part.survivors()
+    return {int(s): (part.hashes[surv[int(s) - part.s_offset]],
+                     len(part.records[surv[int(s) - part.s_offset]].text))
+            for s in numbers}
+
+
+def _verify(part: Part, a: np.ndarray, b: np.ndarray, *exports) -> tuple:
+    """Verify candidate pairs whose record ``b`` is in ``part``: ``(jaccard, len_a, len_b)``
+    arrays (``a`` from ``exports``)."""
+    surv = part.survivors()
+    got: dict = {}
+    for e in exports:
+        got.update(e)
+    sims = np.empty(len(a), np.float64)
+    la = np.empty(len(a), np.int64)
+    lb = np.empty(len(a), np.int64)
+    for k, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        hx, la[k] = got[x]
+        iy = surv[y - part.s_offset]
+        sims[k] = jaccard(part.hashes[iy], hx)
+        lb[k] = len(part.records[iy].text)
+    return sims, la, lb
+
+
+def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> dict:
+    """``{number: id}`` of the survivors ``numbers`` that are not dropped as repeated."""
+    surv = part.survivors()
+    out = {}
+    for s in numbers:
+        record = part.records[surv[s - part.s_offset]]
+        if not isinstance(frequent.apply(record), Drop):
+            out[s] = record.id
+    return out
+
+
+def _emit_part(part: Part, frequent: RepeatedLineFilter, removed: dict, config: Config):
+    """The part's survivors in order as ``(record, drop or None)``, kept ones tagged
+    (:func:`tag_batch`); the ids of its records that have exact copies; tagging seconds."""
+    from .pipeline import near_drop
+
+    events, kept = [], []
+    for n, i in enumerate(part.survivors(), part.s_offset):
+        record = part.records[i]
+        drop = frequent.apply(record)
+        if not isinstance(drop, Drop):
+            drop = None
+            if n in removed:
+                kept_id, sim = removed[n]
+                drop = near_drop(config, kept_id, sim)
+        if drop is None:
+            kept.append(record)
+        events.append((record, drop))
+    seconds = 0.0
+    for start in range(0, len(kept), config.batch_records):
+        batch = kept[start:start + config.batch_records]
+        tags, dt = tag_batch((config, [r.text for r in batch]))
+        seconds += dt
+        for record, (lang, prob) in zip(batch, tags):
+            record.lang, record.lang_prob = lang, prob
+    copies = [part.records[i].id for i in sorted(part.copies)]
+    return events, copies, seconds
+
+
+def _exact_dups(part: Part, frequent: RepeatedLineFilter) -> list[tuple]:
+    """The part's exact duplicates in order: ``(record, first file, first line, drop)``,
+    ``drop`` set for a repeated short record."""
+    out = []
+    for i in sorted(part.first):
+        record = part.records[i]
+        _, f_file, f_line = part.first[i]
+        drop = frequent.apply(record)
+        out.append((record, f_file, f_line, drop if isinstance(drop, Drop) else None))
+    return out
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+class _Cluster:
+    """Submitting to the executor's client; scan tasks counted for the progress display."""
+
+    def __init__(self, executor):
+        self.executor = executor
+        self.client = executor.client
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def counted(self, fn, task):
+        """Submit a task the progress display counts (as DaskExecutor.map does)."""
+        future = self.client.submit(fn, task, pure=False)
+        future.add_done_callback(self.executor._done)
+        self.executor.tasks_submitted += 1
+        return future
+
+    def buckets(self) -> int:
+        return max(2, 2 * self.executor.workers)
+
+
+def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, repetition,
+                     on_progress) -> list[tuple]:
+    """Phase 1: scan on the workers; settle verbatim repeats, write the drops before dedup,
+    count. Returns ``[(settled future, records reaching dedup)]`` in input order.
+
+    The only code that knows scan tasks and :func:`scan_batch`'s result (``(file_index, end,
+    results, seconds, ...)``); tasks come from :func:`.pipeline._scan_tasks` as for the local
+    executors.
+    """
+    from distributed import wait
+
+    from .pipeline import _scan_tasks
+
+    memo = RepeatMemo()
+    window = cluster.executor._window or max(2, 3 * cluster.executor.workers)
+    scans: deque = deque()  # (summary future, scan future)
+    heads: deque = deque()  # (head future, settled future, file_index, end)
+    done: list[tuple] = []
+    clock = time.perf_counter
+
+    def settle_next() -> None:
+        summary, scan = scans.popleft()
+        file_index, end, seconds, firsts, repeats = summary.result()
+        t0 = clock()
+        for stage, dt in seconds.items():
+            report.add_seconds(stage, dt)
+        for key, drop in firsts:
+            memo.settle(key, drop)
+        outcomes = {}
+        for i, key in repeats:
+            drop = memo.outcome(key)
+            if drop is not None:
+                outcomes[i] = drop
+        settled = cluster.submit(_settle, scan, outcomes)
+        heads.append((cluster.submit(_head, settled, config.repeat_max_chars), settled,
+                      file_index, end))
+        report.add_seconds("dedup", clock() - t0)
+
+    def write_next() -> None:
+        head, settled, file_index, end = heads.popleft()
+        sources, rejects, reached, shorts = head.result()
+        t0 = clock()
+        for source, n in sources:
+            report.count_in_file(source, n)
+        for record, drop in rejects:
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+        report.reached_dedup += reached
+        for record in shorts:
+            repetition.observe(record)
+        done.append((settled, reached))
+        report.add_seconds("dedup", clock() - t0)
+        info = report.files[files[file_index].source].info
+        if end and info.error:
+            report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
+        if on_progress is not None:
+            on_progress(info, end, report)
+
+    for task in _scan_tasks(files, config, report, memo):
+        scan = cluster.counted(scan_batch, task)
+        scans.append((cluster.submit(_summary, scan), scan))
+        if len(scans) >= window:  # bounded: the scheduler holds the tasks in flight
+            wait(scans[0][1])
+            settle_next()
+        while len(heads) > window:
+            write_next()
+    while scans:
+        settle_next()
+    while heads:
+        write_next()
+    return done
+
+
+def _make_parts(cluster: _Cluster, settled: list[tuple]) -> list:
+    """Join settled batches into parts of about :data:`PART_RECORDS` records reaching dedup;
+    returns the part futures (with positions numbered from 0 in input order)."""
+    parts, offsets, group, size, offset = [], [], [], 0, 0
+    for future, reached in settled:
+        if reached:
+            group.append(future)
+            size += reached
+        if group and (size >= PART_RECORDS or future is settled[-1][0]):
+            parts.append(cluster.submit(_make_part, offset, *group))
+            offsets.append(offset)
+            offset += size
+            group, size = [], 0
+    return parts, np.asarray(offsets, np.int64)
+
+
+def _all_to_all(cluster: _Cluster, splits: list, reduce_fn, buckets: int, *args) -> list:
+    """Bucket ``b`` of each split goes to reduce task ``b``: ``reduce_fn(*args, *pieces)``."""
+    return [cluster.submit(reduce_fn, *args,
+                           *[cluster.submit(operator.getitem, s, b) for s in splits])
+            for b in range(buckets)]
+
+
+def exact_shuffle(cluster: _Cluster, parts: list, offsets: np.ndarray) -> list:
+    """Exact dedup as a shuffle by key hash: returns the parts with their duplicates marked."""
+    buckets = cluster.buckets()
+    splits = [cluster.submit(_exact_split, p, buckets) for p in parts]
+    reduced = _all_to_all(cluster, splits, _exact_reduce, buckets, offsets)
+    return [cluster.submit(_exact_mark, p,
+                           *[cluster.submit(operator.getitem, r, i) for r in reduced])
+            for i, p in enumerate(parts)]
+
+
+def near_pairs(cluster: _Cluster, parts: list, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(a, b)``, ``a < b``, of the ``total`` exact survivors (numbers as
+    :class:`.NearDupIndex` gives them), from the band-key shuffle."""
+    buckets = cluster.buckets()
+    splits = [cluster.submit(_near_split, p, buckets) for p in parts]
+    reduced = _all_to_all(cluster, splits, _near_reduce, buckets, total)
+    found = [pairs for pairs in cluster.client.gather(reduced)]
+    return unique_pairs(found, max(total, 1))
+
+
+def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.ndarray,
+                 b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact Jaccard of each pair on the workers: ``(similarity, len_a, len_b)`` arrays."""
+    part_a = np.searchsorted(s_offsets, a, side="right") - 1
+    part_b = np.searchsorted(s_offsets, b, side="right") - 1
+    exports = {int(i): cluster.submit(_export, parts[int(i)], np.unique(a[part_a == i]))
+               for i in np.unique(part_a)}
+    sims = np.empty(len(a), np.float64)
+    la = np.empty(len(a), np.int64)
+    lb = np.empty(len(a), np.int64)
+    jobs = []
+    for j in np.unique(part_b).tolist():
+        m = np.flatnonzero(part_b == j)
+        sources = [exports[int(i)] for i in np.unique(part_a[m])]
+        jobs.append((m, cluster.submit(_verify, parts[j], a[m], b[m], *sources)))
+    for m, job in jobs:
+        sims[m], la[m], lb[m] = job.result()
+    return sims, la, lb
+
+
+def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
+    """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
+    fills ``report``. Called by :func:`.pipeline.clean_dir`."""
+    from .pipeline import check_readable, exact_drop
+
+    cluster = _Cluster(executor)
+    clock = time.perf_counter
+    repetition = RepeatedLineFilter(config)
+    if config.near_dedup:
+        report.near_parameters = index_parameters(config.near_threshold, config.num_perm,
+                                                  config.minhash_seed, config.shingle_words,
+                                                  config.shingle_chars)
+    settled = _scan_on_workers(cluster, files, config, report, writer, repetition, on_progress)
+    check_readable(dump, files, report)
+    t0 = clock()
+    parts, offsets = _make_parts(cluster, settled)
+    del settled  # the parts hold the records now
+    if parts:
+        parts = exact_shuffle(cluster, parts, offsets)
+        counts = cluster.client.gather([cluster.submit(_count, p) for p in parts])
+        s_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        total = int(sum(counts))
+        parts = [cluster.submit(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
+    removed: dict[int, tuple[int, float]] = {}
+    if parts and config.near_dedup and total >= 2:
+        a, b = near_pairs(cluster, parts, total)
+        if len(a):
+            sims, la, lb = verify_pairs(cluster, parts, s_offsets, a, b)
+            removed, verified = decide_pairs(a, b, la, lb, config.keep, config.near_threshold,
+                                             lambda later, first, k: float(sims[k]))
+            report.near_pairs = (len(a), verified)
+            del a, b, sims, la, lb
+        else:
+            report.near_pairs = (0, 0)
+    report.add_seconds("dedup", clock() - t0)
+    if not parts:
+        report.repeated_lines = repetition.top(20)
+        return
+    _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
+                  files, exact_drop)
+    report.repeated_lines = repetition.top(20)
+
+
+def _part_of(s_offsets: np.ndarray, numbers) -> dict[int, list[int]]:
+    """``{part index: [numbers]}``."""
+    out: dict[int, list[int]] = {}
+    for s in sorted(numbers):
+        out.setdefault(int(np.searchsorted(s_offsets, s, side="right") - 1), []).append(s)
+    return out
+
+
+def _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
+                  files, exact_drop) -> None:
+    """Phase 3 as :func:`.pipeline._emit`, one part at a time."""
+    frequent = cluster.client.scatter(repetition.frequent(), broadcast=True, hash=False)
+    kept_ids: dict[int, str] = {}
+    wanted = {kept for kept, _ in removed.values()}
+    for i, numbers in _part_of(s_offsets, wanted).items():
+        kept_ids.update(cluster.submit(_kept_ids, parts[i], numbers, frequent).result())
+    removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
+    snippets = set(kept_ids.values())  # grows with each part's records that have copies
+    report.want_snippets(snippets)
+    near_root: dict[str, tuple[str, float]] = {}
+    by_part = _part_of(s_offsets, removed)
+
+    def survivors(i):
+        mine = {s: (kept_ids[removed[s][0]], removed[s][1]) for s in by_part.get(i, [])}
+        return cluster.submit(_emit_part, parts[i], frequent, mine, config)
+
+    for events, copies, seconds in _windowed(survivors, len(parts)):
+        report.add_seconds("language", seconds)
+        snippets.update(copies)
+        for record, drop in events:
+            if drop is None:
+                writer.write_clean(record)
+                report.count_kept(record)
+                report.remember_kept(record)
+                continue
+            if drop.reason == "near_duplicate":
+                near_root[record.id] = (drop.duplicate_of, drop.similarity)
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+    dups = (lambda i: cluster.submit(_exact_dups, parts[i], frequent))
+    for rows in _windowed(dups, len(parts)):
+        for record, f_file, f_line, drop in rows:
+            if drop is None:
+                drop = exact_drop(record_id(files[f_file].source, f_line), near_root)
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+
+
+def _windowed(submit, n: int):
+    """Results of ``submit(i)`` for i in range(n), in order, at most EMIT_WINDOW in flight."""
+    pending: deque = deque()
+    for i in range(n):
+        pending.append(submit(i))
+        if len(pending) >= EMIT_WINDOW:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
