@@ -31,7 +31,7 @@ from .config import Config, load_config
 from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
                       start_dask)
 from .errors import CorpusCleanError
-from .pipeline import clean_dir
+from .pipeline import DASK_RESUME_ERROR, clean_dir
 from .reader import list_input_files
 from .render import load_report, to_html, to_markdown
 from .writer import OutputWriter, parse_shard_size
@@ -174,6 +174,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             raise click.UsageError("--compress, --shard-size and --resume need an output "
                                    "directory, not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
+        if executor_name == "dask" and resume:
+            raise click.ClickException(DASK_RESUME_ERROR)
         if executor_name == "dask":
             executor = start_dask(console, scheduler, config.workers)
         elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
@@ -214,11 +216,13 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except KeyboardInterrupt:
-        warn.print(f"Interrupted: no output was completed.{_resume_hint(to_stdout)}",
+        warn.print(f"Interrupted: no output was completed."
+                   f"{_resume_hint(to_stdout or executor_name == 'dask')}",
                    highlight=False, soft_wrap=True)
         sys.exit(130)
     except _Terminated:
-        warn.print(f"Terminated: no output was completed.{_resume_hint(to_stdout)}",
+        warn.print(f"Terminated: no output was completed."
+                   f"{_resume_hint(to_stdout or executor_name == 'dask')}",
                    highlight=False, soft_wrap=True)
         sys.exit(143)
     finally:
@@ -228,8 +232,10 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     render_summary(console, report)
 
 
-def _resume_hint(to_stdout: bool) -> str:
-    return "" if to_stdout else " Run again with --resume to continue from the files done."
+def _resume_hint(no_checkpoint: bool) -> str:
+    """The hint after an interruption; none for stdout output or the Dask executor, which
+    keep no checkpoint."""
+    return "" if no_checkpoint else " Run again with --resume to continue from the files done."
 
 
 @cli.command("report")

@@ -76,8 +76,8 @@ from .stages.neardup import (band_pairs, choose_bands, decide_pairs, index_param
 from .stages.repetition import RepeatedLineFilter
 from .work import RepeatMemo, Scanned, scan_batch, tag_batch
 
-__all__ = ["clean_on_dask", "Part", "exact_shuffle", "near_pairs", "PART_RECORDS",
-           "TASK_PREFIXES"]
+__all__ = ["clean_on_dask", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
+           "verify_pairs", "PART_RECORDS", "TASK_PREFIXES"]
 
 #: records that reach dedup per part (scan batches are joined up to about this many)
 PART_RECORDS = 8192
@@ -87,7 +87,7 @@ EMIT_WINDOW = 2
 TASK_PREFIXES = ("scan_batch", "tag_batch", "_summary", "_settle", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
                  "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
-                 "_exact_dups", "_count")
+                 "_exact_dups", "_count", "_with_s_offset")
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
 
@@ -517,30 +517,40 @@ def clean_on_dask(dump, files, config: Config, report, writer, executor, on_prog
     t0 = clock()
     parts, offsets = _make_parts(cluster, settled)
     del settled  # the parts hold the records now
-    if parts:
-        parts = exact_shuffle(cluster, parts, offsets)
-        counts = cluster.client.gather([cluster.submit(_count, p) for p in parts])
-        s_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-        total = int(sum(counts))
-        parts = [cluster.submit(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
-    removed: dict[int, tuple[int, float]] = {}
-    if parts and config.near_dedup and total >= 2:
-        a, b = near_pairs(cluster, parts, total)
-        if len(a):
-            sims, la, lb = verify_pairs(cluster, parts, s_offsets, a, b)
-            removed, verified = decide_pairs(a, b, la, lb, config.keep, config.near_threshold,
-                                             lambda later, first, k: float(sims[k]))
-            report.near_pairs = (len(a), verified)
-            del a, b, sims, la, lb
-        else:
-            report.near_pairs = (0, 0)
+    parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets, config)
+    if pairs is not None:
+        report.near_pairs = pairs
     report.add_seconds("dedup", clock() - t0)
-    if not parts:
-        report.repeated_lines = repetition.top(20)
-        return
-    _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
-                  files, exact_drop)
+    if parts:
+        _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
+                      files, exact_drop)
     report.repeated_lines = repetition.top(20)
+
+
+def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config: Config):
+    """Exact then near dedup of ``parts`` (futures of :class:`Part`, first positions
+    ``offsets``): ``(parts, s_offsets, removed, near_pairs)``: the parts with duplicates
+    marked and survivors numbered (the first number of each in ``s_offsets``), the near
+    decisions ``{number: (kept number, jaccard)}`` as :meth:`.NearDupIndex.decide` returns
+    them, and ``(candidate pairs, verified pairs)`` (None without near dedup)."""
+    if not parts:
+        return parts, np.zeros(0, np.int64), {}, (0, 0) if config.near_dedup else None
+    parts = exact_shuffle(cluster, parts, offsets)
+    counts = cluster.client.gather([cluster.submit(_count, p) for p in parts])
+    s_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    total = int(sum(counts))
+    parts = [cluster.submit(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
+    if not config.near_dedup:
+        return parts, s_offsets, {}, None
+    if total < 2:
+        return parts, s_offsets, {}, (0, 0)
+    a, b = near_pairs(cluster, parts, total)
+    if not len(a):
+        return parts, s_offsets, {}, (0, 0)
+    sims, la, lb = verify_pairs(cluster, parts, s_offsets, a, b)
+    removed, verified = decide_pairs(a, b, la, lb, config.keep, config.near_threshold,
+                                     lambda later, first, k: float(sims[k]))
+    return parts, s_offsets, removed, (len(a), verified)
 
 
 def _part_of(s_offsets: np.ndarray, numbers) -> dict[int, list[int]]:
