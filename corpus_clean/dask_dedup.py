@@ -238,11 +238,11 @@ def _near_split(part: Part, buckets: int) -> list[tuple]:
     """The part's survivors' ``(band, band key, number)`` columns, cut by bucket."""
     surv = part.survivors()
     if not surv:
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        empty = (np.zeros(0, np.uint8), np.zeros(0, np.uint64), np.zeros(0, np.int64))
         return [empty] * buckets
     keys = np.stack([part.bands[i] for i in surv]).astype(np.uint64)  # (n, bands)
     n, bands = keys.shape
-    band = np.tile(np.arange(bands, dtype=np.int64), n)
+    band = np.tile(np.arange(bands, dtype=np.uint8 if bands < 256 else np.uint16), n)
     key = keys.reshape(-1)
     num = np.repeat(np.arange(part.s_offset, part.s_offset + n, dtype=np.int64), bands)
     with np.errstate(over="ignore"):
@@ -373,8 +373,6 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
     results, seconds, ...)``); tasks come from :func:`.pipeline._scan_tasks` as for the local
     executors.
     """
-    from distributed import wait
-
     from .pipeline import _scan_tasks
 
     memo = RepeatMemo()
@@ -426,8 +424,7 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
         scan = cluster.counted(scan_batch, task)
         scans.append((cluster.submit(_summary, scan), scan))
         if len(scans) >= window:  # bounded: the scheduler holds the tasks in flight
-            wait(scans[0][1])
-            settle_next()
+            settle_next()  # (waits for the oldest summary, so for its scan)
         while len(heads) > window:
             write_next()
     while scans:
