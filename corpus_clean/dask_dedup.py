@@ -12,8 +12,9 @@ records at a time. The steps (each a set of ``distributed`` futures):
    the records dropped before dedup (in input order, as the local path does) and counts the
    short records for the repetition filter. Records that reach dedup are numbered in input
    order (their *position*: files in sorted order, records in line order), so "first seen"
-   is the smallest position, and batches are joined into :class:`Part` objects of about
-   :data:`PART_RECORDS` records that stay on the workers.
+   is the smallest position. Each run of ``PART_RECORDS // batch_records`` batches is
+   scanned on one worker (round-robin) and joined there into a :class:`Part`, which stays
+   on that worker (its *home*: every later task on it is asked to run there).
 2. **Exact dedup, a shuffle by key hash**: each part sends ``(key, position, file, line)``
    of its records to bucket ``low 64 bits of the key % buckets``; each bucket applies
    :func:`.stages.dedup.first_seen` and sends each duplicate's first ``(position, file, line)``
@@ -29,11 +30,11 @@ records at a time. The steps (each a set of ``distributed`` futures):
    record from the part holding it (only records in candidate pairs are exported). Only
    ``(similarity, two lengths)`` per pair come back; the driver decides with
    :func:`.stages.neardup.decide_pairs`, the code :class:`NearDupIndex` runs.
-4. **Emit**: the driver writes, in the order of :func:`.pipeline._emit`, one part at a time
-   (at most :data:`EMIT_WINDOW` parts in flight): each part's survivors, checked on the worker
-   against the repeated short records (:meth:`.RepeatedLineFilter.frequent`) and the near
-   decisions, kept ones tagged there with :func:`.work.tag_batch`; then each part's exact
-   duplicates. So the outputs are byte-identical to ``--executor local``.
+4. **Emit**: every part's survivors are checked on its worker against the repeated short
+   records (:meth:`.RepeatedLineFilter.frequent`) and the near decisions, the kept ones
+   tagged there with :func:`.work.tag_batch` (all parts at once); the driver fetches the
+   results one part at a time and writes them in the order of :func:`.pipeline._emit`, then
+   each part's exact duplicates. So the outputs are byte-identical to ``--executor local``.
 
 Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
 ``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
@@ -41,7 +42,7 @@ tokenizes (MD5) every element and moves one Python tuple per record, while these
 columns (24-40 bytes a record), hashed with the key itself (deterministic on every worker,
 never Python's salted ``hash()``); ``foldby`` gathers all keys into one partition. The
 all-to-all is ``parts x buckets`` small ``getitem`` tasks, and parts are joined batches so
-that the count stays moderate (about ``records / 8192 x 2 x worker threads``).
+that the count stays moderate (about ``records / 2048 x 2 x worker threads``).
 
 The repetition filter's counts stay on the driver: one entry per unique short record (<= 100
 characters), counted in input order from the short records each batch's summary carries; a
@@ -79,10 +80,9 @@ from .work import RepeatMemo, Scanned, scan_batch, tag_batch
 __all__ = ["clean_on_dask", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
            "verify_pairs", "PART_RECORDS", "TASK_PREFIXES"]
 
-#: records that reach dedup per part (scan batches are joined up to about this many)
-PART_RECORDS = 8192
-#: parts being emitted at once (their records in flight to the driver)
-EMIT_WINDOW = 2
+#: records per part: ``PART_RECORDS // batch_records`` consecutive scan batches (8 of the
+#: default 256) are scanned on one worker and joined into a part there
+PART_RECORDS = 2048
 #: key prefixes of the tasks this module submits (for tests reading the scheduler's log)
 TASK_PREFIXES = ("scan_batch", "tag_batch", "_summary", "_settle", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
@@ -114,9 +114,38 @@ class Part:
     copies: set = field(default_factory=set)
     s_offset: int = 0
 
+    def __sizeof__(self) -> int:
+        """Bytes, roughly (Dask's ``sizeof`` reads this to place tasks near their data: an
+        underestimate would let the scheduler move whole parts to where small inputs are)."""
+        return _records_size(self.records) + sum(
+            (0 if b is None else b.nbytes) + (0 if h is None else h.nbytes)
+            for b, h in zip(self.bands, self.hashes))
+
     def survivors(self) -> list[int]:
         """Indexes of the exact survivors, in order."""
         return [i for i in range(len(self.records)) if i not in self.first]
+
+
+def _records_size(records) -> int:
+    return sum(200 + 2 * len(r.text) for r in records)
+
+
+def _register_sizes() -> None:
+    """Teach Dask's ``sizeof`` the size of a :class:`.work.Scanned` (its text, band keys and
+    shingle hashes), so that scan results count as big as they are (done on import, so in
+    the worker processes too, which import this module to run its functions)."""
+    try:
+        from dask.sizeof import sizeof
+    except ImportError:  # Dask is optional; without it this module is only read, not run
+        return
+
+    @sizeof.register(Scanned)
+    def _scanned(item: Scanned) -> int:
+        return (_records_size([item.record]) + (0 if item.keys is None else item.keys.nbytes)
+                + (0 if item.hashes is None else item.hashes.nbytes))
+
+
+_register_sizes()
 
 
 def _summary(result) -> tuple:
@@ -344,21 +373,47 @@ def _exact_dups(part: Part, frequent: RepeatedLineFilter) -> list[tuple]:
 # --- the driver ----------------------------------------------------------------------------
 
 class _Cluster:
-    """Submitting to the executor's client; scan tasks counted for the progress display."""
+    """Submitting to the executor's client, each part's tasks on the part's *home* worker.
+
+    The batches of one part are scanned on one worker (its home, chosen round-robin per
+    group of :func:`group_batches` batches), and every later task on the part is asked to
+    run there too, so a part is never moved between workers. The wish is loose
+    (``allow_other_workers``): if the home worker dies, its tasks run elsewhere and the
+    scheduler computes the lost data again.
+    """
 
     def __init__(self, executor):
         self.executor = executor
         self.client = executor.client
+        self.homes: dict[str, str] = {}  # part future key -> home worker address
+        self._workers: list[str] = []
 
-    def submit(self, fn, *args):
-        return self.client.submit(fn, *args, pure=False)
+    def submit(self, fn, *args, home: str | None = None):
+        if home is None:
+            return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(fn, *args, pure=False, workers=[home],
+                                  allow_other_workers=True)
 
-    def counted(self, fn, task):
+    def on(self, fn, part, *args):
+        """``fn(part, *args)`` on the part's home worker; a part result stays at home."""
+        home = self.homes.get(part.key)
+        future = self.submit(fn, part, *args, home=home)
+        if home is not None:
+            self.homes[future.key] = home
+        return future
+
+    def counted(self, fn, task, home: str | None = None):
         """Submit a task the progress display counts (as DaskExecutor.map does)."""
-        future = self.client.submit(fn, task, pure=False)
+        future = self.submit(fn, task, home=home)
         future.add_done_callback(self.executor._done)
         self.executor.tasks_submitted += 1
         return future
+
+    def home(self, group: int) -> str:
+        """The home worker of part ``group`` (round-robin over the workers there are now)."""
+        if not self._workers or group % len(self._workers) == 0:
+            self._workers = sorted(self.client.nthreads())
+        return self._workers[group % len(self._workers)]
 
     def buckets(self) -> int:
         return max(2, 2 * self.executor.workers)
@@ -367,7 +422,8 @@ class _Cluster:
 def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, repetition,
                      on_progress) -> list[tuple]:
     """Phase 1: scan on the workers; settle verbatim repeats, write the drops before dedup,
-    count. Returns ``[(settled future, records reaching dedup)]`` in input order.
+    count. Returns ``[(settled future, records reaching dedup, home worker)]`` in input
+    order; each run of :func:`group_batches` batches is one part, scanned on one worker.
 
     The only code that knows scan tasks and :func:`scan_batch`'s result (``(file_index, end,
     results, seconds, ...)``); tasks come from :func:`.pipeline._scan_tasks` as for the local
@@ -376,14 +432,16 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
     from .pipeline import _scan_tasks
 
     memo = RepeatMemo()
-    window = cluster.executor._window or max(2, 3 * cluster.executor.workers)
+    per_part = group_batches(config)
+    # in flight: batches of at least two parts per worker thread, so that all are busy
+    window = cluster.executor._window or 2 * per_part * cluster.executor.workers
     scans: deque = deque()  # (summary future, scan future)
     heads: deque = deque()  # (head future, settled future, file_index, end)
     done: list[tuple] = []
     clock = time.perf_counter
 
     def settle_next() -> None:
-        summary, scan = scans.popleft()
+        summary, scan, home = scans.popleft()
         file_index, end, seconds, firsts, repeats = summary.result()
         t0 = clock()
         for stage, dt in seconds.items():
@@ -395,13 +453,13 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
             drop = memo.outcome(key)
             if drop is not None:
                 outcomes[i] = drop
-        settled = cluster.submit(_settle, scan, outcomes)
-        heads.append((cluster.submit(_head, settled, config.repeat_max_chars), settled,
-                      file_index, end))
+        settled = cluster.submit(_settle, scan, outcomes, home=home)
+        heads.append((cluster.submit(_head, settled, config.repeat_max_chars, home=home),
+                      settled, file_index, end, home))
         report.add_seconds("dedup", clock() - t0)
 
     def write_next() -> None:
-        head, settled, file_index, end = heads.popleft()
+        head, settled, file_index, end, home = heads.popleft()
         sources, rejects, reached, shorts = head.result()
         t0 = clock()
         for source, n in sources:
@@ -412,7 +470,7 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
         report.reached_dedup += reached
         for record in shorts:
             repetition.observe(record)
-        done.append((settled, reached))
+        done.append((settled, reached, home))
         report.add_seconds("dedup", clock() - t0)
         info = report.files[files[file_index].source].info
         if end and info.error:
@@ -420,9 +478,10 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
         if on_progress is not None:
             on_progress(info, end, report)
 
-    for task in _scan_tasks(files, config, report, memo):
-        scan = cluster.counted(scan_batch, task)
-        scans.append((cluster.submit(_summary, scan), scan))
+    for n, task in enumerate(_scan_tasks(files, config, report, memo)):
+        home = cluster.home(n // per_part)
+        scan = cluster.counted(scan_batch, task, home)
+        scans.append((cluster.submit(_summary, scan, home=home), scan, home))
         if len(scans) >= window:  # bounded: the scheduler holds the tasks in flight
             settle_next()  # (waits for the oldest summary, so for its scan)
         while len(heads) > window:
@@ -434,19 +493,29 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
     return done
 
 
-def _make_parts(cluster: _Cluster, settled: list[tuple]) -> list:
-    """Join settled batches into parts of about :data:`PART_RECORDS` records reaching dedup;
-    returns the part futures (with positions numbered from 0 in input order)."""
-    parts, offsets, group, size, offset = [], [], [], 0, 0
-    for future, reached in settled:
-        if reached:
-            group.append(future)
-            size += reached
-        if group and (size >= PART_RECORDS or future is settled[-1][0]):
-            parts.append(cluster.submit(_make_part, offset, *group))
-            offsets.append(offset)
-            offset += size
-            group, size = [], 0
+def group_batches(config: Config) -> int:
+    """Scan batches per part: :data:`PART_RECORDS` records' worth."""
+    return max(1, PART_RECORDS // config.batch_records)
+
+
+def _make_parts(cluster: _Cluster, settled: list[tuple], config: Config) -> list:
+    """Join each run of :func:`group_batches` settled batches (scanned on one worker) into a
+    part, on that worker; returns the part futures and their first positions (the records
+    that reach dedup numbered from 0 in input order). Parts with no such record are left out."""
+    per_part = group_batches(config)
+    parts, offsets, offset = [], [], 0
+    for start in range(0, len(settled), per_part):
+        run = settled[start:start + per_part]
+        size = sum(reached for _, reached, _ in run)
+        if not size:
+            continue
+        home = run[0][2]
+        part = cluster.submit(_make_part, offset, *[f for f, reached, _ in run if reached],
+                              home=home)
+        cluster.homes[part.key] = home
+        parts.append(part)
+        offsets.append(offset)
+        offset += size
     return parts, np.asarray(offsets, np.int64)
 
 
@@ -460,10 +529,9 @@ def _all_to_all(cluster: _Cluster, splits: list, reduce_fn, buckets: int, *args)
 def exact_shuffle(cluster: _Cluster, parts: list, offsets: np.ndarray) -> list:
     """Exact dedup as a shuffle by key hash: returns the parts with their duplicates marked."""
     buckets = cluster.buckets()
-    splits = [cluster.submit(_exact_split, p, buckets) for p in parts]
+    splits = [cluster.on(_exact_split, p, buckets) for p in parts]
     reduced = _all_to_all(cluster, splits, _exact_reduce, buckets, offsets)
-    return [cluster.submit(_exact_mark, p,
-                           *[cluster.submit(operator.getitem, r, i) for r in reduced])
+    return [cluster.on(_exact_mark, p, *[cluster.submit(operator.getitem, r, i) for r in reduced])
             for i, p in enumerate(parts)]
 
 
@@ -471,7 +539,7 @@ def near_pairs(cluster: _Cluster, parts: list, total: int) -> tuple[np.ndarray, 
     """Candidate pairs ``(a, b)``, ``a < b``, of the ``total`` exact survivors (numbers as
     :class:`.NearDupIndex` gives them), from the band-key shuffle."""
     buckets = cluster.buckets()
-    splits = [cluster.submit(_near_split, p, buckets) for p in parts]
+    splits = [cluster.on(_near_split, p, buckets) for p in parts]
     reduced = _all_to_all(cluster, splits, _near_reduce, buckets, total)
     found = [pairs for pairs in cluster.client.gather(reduced)]
     return unique_pairs(found, max(total, 1))
@@ -482,7 +550,7 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
     """Exact Jaccard of each pair on the workers: ``(similarity, len_a, len_b)`` arrays."""
     part_a = np.searchsorted(s_offsets, a, side="right") - 1
     part_b = np.searchsorted(s_offsets, b, side="right") - 1
-    exports = {int(i): cluster.submit(_export, parts[int(i)], np.unique(a[part_a == i]))
+    exports = {int(i): cluster.on(_export, parts[int(i)], np.unique(a[part_a == i]))
                for i in np.unique(part_a)}
     sims = np.empty(len(a), np.float64)
     la = np.empty(len(a), np.int64)
@@ -491,7 +559,7 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
     for j in np.unique(part_b).tolist():
         m = np.flatnonzero(part_b == j)
         sources = [exports[int(i)] for i in np.unique(part_a[m])]
-        jobs.append((m, cluster.submit(_verify, parts[j], a[m], b[m], *sources)))
+        jobs.append((m, cluster.on(_verify, parts[j], a[m], b[m], *sources)))
     for m, job in jobs:
         sims[m], la[m], lb[m] = job.result()
     return sims, la, lb
@@ -512,7 +580,7 @@ def clean_on_dask(dump, files, config: Config, report, writer, executor, on_prog
     settled = _scan_on_workers(cluster, files, config, report, writer, repetition, on_progress)
     check_readable(dump, files, report)
     t0 = clock()
-    parts, offsets = _make_parts(cluster, settled)
+    parts, offsets = _make_parts(cluster, settled, config)
     del settled  # the parts hold the records now
     parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets, config)
     if pairs is not None:
@@ -533,10 +601,10 @@ def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config
     if not parts:
         return parts, np.zeros(0, np.int64), {}, (0, 0) if config.near_dedup else None
     parts = exact_shuffle(cluster, parts, offsets)
-    counts = cluster.client.gather([cluster.submit(_count, p) for p in parts])
+    counts = cluster.client.gather([cluster.on(_count, p) for p in parts])
     s_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     total = int(sum(counts))
-    parts = [cluster.submit(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
+    parts = [cluster.on(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
     if not config.near_dedup:
         return parts, s_offsets, {}, None
     if total < 2:
@@ -564,19 +632,24 @@ def _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, re
     frequent = cluster.client.scatter(repetition.frequent(), broadcast=True, hash=False)
     kept_ids: dict[int, str] = {}
     wanted = {kept for kept, _ in removed.values()}
-    for i, numbers in _part_of(s_offsets, wanted).items():
-        kept_ids.update(cluster.submit(_kept_ids, parts[i], numbers, frequent).result())
+    for found in cluster.client.gather([cluster.on(_kept_ids, parts[i], numbers, frequent)
+                                        for i, numbers in _part_of(s_offsets, wanted).items()]):
+        kept_ids.update(found)
     removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
     snippets = set(kept_ids.values())  # grows with each part's records that have copies
     report.want_snippets(snippets)
     near_root: dict[str, tuple[str, float]] = {}
     by_part = _part_of(s_offsets, removed)
 
-    def survivors(i):
+    # every part's work is submitted at once, so all workers tag at the same time; the
+    # results wait on the workers and come to the driver one part at a time, in order
+    emitted = deque()
+    for i, part in enumerate(parts):
         mine = {s: (kept_ids[removed[s][0]], removed[s][1]) for s in by_part.get(i, [])}
-        return cluster.submit(_emit_part, parts[i], frequent, mine, config)
-
-    for events, copies, seconds in _windowed(survivors, len(parts)):
+        emitted.append(cluster.on(_emit_part, part, frequent, mine, config))
+    duplicates = deque(cluster.on(_exact_dups, part, frequent) for part in parts)
+    while emitted:
+        events, copies, seconds = emitted.popleft().result()
         report.add_seconds("language", seconds)
         snippets.update(copies)
         for record, drop in events:
@@ -589,21 +662,9 @@ def _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, re
                 near_root[record.id] = (drop.duplicate_of, drop.similarity)
             writer.write_rejected(record, drop)
             report.count_drop(record, drop)
-    dups = (lambda i: cluster.submit(_exact_dups, parts[i], frequent))
-    for rows in _windowed(dups, len(parts)):
-        for record, f_file, f_line, drop in rows:
+    while duplicates:
+        for record, f_file, f_line, drop in duplicates.popleft().result():
             if drop is None:
                 drop = exact_drop(record_id(files[f_file].source, f_line), near_root)
             writer.write_rejected(record, drop)
             report.count_drop(record, drop)
-
-
-def _windowed(submit, n: int):
-    """Results of ``submit(i)`` for i in range(n), in order, at most EMIT_WINDOW in flight."""
-    pending: deque = deque()
-    for i in range(n):
-        pending.append(submit(i))
-        if len(pending) >= EMIT_WINDOW:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()

@@ -38,7 +38,7 @@ CONFIG = Config(batch_records=64)
 @pytest.fixture(autouse=True)
 def small_parts(monkeypatch):
     """Parts of ~300 records, so that the 2,600 records of the dump are several parts on both
-    workers and the shuffles and the verification go from part to part (8,192 by default)."""
+    workers and the shuffles and the verification go from part to part (2,048 by default)."""
     monkeypatch.setattr(dask_dedup, "PART_RECORDS", 300)
 
 
