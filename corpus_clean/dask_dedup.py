@@ -56,7 +56,8 @@ cluster entry (about 200 bytes), as with the local executor. The Dask scheduler 
 process with a ``LocalCluster``) keeps each scan task's input for as long as its results are
 in use, so that a lost worker's results can be computed again: today that is the batch's
 text as the driver read it (~3.9 kB per record of the driver's peak RSS, measured with a
-LocalCluster), until scan tasks become file blocks that the workers read themselves.
+LocalCluster); with scan tasks that carry a block's bytes, about those bytes; nothing much
+only once a task names a block the worker reads from storage itself.
 
 Worker failure: every part is a future computed from the scan tasks, so the scheduler re-runs
 what a dead worker held; the driver never holds the only copy of anything it still needs.
