@@ -260,6 +260,43 @@ def test_the_driver_builds_no_dedup_index_and_spills_no_record(dask_executor, lo
     assert not list(out.glob(".corpus-clean*"))  # no checkpoint, no temporary folder
 
 
+def test_batches_read_on_the_driver_and_default_blocks_give_the_local_bytes(
+        dask_executor, local_out, tmp_path, monkeypatch):
+    """The two kinds of scan task through the distributed half: batches of records read on
+    the driver (``block_bytes=0``, as for UTF-16/32 files) and default 1 MiB blocks (one per
+    file here, grouped into parts by their estimated records)."""
+    offsets = []
+    make_parts = dask_dedup._make_parts
+
+    def spying(cluster, scanned):
+        parts, first = make_parts(cluster, scanned)
+        offsets.append(first.tolist())
+        return parts, first
+
+    monkeypatch.setattr(dask_dedup, "_make_parts", spying)
+    for config in (Config(batch_records=64, block_bytes=0), Config()):
+        out = tmp_path / f"out-{config.block_bytes}"
+        clean_dir(DUMP, OutputWriter(out), config, executor=dask_executor)
+        assert outputs(out) == local_out
+    # parts of about PART_RECORDS (300 here) of the ~2,500 records reaching dedup
+    assert [len(o) > 4 for o in offsets] == [True, True]
+
+
+def test_scan_tasks_are_grouped_into_parts_by_their_records():
+    from corpus_clean.reader import RawBlock
+    from corpus_clean.work import ScanTask
+
+    batch = ScanTask(0, frozenset(), [None] * 64, False, CONFIG)
+    block = BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
+                      RawBlock([b"x" * 2047 + b"\n", b"y" * 4095 + b"\n"], 1), None, False,
+                      CONFIG)
+    assert dask_dedup._task_records(batch) == 64
+    assert dask_dedup._task_records(block) == 6  # 6,144 bytes / RECORD_BYTES
+    assert dask_dedup._task_records(BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
+                                              RawBlock([], 1, end=True), None, True,
+                                              CONFIG)) == 1
+
+
 def test_near_duplicates_between_parts_on_different_workers_are_verified_there(
         dask_executor, local_out, tmp_path, monkeypatch):
     """Pairs whose two records are in parts held by different workers are found by the band
