@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -88,15 +90,64 @@ def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
             "got": got / records, "survivors": survivors / records}
 
 
-def timed_run(dump: Path, out: Path, executor: str, workers: int, extra: list[str]) -> float:
-    cmd = [sys.executable, "-m", "corpus_clean", str(dump), "-o", str(out), "-q",
+def shuffle_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
+    """Bytes per record of what the distributed ordered half (``corpus_clean.dask_dedup``)
+    moves, measured by running its worker functions in this process on the results of the
+    dump's first ``batches`` scan tasks: the exact-key shuffle (per record reaching dedup,
+    there and back), the band-key shuffle (per exact survivor), and per candidate pair the
+    exported shingle hashes (per distinct earlier record) and the verification result."""
+    from corpus_clean import Config, dask_dedup as dd
+    from corpus_clean.pipeline import _scan_tasks
+    from corpus_clean.reader import list_input_files
+    from corpus_clean.report import Report
+    from corpus_clean.work import scan
+
+    config = Config()
+    results = []
+    tasks = _scan_tasks(list_input_files(dump), config, Report(config), "shuffle")
+    for i, task in enumerate(tasks):
+        if i >= batches:
+            break
+        results.append(scan(task))  # verbatim repeats settled by this process's memo
+    size = lambda obj: len(pickle.dumps(obj, protocol=5))  # noqa: E731
+    part = dd._make_part(0, *results)
+    reached = len(part.records)
+    pieces = dd._exact_split(part, 4)
+    back = dd._exact_reduce(np.zeros(1, np.int64), *pieces)
+    part = dd._with_s_offset(dd._exact_mark(part, *(b[0] for b in [back])), 0)
+    survivors = len(part.survivors())
+    bands = dd._near_split(part, 4)
+    pairs = dd._near_reduce(survivors, *bands)
+    a, b = pairs[:, 0], pairs[:, 1]
+    export = dd._export(part, np.unique(a))
+    result = dd._verify(part, a, b, export)
+    return {"reached": reached, "survivors": survivors, "pairs": len(a),
+            "exact_out": sum(size(p) for p in pieces) / reached,
+            "exact_back": size(back) / reached, "dups": reached - survivors,
+            "bands": sum(size(p) for p in bands) / max(survivors, 1),
+            "export": size(export) / max(len(export), 1), "exported": len(export),
+            "verify": size(result) / max(len(a), 1)}
+
+
+#: run the CLI and write this process's own peak RSS (KiB; with a LocalCluster it includes
+#: the scheduler, which runs in the driver process, but not the workers) to the file in argv[1]
+_DRIVER = ("import atexit, resource, sys; path = sys.argv.pop(1); atexit.register(lambda: "
+           "open(path, 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))); "
+           "from corpus_clean.cli import main; main()")
+
+
+def timed_run(dump: Path, out: Path, executor: str, workers: int,
+              extra: list[str]) -> tuple[float, float]:
+    """``(wall seconds, driver peak RSS in MB)`` of one ``corpus-clean`` run."""
+    rss = out.parent / f"{out.name}.rss"
+    cmd = [sys.executable, "-c", _DRIVER, str(rss), str(dump), "-o", str(out), "-q",
            "--executor", executor, "--workers", str(workers), *extra]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return wall
+    return wall, int(rss.read_text()) / 1024
 
 
 def cluster_start_stop(workers: int) -> float:
@@ -127,11 +178,11 @@ def main() -> None:
         for n in args.workers:
             for executor in ("local", "dask"):
                 out = Path(tmp) / f"{executor}-{n}"
-                wall = timed_run(dump, out, executor, n, extra)
+                wall, rss = timed_run(dump, out, executor, n, extra)
                 walls[executor, n] = wall
                 outs.append(out)
                 print(f"  --executor {executor:5s} --workers {n}: {wall:7.1f} s  "
-                      f"{mb / wall:6.2f} MB/s", flush=True)
+                      f"{mb / wall:6.2f} MB/s  driver peak RSS {rss:5.0f} MB", flush=True)
             overhead = walls["dask", n] / walls["local", n] - 1
             fixed = cluster_start_stop(n)
             print(f"  dask overhead at {n} worker(s): {100 * overhead:+.0f}% "
@@ -144,6 +195,14 @@ def main() -> None:
     print(f"per record, first {s['records']} records: text {s['text']:.0f} B, ScanTask sent "
           f"{s['sent']:.0f} B, scan result {s['got']:.0f} B (pickled); "
           f"{100 * s['survivors']:.0f}% reach dedup")
+    z = shuffle_sizes(dump)
+    print(f"distributed ordered half, first {z['reached']} records reaching dedup (pickled): "
+          f"exact-key shuffle {z['exact_out']:.1f} B out + {z['exact_back']:.1f} B back per "
+          f"record ({z['dups']} duplicates); band-key shuffle {z['bands']:.0f} B per exact "
+          f"survivor ({z['survivors']}); {z['pairs']} candidate pairs "
+          f"({z['pairs'] / max(z['survivors'], 1):.3f} per survivor): shingle-hash export "
+          f"{z['export']:.0f} B per exported record ({z['exported']}), verification result "
+          f"{z['verify']:.0f} B per pair")
     if not same:
         raise SystemExit("outputs differ between runs")
 

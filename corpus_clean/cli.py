@@ -31,7 +31,7 @@ from .config import Config, load_config
 from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
                       start_dask)
 from .errors import CorpusCleanError
-from .pipeline import clean_dir
+from .pipeline import DASK_RESUME_ERROR, clean_dir
 from .reader import list_input_files
 from .render import load_report, to_html, to_markdown
 from .storage import is_url
@@ -176,6 +176,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             raise click.UsageError("--compress, --shard-size and --resume need an output "
                                    "directory, not '-o -'")
         total = sum(_size(f.path) for f in list_input_files(dump))
+        if executor_name == "dask" and resume:
+            raise click.ClickException(DASK_RESUME_ERROR)
         if executor_name == "dask":
             executor = start_dask(console, scheduler, config.workers)
         elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
@@ -219,12 +221,12 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except KeyboardInterrupt:
-        hint = _resume_hint(to_stdout or is_url(output))
+        hint = _resume_hint(to_stdout or is_url(output) or executor_name == "dask")
         warn.print(f"Interrupted: no output was completed.{hint}",
                    highlight=False, soft_wrap=True)
         sys.exit(130)
     except _Terminated:
-        hint = _resume_hint(to_stdout or is_url(output))
+        hint = _resume_hint(to_stdout or is_url(output) or executor_name == "dask")
         warn.print(f"Terminated: no output was completed.{hint}",
                    highlight=False, soft_wrap=True)
         sys.exit(143)
@@ -236,6 +238,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
 
 
 def _resume_hint(no_checkpoint: bool) -> str:
+    """The hint after an interruption; none for stdout output, URL outputs or the Dask
+    executor, which keep no checkpoint."""
     return "" if no_checkpoint else " Run again with --resume to continue from the files done."
 
 

@@ -1,13 +1,15 @@
 """Per-record work on a Dask cluster: an :class:`~corpus_clean.executor.Executor` over
 ``distributed`` futures.
 
-The pipeline's per-record half (:func:`.work.scan_batch`, :func:`.work.tag_batch`) is pure:
-a batch of records in, per-record results out. :class:`DaskExecutor` submits each batch as a
-distributed future (a unique key per submission, so nothing is shared or cached between runs),
-keeps at most ``window`` futures in flight, and yields their results **in task order**. The
-ordered decisions (exact dedup first-seen-wins, the near-dup index, repetition counts) stay on
-the driver, exactly as with the local executors, so the outputs are byte-identical to
-``--executor local`` by construction, whatever the cluster's size or scheduling.
+The pipeline's per-record half (:func:`.work.scan`: a block of a file or a batch of records;
+:func:`.work.tag_batch`) is pure: a task in, per-record results out. :class:`DaskExecutor`
+submits each task as a distributed future (a unique key per submission, so nothing is shared
+or cached between runs), keeps at most ``window`` futures in flight, and yields their results
+**in task order**.
+:func:`corpus_clean.pipeline.clean_dir` does not use :meth:`DaskExecutor.map` for the
+pipeline itself: given a DaskExecutor it runs :mod:`corpus_clean.dask_dedup`, which keeps the
+scan results on the workers and runs the ordered half there too (exact dedup and LSH band keys
+as shuffles), on this executor's client, with the same byte-identical outputs.
 
 A worker lost mid-run is survived by the Dask scheduler: it re-runs the tasks that were running
 or whose results were held on that worker (up to ``distributed.scheduler.allowed-failures``

@@ -15,6 +15,7 @@ routes it to the rejects and counts it, and the run fails with
 from __future__ import annotations
 
 import itertools
+import sys
 import tempfile
 import time
 import uuid
@@ -23,7 +24,7 @@ from typing import Callable
 
 from .config import Config
 from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
-from .errors import ConservationError, InputError, OutputError
+from .errors import ConservationError, InputError, OutputError, ResumeError
 from .reader import FileInfo, list_input_files
 from .records import STAGE_ORDER, Drop, Record
 from .report import Report
@@ -174,9 +175,7 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition, e
                 kept_idx, sim = removed[idx]
                 kept_id = kept_ids[kept_idx]
                 near_root[record.id] = (kept_id, sim)
-                drop = Drop("dedup", "near_duplicate",
-                            f"jaccard={sim:.3f} >= {config.near_threshold:g} with {kept_id}",
-                            duplicate_of=kept_id, similarity=sim)
+                drop = near_drop(config, kept_id, sim)
             if isinstance(drop, Drop):
                 writer.write_rejected(record, drop)
                 report.count_drop(record, drop)
@@ -203,13 +202,32 @@ def _emit(config, report, writer, survivors, exact_spill, removed, repetition, e
             writer.write_rejected(record, drop)
             report.count_drop(record, drop)
             continue
-        root, sim = near_root.get(first_id, (first_id, 1.0))
-        detail = f"same normalised text as {first_id}"
-        if root != first_id:
-            detail += f", a near duplicate (jaccard={sim:.3f}) of {root}"
-        drop = Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
+        drop = exact_drop(first_id, near_root)
         writer.write_rejected(record, drop)
         report.count_drop(record, drop)
+
+
+def near_drop(config: Config, kept_id: str, sim: float) -> Drop:
+    """The drop of a near duplicate of ``kept_id`` (Jaccard ``sim``)."""
+    return Drop("dedup", "near_duplicate",
+                f"jaccard={sim:.3f} >= {config.near_threshold:g} with {kept_id}",
+                duplicate_of=kept_id, similarity=sim)
+
+
+def exact_drop(first_id: str, near_root: dict[str, tuple[str, float]]) -> Drop:
+    """The drop of an exact duplicate of ``first_id``; it names the record finally kept:
+    ``first_id``, or the record ``first_id`` is a near duplicate of (``near_root``)."""
+    root, sim = near_root.get(first_id, (first_id, 1.0))
+    detail = f"same normalised text as {first_id}"
+    if root != first_id:
+        detail += f", a near duplicate (jaccard={sim:.3f}) of {root}"
+    return Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
+
+
+def check_readable(dump, files, report: Report) -> None:
+    """Raise InputError when no file could be read (after the scan)."""
+    if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
+        raise InputError(f"{dump}: no readable file ({len(files)} skipped; see messages above)")
 
 
 def _remember(batches, pending: list):
@@ -217,6 +235,28 @@ def _remember(batches, pending: list):
     for batch in batches:
         pending.append(batch)
         yield batch
+
+
+#: ``--resume`` with the Dask executor (scan results stay on the workers; none is saved)
+DASK_RESUME_ERROR = ("--resume is not supported with --executor dask (scan results stay on "
+                     "the workers and are not checkpointed); run without --resume")
+
+
+def _is_dask(executor: Executor | None) -> bool:
+    """Whether ``executor`` is a DaskExecutor (without importing Dask for the others)."""
+    module = sys.modules.get("corpus_clean.dask_executor")  # loaded if one was made
+    return module is not None and isinstance(executor, module.DaskExecutor)
+
+
+def _finish(report: Report, writer: OutputWriter) -> Report:
+    """Check conservation, then let the writer finish (rename into place, reports)."""
+    if report.records_in != report.kept + report.rejected:
+        raise ConservationError(
+            f"records_in={report.records_in} != kept={report.kept} + "
+            f"rejected={report.rejected}: records were lost; please report this bug"
+        )
+    writer.finish(report)
+    return report
 
 
 def clean_dir(
@@ -269,6 +309,13 @@ def clean_dir(
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
+        if _is_dask(given):  # the ordered half distributed too: see dask_dedup
+            if resume:
+                raise ResumeError(DASK_RESUME_ERROR)
+            from .dask_dedup import clean_on_dask
+
+            clean_on_dask(dump, files, config, report, writer, given, on_progress)
+            return _finish(report, writer)
         if writer.checkpoint_dir() is not None:
             checkpoint = Checkpoint(writer.checkpoint_dir(), config, resume)
             report.resume = checkpoint.summary
@@ -285,9 +332,7 @@ def clean_dir(
             repetition = RepeatedLineFilter(config)
             _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
                   repetition, executor, checkpoint)
-            if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
-                raise InputError(
-                    f"{dump}: no readable file ({len(files)} skipped; see messages above)")
+            check_readable(dump, files, report)
             t0 = time.perf_counter()
             removed = near.decide(config.keep) if near is not None else {}
             report.add_seconds("dedup", time.perf_counter() - t0)
@@ -296,12 +341,7 @@ def clean_dir(
             _emit(config, report, writer, survivors, exact_spill, removed, repetition,
                   executor)
             report.repeated_lines = repetition.top(20)
-        if report.records_in != report.kept + report.rejected:
-            raise ConservationError(
-                f"records_in={report.records_in} != kept={report.kept} + "
-                f"rejected={report.rejected}: records were lost; please report this bug"
-            )
-        writer.finish(report)
+        _finish(report, writer)
     except BaseException as exc:
         writer.abort()
         keep_checkpoint = isinstance(exc, OutputError) or not isinstance(exc, Exception)

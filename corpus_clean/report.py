@@ -98,6 +98,11 @@ class Report:
         self.records_in += 1
         self.files[record.source].records_in += 1
 
+    def count_in_file(self, source: str, n: int) -> None:
+        """Count ``n`` records of ``source`` entering the pipeline (as ``n`` :meth:`count_in`)."""
+        self.records_in += n
+        self.files[source].records_in += n
+
     def count_kept(self, record: Record) -> None:
         """Count one record written to the clean output."""
         self.kept += 1

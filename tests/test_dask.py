@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from paths import FIXTURES, ROOT, SEEDS
 
-from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean.blocks import block_items
+from corpus_clean import Config, OutputWriter, clean_dir, dask_dedup
+from corpus_clean.blocks import BlockTask, block_items
 from corpus_clean.cli import cli
 from corpus_clean.writer import OUTPUT_FILES
 
@@ -33,6 +34,13 @@ DUMP = FIXTURES / "dask_dump"
 #: small batches, so that each file is several tasks spread over both workers (execution
 #: only: the local reference runs with the default 256 and must give the same bytes)
 CONFIG = Config(batch_records=64, block_bytes=24_000)  # dozens of tasks, so workers share
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch):
+    """Parts of ~300 records, so that the 2,600 records of the dump are several parts on both
+    workers and the shuffles and the verification go from part to part (2,048 by default)."""
+    monkeypatch.setattr(dask_dedup, "PART_RECORDS", 300)
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -72,10 +80,12 @@ def test_two_worker_cluster_gives_the_local_bytes(dask_executor, local_out, tmp_
     task_of = {}  # (source, line) of each scanned record -> key of its task
     submit = client.submit
 
-    def recording_submit(fn, task, **kwargs):
-        future = submit(fn, task, **kwargs)
-        if fn.__name__ == "scan":  # a block of a file: the records it splits into
-            task_of.update(((r.source, r.line), future.key) for r, _ in block_items(task)[0])
+    def recording_submit(fn, *args, **kwargs):
+        future = submit(fn, *args, **kwargs)
+        if getattr(fn, "__name__", "") == "scan":  # a block, or a batch read on the driver
+            task = args[0]
+            items = block_items(task)[0] if isinstance(task, BlockTask) else task.items
+            task_of.update(((r.source, r.line), future.key) for r, _ in items)
         return future
 
     monkeypatch.setattr(client, "submit", recording_submit)
@@ -106,12 +116,20 @@ def test_a_worker_killed_mid_run_is_survived_with_the_same_bytes(dask_executor, 
     pids = client.run(os.getpid)  # {worker address: pid}
     victim = min(pids.values())
     calls = {"n": 0, "at_kill": 0}
+    rescheduled: set[str] = set()
+
+    def cleaned_up(dask_scheduler):
+        return [str(t[0]) for t in dask_scheduler.transition_log
+                if t[1] in ("processing", "memory") and t[2] == "released"
+                and str(t[4]).startswith("handle-worker-cleanup")]
 
     def on_progress(info, file_done, report):
         calls["n"] += 1
         if calls["n"] == 3:  # tasks of both workers are in flight now
             os.kill(victim, signal.SIGKILL)
             calls["at_kill"] = calls["n"]
+        elif calls["n"] > 3:  # read the scheduler's log (of 1,000 transitions) while it has it
+            rescheduled.update(client.run_on_scheduler(cleaned_up))
 
     out = tmp_path / "out"
     clean_dir(DUMP, OutputWriter(out), CONFIG, on_progress=on_progress,
@@ -121,11 +139,8 @@ def test_a_worker_killed_mid_run_is_survived_with_the_same_bytes(dask_executor, 
     assert victim not in client.run(os.getpid).values()
     # the scheduler put the tasks of the dead worker (running there, or results held there
     # that the driver had not fetched yet) back to run elsewhere
-    rescheduled = client.run_on_scheduler(lambda dask_scheduler: [
-        str(t[0]) for t in dask_scheduler.transition_log
-        if t[1] in ("processing", "memory") and t[2] == "released"
-        and str(t[4]).startswith("handle-worker-cleanup")])
-    assert rescheduled and all(k.startswith(("scan", "tag_batch")) for k in rescheduled)
+    rescheduled.update(client.run_on_scheduler(cleaned_up))
+    assert rescheduled and all(k.startswith(dask_dedup.TASK_PREFIXES) for k in rescheduled)
     client.wait_for_workers(2, timeout=60)  # the nanny starts a new worker for the next tests
 
 
@@ -219,3 +234,194 @@ def test_local_executor_never_imports_dask(tmp_path):
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
     assert (tmp_path / "out" / "stats.json").exists()
+
+
+# --- the ordered half on the workers (corpus_clean/dask_dedup.py) --------------------------
+
+def test_the_driver_builds_no_dedup_index_and_spills_no_record(dask_executor, local_out,
+                                                               tmp_path, monkeypatch):
+    """With the Dask executor the exact index, the near-dup index and the record spills of
+    the local path are never made on the driver, and the bytes are the same."""
+    from corpus_clean import pipeline
+    from corpus_clean.spill import RecordSpill
+    from corpus_clean.stages.dedup import ExactDedup
+    from corpus_clean.stages.neardup import NearDupIndex
+
+    def forbidden(self, *args, **kwargs):
+        raise AssertionError(f"{type(self).__name__} made on the driver")
+
+    for cls in (ExactDedup, NearDupIndex, RecordSpill):
+        monkeypatch.setattr(cls, "__init__", forbidden)
+    monkeypatch.setattr(pipeline, "_scan", forbidden)
+    monkeypatch.setattr(pipeline, "_emit", forbidden)
+    out = tmp_path / "out"
+    clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
+    assert outputs(out) == local_out
+    assert not list(out.glob(".corpus-clean*"))  # no checkpoint, no temporary folder
+
+
+def test_batches_read_on_the_driver_and_default_blocks_give_the_local_bytes(
+        dask_executor, local_out, tmp_path, monkeypatch):
+    """The two kinds of scan task through the distributed half: batches of records read on
+    the driver (``block_bytes=0``, as for UTF-16/32 files) and default 1 MiB blocks (one per
+    file here, grouped into parts by their estimated records)."""
+    offsets = []
+    make_parts = dask_dedup._make_parts
+
+    def spying(cluster, scanned):
+        parts, first = make_parts(cluster, scanned)
+        offsets.append(first.tolist())
+        return parts, first
+
+    monkeypatch.setattr(dask_dedup, "_make_parts", spying)
+    for config in (Config(batch_records=64, block_bytes=0), Config()):
+        out = tmp_path / f"out-{config.block_bytes}"
+        clean_dir(DUMP, OutputWriter(out), config, executor=dask_executor)
+        assert outputs(out) == local_out
+    # parts of about PART_RECORDS (300 here) of the ~2,500 records reaching dedup
+    assert [len(o) > 4 for o in offsets] == [True, True]
+
+
+def test_scan_tasks_are_grouped_into_parts_by_their_records():
+    from corpus_clean.reader import RawBlock
+    from corpus_clean.work import ScanTask
+
+    batch = ScanTask(0, frozenset(), [None] * 64, False, CONFIG)
+    block = BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
+                      RawBlock([b"x" * 2047 + b"\n", b"y" * 4095 + b"\n"], 1), None, False,
+                      CONFIG)
+    assert dask_dedup._task_records(batch) == 64
+    assert dask_dedup._task_records(block) == 6  # 6,144 bytes / RECORD_BYTES
+    assert dask_dedup._task_records(BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
+                                              RawBlock([], 1, end=True), None, True,
+                                              CONFIG)) == 1
+
+
+def test_near_duplicates_between_parts_on_different_workers_are_verified_there(
+        dask_executor, local_out, tmp_path, monkeypatch):
+    """Pairs whose two records are in parts held by different workers are found by the band
+    shuffle and verified on a worker (hashes of one fetched from the other's part)."""
+    client = dask_executor.client
+    seen = {}
+    verify = dask_dedup.verify_pairs
+
+    def spying_verify(cluster, parts, s_offsets, a, b):
+        holder = {k: ws[0] for k, ws in client.who_has(parts).items()}
+        seen["worker"] = [holder[p.key] for p in parts]
+        result = verify(cluster, parts, s_offsets, a, b)
+        seen.update(s_offsets=s_offsets, a=a, b=b, sims=result[0])
+        return result
+
+    monkeypatch.setattr(dask_dedup, "verify_pairs", spying_verify)
+    out = tmp_path / "out"
+    clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
+    assert outputs(out) == local_out
+    part_a = np.searchsorted(seen["s_offsets"], seen["a"], side="right") - 1
+    part_b = np.searchsorted(seen["s_offsets"], seen["b"], side="right") - 1
+    worker = np.asarray(seen["worker"])
+    near = seen["sims"] >= CONFIG.near_threshold
+    across = near & (worker[part_a] != worker[part_b])
+    assert len(set(worker)) == 2 and across.sum() >= 3
+    report = json.loads(local_out["dedup-report.json"])
+    assert report["totals"]["lsh_candidate_pairs"] == len(seen["a"])
+
+
+def _fixture_batches():
+    """The dump's records as scan results (:data:`.work.ScanResult`) of 150 records (every
+    record reaching dedup), with the exact key, band keys and shingle hashes that scan
+    computes."""
+    from corpus_clean.pipeline import iter_file_records
+    from corpus_clean.reader import FileInfo, list_input_files
+    from corpus_clean.stages.dedup import dedup_key
+    from corpus_clean.stages.neardup import choose_bands, sign_texts
+    from corpus_clean.work import Scanned
+
+    config = Config()
+    bands, rows = choose_bands(config.near_threshold, config.num_perm)
+    files = list_input_files(DUMP)
+    batches = []
+    for index, file in enumerate(files):
+        records = [r for r, drop in iter_file_records(file, FileInfo(file.source), config)
+                   if drop is None and r.text.strip()]
+        for start in range(0, len(records), 150):
+            chunk = records[start:start + 150]
+            keys, hashes = sign_texts([r.text for r in chunk], bands, rows, config.num_perm,
+                                      config.minhash_seed, config.shingle_words,
+                                      config.shingle_chars)
+            batches.append((index, False, [Scanned(r, None, dedup_key(r.text), k, h)
+                                           for r, k, h in zip(chunk, keys, hashes)], {}, {}))
+    return files, batches
+
+
+@pytest.mark.parametrize("keep", ["first", "longest"])
+def test_distributed_dedup_decides_as_exact_dedup_and_the_near_dup_index(dask_executor,
+                                                                         tmp_path, keep):
+    """dedup_on_cluster against ExactDedup and NearDupIndex on the same records: the same
+    exact duplicates (and firsts), the same survivor numbers, near decisions, candidate and
+    verified pair counts."""
+    from corpus_clean.records import record_id
+    from corpus_clean.stages.dedup import ExactDedup
+    from corpus_clean.stages.neardup import NearDupIndex
+
+    config = Config(keep=keep)
+    files, batches = _fixture_batches()
+    # local: streaming, in input order
+    exact = ExactDedup(track_clusters=False)
+    near = NearDupIndex(tmp_path, config.near_threshold, config.num_perm, config.minhash_seed,
+                        config.shingle_words, config.shingle_chars)
+    local_dups, survivor_ids = {}, []
+    for _, _, items, _, _ in batches:
+        for item in items:
+            result = exact.apply(item.record)
+            if hasattr(result, "duplicate_of"):
+                local_dups[item.record.id] = result.duplicate_of
+            else:
+                survivor_ids.append(item.record.id)
+                near.add(item.keys, item.hashes, len(item.record.text))
+    local_removed = near.decide(keep)
+    assert local_dups and local_removed  # the fixture has both kinds
+    # distributed: parts of two batches each, scattered over the workers
+    client = dask_executor.client
+    cluster = dask_dedup._Cluster(dask_executor)
+    parts, offsets, offset = [], [], 0
+    for i in range(0, len(batches), 2):
+        group = client.scatter(batches[i:i + 2])
+        parts.append(client.submit(dask_dedup._make_part, offset, *group, pure=False))
+        offsets.append(offset)
+        offset += sum(len(items) for _, _, items, _, _ in batches[i:i + 2])
+    with client.as_current():  # wait() uses the current client; others were made since
+        distributed.wait(parts)
+    assert len(set(ws[0] for ws in client.who_has(parts).values())) == 2
+    parts, s_offsets, removed, pairs = dask_dedup.dedup_on_cluster(
+        cluster, parts, np.asarray(offsets, np.int64), config)
+    dups, survivors = {}, []
+    for part in client.gather(parts):
+        for i, record in enumerate(part.records):
+            if i in part.first:
+                _, f_file, f_line = part.first[i]
+                dups[record.id] = record_id(files[f_file].source, f_line)
+            else:
+                survivors.append(record.id)
+    assert dups == local_dups
+    assert survivors == survivor_ids  # numbered as NearDupIndex numbers them
+    assert s_offsets[0] == 0 and len(s_offsets) == len(parts)
+    assert removed == local_removed
+    assert pairs == (near.candidate_pairs, near.verified_pairs)
+
+
+def test_resume_with_the_dask_executor_is_refused_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli, [str(SEEDS), "-o", str(tmp_path / "out"), "--executor",
+                                      "dask", "--resume"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: --resume is not supported with --executor dask (scan "
+                             "results stay on the workers and are not checkpointed); run "
+                             "without --resume\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_with_a_dask_executor_from_the_library_is_a_resume_error(dask_executor,
+                                                                        tmp_path):
+    from corpus_clean.errors import ResumeError
+
+    with pytest.raises(ResumeError, match="not supported with --executor dask"):
+        clean_dir(SEEDS, OutputWriter(tmp_path / "out"), executor=dask_executor, resume=True)

@@ -25,7 +25,8 @@ from ..records import Drop, Record
 
 REASONS = ("exact_duplicate",)
 
-__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup"]
+__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup", "key_words",
+           "first_seen"]
 
 
 
@@ -158,3 +159,32 @@ class ExactDedup:
     def __len__(self) -> int:
         """Number of unique keys seen."""
         return len(self._first)
+
+
+def key_words(keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The 16-byte keys as two ``uint64`` arrays (high and low 8 bytes, big-endian), so that
+    many keys can be sorted, compared and hashed to buckets without Python objects."""
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+    words = np.frombuffer(b"".join(keys), dtype=">u8").reshape(len(keys), 2).astype(np.uint64)
+    return words[:, 0].copy(), words[:, 1].copy()
+
+
+def first_seen(hi: np.ndarray, lo: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Exact dedup's rule over a batch of keys: for each entry, the index (into the arrays) of
+    the entry with the same key (``hi``, ``lo``: :func:`key_words`) and the smallest
+    ``position``. An entry is kept when it is its own first; :class:`ExactDedup` gives the
+    same answer streaming, when ``positions`` are the input order. Pure; the same on any set
+    of entries that holds all entries of each of its keys (so keys can be shuffled by hash)."""
+    n = len(positions)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    order = np.lexsort((positions, lo, hi))
+    h, l = hi[order], lo[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (h[1:] != h[:-1]) | (l[1:] != l[:-1])
+    group = np.cumsum(starts) - 1
+    heads = order[np.flatnonzero(starts)]
+    first = np.empty(n, np.int64)
+    first[order] = heads[group]
+    return first

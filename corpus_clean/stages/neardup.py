@@ -64,7 +64,8 @@ REASONS = ("near_duplicate",)
 __all__ = ["REASONS", "shingles", "shingle_hashes", "batch_shingle_hashes",
            "minhash_signatures", "sign_texts",
            "choose_bands",
-           "candidate_probability", "NearDupIndex", "jaccard"]
+           "candidate_probability", "NearDupIndex", "jaccard", "band_pairs", "unique_pairs",
+           "decide_pairs", "index_parameters", "check_keep"]
 
 #: candidate pairs per LSH bucket: all pairs up to this size, a chain and a star beyond it
 MAX_BUCKET_ALL_PAIRS = 64
@@ -256,6 +257,17 @@ def choose_bands(threshold: float, num_perm: int, min_recall: float = 0.99) -> t
     return best
 
 
+def index_parameters(threshold: float, num_perm: int, seed: int, words: int,
+                     chars: int) -> dict:
+    """The near-dup settings as the dedup report shows them (``parameters.near``)."""
+    bands, rows = choose_bands(threshold, num_perm)
+    return {"threshold": threshold, "num_perm": num_perm, "bands": bands, "rows": rows,
+            "seed": seed, "shingle_words": words, "shingle_chars": chars,
+            "minhash": "rensa R-MinHash",
+            "shingle_hash": "polynomial of xxh3_64 word hashes or code points, "
+                            "splitmix64 finaliser, 32 bits"}
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity in [0, 1] of two sorted unique hash arrays (1.0 if both empty)."""
     if not len(a) and not len(b):
@@ -290,12 +302,9 @@ class NearDupIndex:
         return len(self._counts)
 
     def parameters(self) -> dict:
-        """The settings, for the dedup report."""
-        return {"threshold": self.threshold, "num_perm": self.num_perm, "bands": self.bands,
-                "rows": self.rows, "seed": self.seed, "shingle_words": self.words,
-                "shingle_chars": self.chars, "minhash": "rensa R-MinHash",
-                "shingle_hash": "polynomial of xxh3_64 word hashes or code points, "
-                                "splitmix64 finaliser, 32 bits"}
+        """The settings, for the dedup report (:func:`index_parameters`)."""
+        return index_parameters(self.threshold, self.num_perm, self.seed, self.words,
+                                self.chars)
 
     def sign(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Per-record work for :meth:`add`: the LSH band keys, shape ``(len(texts), bands)``
@@ -320,47 +329,21 @@ class NearDupIndex:
             self.add(k, h, len(text))
 
     def _candidates(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return the candidate pairs ``(a, b)``, ``a < b``, of all bands, without repeats.
-
-        In each band, records with equal band keys form a bucket; a bucket of up to
-        :data:`MAX_BUCKET_ALL_PAIRS` records gives all its pairs, a larger one (boilerplate-like
-        text shared by many records) a chain of neighbours plus a star from its first record.
-        """
+        """Return the candidate pairs ``(a, b)``, ``a < b``, of all bands, without repeats
+        (:func:`band_pairs` per band, :func:`unique_pairs` over all)."""
         n = len(self)
         keys = np.frombuffer(self._keys, dtype=np.uint64).reshape(n, self.bands)
-        found = []
-        for j in range(self.bands):
-            order = np.argsort(keys[:, j], kind="stable")
-            col = keys[order, j]
-            eq = col[1:] == col[:-1]
-            if not eq.any():
-                continue
-            found.append(np.stack([order[:-1][eq], order[1:][eq]], axis=1))  # the chain
-            edges = np.diff(np.concatenate(([0], eq.astype(np.int8), [0])))
-            for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-                members = order[start:stop + 1]
-                if len(members) <= 2:
-                    continue
-                if len(members) <= MAX_BUCKET_ALL_PAIRS:
-                    ii, jj = np.triu_indices(len(members), 1)
-                    found.append(np.stack([members[ii], members[jj]], axis=1))
-                else:
-                    found.append(np.stack([np.full(len(members) - 1, members[0]),
-                                           members[1:]], axis=1))
-        if not found:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
-        codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-        return codes // n, codes % n
+        ids = np.arange(n, dtype=np.int64)
+        return unique_pairs([band_pairs(keys[:, j], ids) for j in range(self.bands)], n)
 
     def decide(self, keep: str = "first") -> dict[int, tuple[int, float]]:
-        """Return ``{index: (kept_index, jaccard)}`` for every record that is a near duplicate.
+        """Return ``{index: (kept_index, jaccard)}`` for every record that is a near duplicate
+        (:func:`decide_pairs` over the candidate pairs, verified here from the spill file).
 
         Raises:
             ValueError: ``keep`` is not ``first`` or ``longest``.
         """
-        if keep not in ("first", "longest"):
-            raise ValueError(f"keep must be 'first' or 'longest', not {keep!r}")
+        check_keep(keep)
         self._spill.close()
         n = len(self)
         if n < 2:
@@ -369,19 +352,7 @@ class NearDupIndex:
         self.candidate_pairs = len(a)
         if not len(a):
             return {}
-        if keep == "first":
-            rank = np.arange(n)
-        else:
-            lengths = np.frombuffer(self._lengths, dtype=np.uint32).astype(np.int64)
-            order = np.lexsort((np.arange(n), -lengths))
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.arange(n)
-        # orient each pair (earlier in keep order, later); group by the later one
-        swap = rank[a] > rank[b]
-        first = np.where(swap, b, a)
-        later = np.where(swap, a, b)
-        by_later = np.lexsort((rank[first], rank[later]))
-        first, later = first[by_later], later[by_later]
+        lengths = np.frombuffer(self._lengths, dtype=np.uint32).astype(np.int64)
         spill = np.memmap(self._spill_path, dtype=np.uint32, mode="r") if self._written else None
         offsets = np.frombuffer(self._offsets, dtype=np.uint64)
         counts = np.frombuffer(self._counts, dtype=np.uint32)
@@ -390,25 +361,118 @@ class NearDupIndex:
             off = int(offsets[i])
             return spill[off: off + int(counts[i])] if spill is not None else np.zeros(0, np.uint32)
 
-        removed: dict[int, tuple[int, float]] = {}
-        i = 0
-        while i < len(later):
-            rec = int(later[i])
-            best: tuple[int, float] | None = None
-            mine = hashes(rec)
-            while i < len(later) and later[i] == rec:
-                other = int(first[i])
-                i += 1
-                if other in removed:
-                    continue
-                self.verified_pairs += 1
-                sim = jaccard(mine, hashes(other))
-                if sim >= self.threshold and (best is None or sim > best[1]):
-                    best = (other, sim)
-            if best is not None:
-                removed[rec] = (best[0], round(best[1], 6))
+        mine: list = [-1, None]  # the later record's hashes, read once for all its pairs
+
+        def similarity(later: int, first: int, k: int) -> float:
+            if mine[0] != later:
+                mine[0], mine[1] = later, hashes(later)
+            return jaccard(mine[1], hashes(first))
+
+        removed, verified = decide_pairs(a, b, lengths[a], lengths[b], keep, self.threshold,
+                                         similarity)
+        self.verified_pairs += verified
         try:  # an open memmap of an unlinked file stays valid until it is collected (POSIX)
             os.unlink(self._spill_path)
         except OSError:
             pass
         return removed
+
+
+def check_keep(keep: str) -> None:
+    """Raise ValueError unless ``keep`` is ``first`` or ``longest``."""
+    if keep not in ("first", "longest"):
+        raise ValueError(f"keep must be 'first' or 'longest', not {keep!r}")
+
+
+def band_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Return the candidate pairs of one LSH band, shape ``(k, 2)`` (``int64`` record ids,
+    not oriented, maybe repeated): the records ``ids`` (ascending) whose band ``keys`` (one
+    per record) are equal form a bucket; a bucket of up to :data:`MAX_BUCKET_ALL_PAIRS`
+    records gives all its pairs, a larger one (boilerplate-like text shared by many records) a
+    chain of neighbours plus a star from its first record.
+
+    Pure, and the same for any subset of a band that holds whole buckets, which is what lets
+    buckets be formed by a shuffle on several machines (:mod:`corpus_clean.dask_dedup`).
+    """
+    order = np.argsort(keys, kind="stable")  # ids ascending: ties stay in id order
+    col = keys[order]
+    members_all = ids[order]
+    eq = col[1:] == col[:-1]
+    if not eq.any():
+        return np.zeros((0, 2), np.int64)
+    found = [np.stack([members_all[:-1][eq], members_all[1:][eq]], axis=1)]  # the chain
+    edges = np.diff(np.concatenate(([0], eq.astype(np.int8), [0])))
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        members = members_all[start:stop + 1]
+        if len(members) <= 2:
+            continue
+        if len(members) <= MAX_BUCKET_ALL_PAIRS:
+            ii, jj = np.triu_indices(len(members), 1)
+            found.append(np.stack([members[ii], members[jj]], axis=1))
+        else:
+            found.append(np.stack([np.full(len(members) - 1, members[0]), members[1:]],
+                                  axis=1))
+    return np.concatenate(found).astype(np.int64)
+
+
+def unique_pairs(found: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(a, b)``, ``a < b``, the distinct pairs of the ``(k, 2)`` arrays ``found``
+    (record ids below ``n``), sorted by ``(a, b)``."""
+    found = [f for f in found if len(f)]
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return codes // n, codes % n
+
+
+def decide_pairs(a: np.ndarray, b: np.ndarray, len_a: np.ndarray, len_b: np.ndarray,
+                 keep: str, threshold: float, similarity) -> tuple[dict[int, tuple[int, float]],
+                                                                   int]:
+    """The near-dup decision over verified candidate pairs: ``({index: (kept_index,
+    jaccard)}, verified_pairs)``.
+
+    Records are visited in keep order (``first``: index order; ``longest``: longest text
+    first (``len_a``/``len_b``: text lengths of ``a``/``b``), then index order); a record is
+    removed when one of its candidates earlier in keep order, not itself removed, has
+    ``similarity >= threshold``; it names the most similar (earliest on ties). ``similarity(
+    later, first, k)`` gives the Jaccard similarity of the ``k``-th pair (``later`` and
+    ``first``: its records in keep order); it is asked only for pairs whose earlier record
+    was not removed (``verified_pairs`` counts them), in order of the later record.
+    """
+    check_keep(keep)
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    if keep == "first":
+        swap = a > b
+    else:
+        len_a, len_b = np.asarray(len_a, np.int64), np.asarray(len_b, np.int64)
+        swap = (len_a < len_b) | ((len_a == len_b) & (a > b))
+    # orient each pair (earlier in keep order, later); group by the later one
+    first = np.where(swap, b, a)
+    later = np.where(swap, a, b)
+    if keep == "first":
+        by_later = np.lexsort((first, later))
+    else:
+        len_first = np.where(swap, len_b, len_a)
+        len_later = np.where(swap, len_a, len_b)
+        by_later = np.lexsort((first, -len_first, later, -len_later))
+    first, later = first[by_later], later[by_later]
+    removed: dict[int, tuple[int, float]] = {}
+    verified = 0
+    i = 0
+    while i < len(later):
+        rec = int(later[i])
+        best: tuple[int, float] | None = None
+        while i < len(later) and later[i] == rec:
+            other = int(first[i])
+            k = int(by_later[i])
+            i += 1
+            if other in removed:
+                continue
+            verified += 1
+            sim = similarity(rec, other, k)
+            if sim >= threshold and (best is None or sim > best[1]):
+                best = (other, sim)
+        if best is not None:
+            removed[rec] = (best[0], round(best[1], 6))
+    return removed, verified

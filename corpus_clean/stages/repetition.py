@@ -67,6 +67,15 @@ class RepeatedLineFilter:
                     f"occurs {n} times in the dump (>= {self.min_count}), "
                     f"{len(record.text.strip())} chars <= {self.max_chars}")
 
+    def frequent(self) -> "RepeatedLineFilter":
+        """A copy that knows only the records repeated often enough to be dropped: its
+        :meth:`apply` gives the same answers, in less memory (for workers that decide while
+        the counts were made elsewhere)."""
+        copy = RepeatedLineFilter.__new__(RepeatedLineFilter)
+        copy.max_chars, copy.min_count = self.max_chars, self.min_count
+        copy._counts = {k: v for k, v in self._counts.items() if v[0] >= self.min_count}
+        return copy
+
     def top(self, n: int = 20) -> list[dict]:
         """The ``n`` most repeated short records: ``{"text", "count", "dropped"}``, most
         frequent first (ties: text order), for ``stats.json``."""

@@ -1,0 +1,651 @@
+"""The whole pipeline on a Dask cluster, the ordered half included (``--executor dask``).
+
+With the local executors the driver holds the ordered half: the exact-dedup index (a dict of
+every key), the near-dup index (band keys; shingle hashes spilled to a file) and the Jaccard
+verification. Here records and everything computed from them stay on the workers, and the
+driver sees only small per-batch facts, candidate pairs and, when it writes, one part of
+records at a time. The steps (each a set of ``distributed`` futures):
+
+1. **Scan** (:func:`_scan_on_workers`, the only code that touches scan tasks and
+   :func:`.work.scan`): the tasks are main's (:func:`.pipeline._scan_tasks`: blocks of bytes
+   that the workers decode, repair and split, or batches of records read here for files that
+   cannot be cut), so the workers read and run the per-record stages exactly as with the
+   local executors, each settling verbatim repeats with its own memo
+   (:func:`.work.worker_memo`). The driver gets a small summary of each result (in input
+   order): it adds the read facts to the file's :class:`.reader.FileInfo`, writes the records
+   dropped before dedup (in input order, as the local path does) and counts the short
+   records for the repetition filter. Records that reach dedup are numbered in input order
+   (their *position*: files in sorted order, records in line order), so "first seen" is the
+   smallest position. Consecutive tasks of about :data:`PART_RECORDS` records are scanned on
+   one worker (round-robin) and joined there into a :class:`Part`, which stays on that
+   worker (its *home*: every later task on it is asked to run there).
+2. **Exact dedup, a shuffle by key hash**: each part sends ``(key, position, file, line)``
+   of its records to bucket ``low 64 bits of the key % buckets``; each bucket applies
+   :func:`.stages.dedup.first_seen` and sends each duplicate's first ``(position, file, line)``
+   back to the part that holds it.
+3. **Near dedup, a shuffle by band key**: the exact survivors are numbered in input order
+   (the same numbers as :class:`.stages.neardup.NearDupIndex` gives them); each part sends
+   ``(band, band key, number)`` of its survivors to bucket ``hash(band, key) % buckets``; each
+   bucket forms candidate pairs with :func:`.stages.neardup.band_pairs` (all pairs, or a chain
+   and a star for a bucket of more than ``MAX_BUCKET_ALL_PAIRS``); the driver takes the pairs
+   (16 bytes each) and their distinct set (:func:`.stages.neardup.unique_pairs`), and sends
+   each pair to the part holding its later record, which verifies it with the exact Jaccard
+   similarity (:func:`.stages.neardup.jaccard`), fetching the shingle hashes of the earlier
+   record from the part holding it (only records in candidate pairs are exported). Only
+   ``(similarity, two lengths)`` per pair come back; the driver decides with
+   :func:`.stages.neardup.decide_pairs`, the code :class:`NearDupIndex` runs.
+4. **Emit**: every part's survivors are checked on its worker against the repeated short
+   records (:meth:`.RepeatedLineFilter.frequent`) and the near decisions, the kept ones
+   tagged there with :func:`.work.tag_batch` (all parts at once); the driver fetches the
+   results one part at a time and writes them in the order of :func:`.pipeline._emit`, then
+   each part's exact duplicates. So the outputs are byte-identical to ``--executor local``.
+
+Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
+``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
+tokenizes (MD5) every element and moves one Python tuple per record, while these move NumPy
+columns (24-40 bytes a record), hashed with the key itself (deterministic on every worker,
+never Python's salted ``hash()``); ``foldby`` gathers all keys into one partition. The
+all-to-all is ``parts x buckets`` small ``getitem`` tasks, and parts are joined scan results
+so that the count stays moderate (about ``records / 2048 x 2 x worker threads``).
+
+The repetition filter's counts stay on the driver: one entry per unique short record (<= 100
+characters), counted in input order from the short records each task's summary carries; a
+shuffle would save little and would need the same first-text order for ``stats.json``.
+
+Memory of the driver, per record: nothing kept (each task's summary is dropped after it is
+written and counted; the verbatim-repeat memos live in the workers). Per part: two integers.
+Per candidate pair: 40 bytes (two 8-byte numbers, the similarity, two lengths). Per near
+duplicate: its decision and its id (about 200 bytes). Per removed record: the report's
+cluster entry (about 200 bytes), as with the local executor. The Dask scheduler (in this
+process with a ``LocalCluster``) keeps each scan task's input for as long as its results are
+in use, so that a lost worker's results can be computed again: a block's bytes as the
+driver read them (about the size of the text), or the records of a batch read here; nothing
+much only once a task names a block the worker reads from storage itself.
+
+Worker failure: every part is a future computed from the scan tasks, so the scheduler re-runs
+what a dead worker held; the driver never holds the only copy of anything it still needs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .records import Drop, Record, record_id
+from .stages.dedup import first_seen, key_words
+from .stages.neardup import (band_pairs, choose_bands, decide_pairs, index_parameters, jaccard,
+                             unique_pairs)
+from .stages.repetition import RepeatedLineFilter
+from .work import Scanned, ScanTask, scan, tag_batch
+
+__all__ = ["clean_on_dask", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
+           "verify_pairs", "PART_RECORDS", "TASK_PREFIXES"]
+
+#: records per part, about: consecutive scan tasks (two blocks of the default 1 MiB, or 8
+#: batches of 256 records read on the driver) are scanned on one worker and joined there
+PART_RECORDS = 2048
+#: key prefixes of the tasks this module submits (for tests reading the scheduler's log)
+TASK_PREFIXES = ("scan", "tag_batch", "_head", "_make_part",
+                 "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
+                 "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
+                 "_exact_dups", "_count", "_with_s_offset")
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
+
+
+# --- what lives on the workers -----------------------------------------------------------
+
+@dataclass
+class Part:
+    """Consecutive records that reached dedup (input order), on one worker.
+
+    ``offset``: position of the first (records that reached dedup, numbered in input order);
+    ``first``: for each exact duplicate (index in the part), its first's ``(position, file,
+    line)``; ``copies``: indexes of records that have exact duplicates; ``s_offset``: the
+    near-dup number of the part's first exact survivor.
+    """
+
+    offset: int
+    records: list
+    keys: list
+    bands: list
+    hashes: list
+    files: list
+    first: dict = field(default_factory=dict)
+    copies: set = field(default_factory=set)
+    s_offset: int = 0
+
+    def __sizeof__(self) -> int:
+        """Bytes, roughly (Dask's ``sizeof`` reads this to place tasks near their data: an
+        underestimate would let the scheduler move whole parts to where small inputs are)."""
+        return _records_size(self.records) + sum(
+            (0 if b is None else b.nbytes) + (0 if h is None else h.nbytes)
+            for b, h in zip(self.bands, self.hashes))
+
+    def survivors(self) -> list[int]:
+        """Indexes of the exact survivors, in order."""
+        return [i for i in range(len(self.records)) if i not in self.first]
+
+
+def _records_size(records) -> int:
+    return sum(200 + 2 * len(r.text) for r in records)
+
+
+def _register_sizes() -> None:
+    """Teach Dask's ``sizeof`` the size of a :class:`.work.Scanned` (its text, band keys and
+    shingle hashes), so that scan results count as big as they are (done on import, so in
+    the worker processes too, which import this module to run its functions)."""
+    try:
+        from dask.sizeof import sizeof
+    except ImportError:  # Dask is optional; without it this module is only read, not run
+        return
+
+    @sizeof.register(Scanned)
+    def _scanned(item: Scanned) -> int:
+        return (_records_size([item.record]) + (0 if item.keys is None else item.keys.nbytes)
+                + (0 if item.hashes is None else item.hashes.nbytes))
+
+
+_register_sizes()
+
+
+def _head(result, max_chars: int) -> tuple:
+    """What the driver needs of a scan result (:data:`.work.ScanResult`), in order:
+    ``(file_index, end, seconds, facts, sources, rejects, reached, shorts)``: time per stage
+    and what the worker read (lines, replaced bytes), records in per source, the records
+    dropped before dedup with their drops (to write), how many reach dedup, and those of them
+    short enough for the repetition counts."""
+    file_index, end, items, seconds, facts = result
+    sources: dict[str, int] = {}
+    rejects, shorts = [], []
+    reached = 0
+    for item in items:
+        record = item.record
+        sources[record.source] = sources.get(record.source, 0) + 1
+        if item.drop is not None:
+            rejects.append((record, item.drop))
+            continue
+        reached += 1
+        if len(record.text.strip()) <= max_chars:
+            record.dedup_key = item.key  # the repetition counts key by it
+            shorts.append(record)
+    return file_index, end, seconds, facts, list(sources.items()), rejects, reached, shorts
+
+
+def _make_part(offset: int, *results) -> Part:
+    """Join scan results (:data:`.work.ScanResult`) into a :class:`Part` of the records that
+    reach dedup."""
+    part = Part(offset, [], [], [], [], [])
+    for file_index, _, items, _, _ in results:
+        for item in items:
+            if item.drop is None:
+                item.record.dedup_key = item.key
+                part.records.append(item.record)
+                part.keys.append(item.key)
+                part.bands.append(item.keys)
+                part.hashes.append(item.hashes)
+                part.files.append(file_index)
+    return part
+
+
+def _count(part: Part) -> int:
+    return len(part.records) - len(part.first)
+
+
+def _exact_split(part: Part, buckets: int) -> list[tuple]:
+    """The part's ``(hi, lo, position, file, line)`` columns, cut by ``lo % buckets``."""
+    hi, lo = key_words(part.keys)
+    pos = np.arange(part.offset, part.offset + len(part.records), dtype=np.int64)
+    files = np.asarray(part.files, dtype=np.int32)
+    lines = np.asarray([r.line for r in part.records], dtype=np.int64)
+    dest = (lo % np.uint64(buckets)).astype(np.int64)
+    return [tuple(col[dest == b] for col in (hi, lo, pos, files, lines)) for b in range(buckets)]
+
+
+def _exact_reduce(offsets: np.ndarray, *pieces) -> list[tuple]:
+    """One bucket of the exact shuffle: first seen per key (:func:`first_seen`); per part
+    (``offsets``: each part's first position), ``(positions, first positions, first files,
+    first lines)`` of its duplicates and the positions of its records that have copies."""
+    hi, lo, pos, files, lines = (np.concatenate([p[c] for p in pieces]) for c in range(5))
+    first = first_seen(hi, lo, pos)
+    dup = first != np.arange(len(pos))
+    d_pos, f = pos[dup], first[dup]
+    d_first = (pos[f], files[f], lines[f])
+    heads = np.unique(pos[f])
+    order = np.argsort(d_pos, kind="stable")
+    cols = [d_pos[order]] + [c[order] for c in d_first]
+    d_cut = np.searchsorted(cols[0], offsets)  # where each part's positions start
+    h_cut = np.searchsorted(heads, offsets)
+    d_cut, h_cut = np.append(d_cut, len(order)), np.append(h_cut, len(heads))
+    return [tuple(c[d_cut[p]:d_cut[p + 1]] for c in cols) + (heads[h_cut[p]:h_cut[p + 1]],)
+            for p in range(len(offsets))]
+
+
+def _exact_mark(part: Part, *pieces) -> Part:
+    """The part with its exact duplicates and the records that have copies marked."""
+    marked = Part(part.offset, part.records, part.keys, part.bands, part.hashes, part.files)
+    for d_pos, f_pos, f_file, f_line, heads in pieces:
+        for p, fp, ff, fl in zip(d_pos.tolist(), f_pos.tolist(), f_file.tolist(),
+                                 f_line.tolist()):
+            marked.first[p - part.offset] = (fp, ff, fl)
+        marked.copies.update(h - part.offset for h in heads.tolist())
+    return marked
+
+
+def _with_s_offset(part: Part, s_offset: int) -> Part:
+    out = Part(part.offset, part.records, part.keys, part.bands, part.hashes, part.files,
+               part.first, part.copies)
+    out.s_offset = s_offset
+    return out
+
+
+def _near_split(part: Part, buckets: int) -> list[tuple]:
+    """The part's survivors' ``(band, band key, number)`` columns, cut by bucket."""
+    surv = part.survivors()
+    if not surv:
+        empty = (np.zeros(0, np.uint8), np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        return [empty] * buckets
+    keys = np.stack([part.bands[i] for i in surv]).astype(np.uint64)  # (n, bands)
+    n, bands = keys.shape
+    band = np.tile(np.arange(bands, dtype=np.uint8 if bands < 256 else np.uint16), n)
+    key = keys.reshape(-1)
+    num = np.repeat(np.arange(part.s_offset, part.s_offset + n, dtype=np.int64), bands)
+    with np.errstate(over="ignore"):
+        dest = ((key ^ (band.astype(np.uint64) * _BAND_MIX)) % np.uint64(buckets)).astype(np.int64)
+    return [(band[dest == b], key[dest == b], num[dest == b]) for b in range(buckets)]
+
+
+def _near_reduce(total: int, *pieces) -> np.ndarray:
+    """One bucket of the band-key shuffle: its candidate pairs (:func:`band_pairs` per band,
+    :func:`unique_pairs`), shape ``(k, 2)``."""
+    band, key, num = (np.concatenate([p[c] for p in pieces]) for c in range(3))
+    found = []
+    for j in np.unique(band):
+        m = band == j
+        k, s = key[m], num[m]
+        order = np.argsort(s, kind="stable")  # band_pairs wants numbers ascending
+        found.append(band_pairs(k[order], s[order]))
+    a, b = unique_pairs(found, max(total, 1))
+    return np.stack([a, b], axis=1)
+
+
+def _export(part: Part, numbers: np.ndarray) -> dict[int, tuple]:
+    """``{number: (shingle hashes, text length)}`` of the part's survivors ``numbers``."""
+    surv = part.survivors()
+    return {int(s): (part.hashes[surv[int(s) - part.s_offset]],
+                     len(part.records[surv[int(s) - part.s_offset]].text))
+            for s in numbers}
+
+
+def _verify(part: Part, a: np.ndarray, b: np.ndarray, *exports) -> tuple:
+    """Verify candidate pairs whose record ``b`` is in ``part``: ``(jaccard, len_a, len_b)``
+    arrays (``a`` from ``exports``)."""
+    surv = part.survivors()
+    got: dict = {}
+    for e in exports:
+        got.update(e)
+    sims = np.empty(len(a), np.float64)
+    la = np.empty(len(a), np.int64)
+    lb = np.empty(len(a), np.int64)
+    for k, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        hx, la[k] = got[x]
+        iy = surv[y - part.s_offset]
+        sims[k] = jaccard(part.hashes[iy], hx)
+        lb[k] = len(part.records[iy].text)
+    return sims, la, lb
+
+
+def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> dict:
+    """``{number: id}`` of the survivors ``numbers`` that are not dropped as repeated."""
+    surv = part.survivors()
+    out = {}
+    for s in numbers:
+        record = part.records[surv[s - part.s_offset]]
+        if not isinstance(frequent.apply(record), Drop):
+            out[s] = record.id
+    return out
+
+
+def _emit_part(part: Part, frequent: RepeatedLineFilter, removed: dict, config: Config):
+    """The part's survivors in order as ``(record, drop or None)``, kept ones tagged
+    (:func:`tag_batch`); the ids of its records that have exact copies; tagging seconds."""
+    from .pipeline import near_drop
+
+    events, kept = [], []
+    for n, i in enumerate(part.survivors(), part.s_offset):
+        record = part.records[i]
+        drop = frequent.apply(record)
+        if not isinstance(drop, Drop):
+            drop = None
+            if n in removed:
+                kept_id, sim = removed[n]
+                drop = near_drop(config, kept_id, sim)
+        if drop is None:
+            kept.append(record)
+        events.append((record, drop))
+    seconds = 0.0
+    for start in range(0, len(kept), config.batch_records):
+        batch = kept[start:start + config.batch_records]
+        tags, dt = tag_batch((config, [r.text for r in batch]))
+        seconds += dt
+        for record, (lang, prob) in zip(batch, tags):
+            record.lang, record.lang_prob = lang, prob
+    copies = [part.records[i].id for i in sorted(part.copies)]
+    return events, copies, seconds
+
+
+def _exact_dups(part: Part, frequent: RepeatedLineFilter) -> list[tuple]:
+    """The part's exact duplicates in order: ``(record, first file, first line, drop)``,
+    ``drop`` set for a repeated short record."""
+    out = []
+    for i in sorted(part.first):
+        record = part.records[i]
+        _, f_file, f_line = part.first[i]
+        drop = frequent.apply(record)
+        out.append((record, f_file, f_line, drop if isinstance(drop, Drop) else None))
+    return out
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+class _Cluster:
+    """Submitting to the executor's client, each part's tasks on the part's *home* worker.
+
+    The scan tasks of one part are scanned on one worker (its home, chosen round-robin per
+    group of tasks, see :func:`_scan_on_workers`), and every later task on the part is asked to
+    run there too, so a part is never moved between workers. The wish is loose
+    (``allow_other_workers``): if the home worker dies, its tasks run elsewhere and the
+    scheduler computes the lost data again.
+    """
+
+    def __init__(self, executor):
+        self.executor = executor
+        self.client = executor.client
+        self.homes: dict[str, str] = {}  # part future key -> home worker address
+        self._workers: list[str] = []
+
+    def submit(self, fn, *args, home: str | None = None):
+        if home is None:
+            return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(fn, *args, pure=False, workers=[home],
+                                  allow_other_workers=True)
+
+    def on(self, fn, part, *args):
+        """``fn(part, *args)`` on the part's home worker; a part result stays at home."""
+        home = self.homes.get(part.key)
+        future = self.submit(fn, part, *args, home=home)
+        if home is not None:
+            self.homes[future.key] = home
+        return future
+
+    def counted(self, fn, task, home: str | None = None):
+        """Submit a task the progress display counts (as DaskExecutor.map does)."""
+        future = self.submit(fn, task, home=home)
+        future.add_done_callback(self.executor._done)
+        self.executor.tasks_submitted += 1
+        return future
+
+    def home(self, group: int) -> str:
+        """The home worker of part ``group`` (round-robin over the workers there are now)."""
+        if not self._workers or group % len(self._workers) == 0:
+            self._workers = sorted(self.client.nthreads())
+        return self._workers[group % len(self._workers)]
+
+    def buckets(self) -> int:
+        return max(2, 2 * self.executor.workers)
+
+
+def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, repetition,
+                     on_progress) -> list[tuple]:
+    """Phase 1: scan on the workers; write the drops before dedup and count, in input order.
+    Returns ``[(scan future, records reaching dedup, home worker, group)]`` in input order;
+    the tasks of one group (about :data:`PART_RECORDS` records, :func:`_task_records`) are
+    scanned on one worker and become one part.
+
+    The only code that knows scan tasks and :func:`.work.scan`'s result (see
+    :data:`.work.ScanResult`); tasks come from :func:`.pipeline._scan_tasks` (blocks the
+    workers decode and split, or batches read here) as for the local executors, and each
+    worker settles verbatim repeats with its own memo (:func:`.work.worker_memo`), so the
+    results are theirs whatever worker runs a task.
+    """
+    from .pipeline import _scan_tasks
+
+    run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
+    # in flight: the tasks of at least two groups per worker thread, so that all are busy
+    groups_in_flight = 2 * cluster.executor.workers
+    window = cluster.executor._window
+    heads: deque = deque()  # (head future, scan future, home, group)
+    done: list[tuple] = []
+    clock = time.perf_counter
+
+    def write_next() -> None:
+        head, scan_future, home, group = heads.popleft()
+        file_index, end, seconds, facts, sources, rejects, reached, shorts = head.result()
+        for stage, dt in seconds.items():
+            report.add_seconds(stage, dt)
+        t0 = clock()
+        info = report.files[files[file_index].source].info
+        info.lines += facts.get("lines", 0)
+        info.replaced_bytes += facts.get("replaced_bytes", 0)
+        for source, n in sources:
+            report.count_in_file(source, n)
+        for record, drop in rejects:
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+        report.reached_dedup += reached
+        for record in shorts:
+            repetition.observe(record)
+        done.append((scan_future, reached, home, group))
+        report.add_seconds("dedup", clock() - t0)
+        if end and info.error:
+            report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
+        if on_progress is not None:
+            on_progress(info, end, report)
+
+    group, in_group, home = 0, 0, None
+    for task in _scan_tasks(files, config, report, run):
+        if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
+            group, in_group = (group + 1 if home is not None else 0), 0
+            home = cluster.home(group)
+        in_group += _task_records(task)
+        scan_future = cluster.counted(scan, task, home)
+        heads.append((cluster.submit(_head, scan_future, config.repeat_max_chars, home=home),
+                      scan_future, home, group))
+        # bounded: the scheduler holds the tasks in flight (waits for the oldest head)
+        while heads and (len(heads) >= window if window
+                         else group - heads[0][3] >= groups_in_flight):
+            write_next()
+    while heads:
+        write_next()
+    return done
+
+
+#: bytes of a block counted as one record when blocks are grouped into parts (the
+#: ``make_dump.py`` dumps' records average 1,150 bytes)
+RECORD_BYTES = 1024
+
+
+def _task_records(task) -> int:
+    """Records in a scan task, estimated for a block (:data:`RECORD_BYTES`)."""
+    if isinstance(task, ScanTask):
+        return len(task.items)
+    size = sum(len(p) if isinstance(p, bytes) else 1 for p in task.block.parts)
+    return max(1, size // RECORD_BYTES)
+
+
+def _make_parts(cluster: _Cluster, scanned: list[tuple]) -> list:
+    """Join the scan results of each group (scanned on one worker) into a part, on that
+    worker; returns the part futures and their first positions (the records that reach dedup
+    numbered from 0 in input order). Parts with no such record are left out."""
+    parts, offsets, offset = [], [], 0
+    for _, run in itertools.groupby(scanned, key=lambda s: s[3]):
+        run = list(run)
+        size = sum(reached for _, reached, _, _ in run)
+        if not size:
+            continue
+        home = run[0][2]
+        part = cluster.submit(_make_part, offset, *[f for f, reached, _, _ in run if reached],
+                              home=home)
+        cluster.homes[part.key] = home
+        parts.append(part)
+        offsets.append(offset)
+        offset += size
+    return parts, np.asarray(offsets, np.int64)
+
+
+def _all_to_all(cluster: _Cluster, splits: list, reduce_fn, buckets: int, *args) -> list:
+    """Bucket ``b`` of each split goes to reduce task ``b``: ``reduce_fn(*args, *pieces)``."""
+    return [cluster.submit(reduce_fn, *args,
+                           *[cluster.submit(operator.getitem, s, b) for s in splits])
+            for b in range(buckets)]
+
+
+def exact_shuffle(cluster: _Cluster, parts: list, offsets: np.ndarray) -> list:
+    """Exact dedup as a shuffle by key hash: returns the parts with their duplicates marked."""
+    buckets = cluster.buckets()
+    splits = [cluster.on(_exact_split, p, buckets) for p in parts]
+    reduced = _all_to_all(cluster, splits, _exact_reduce, buckets, offsets)
+    return [cluster.on(_exact_mark, p, *[cluster.submit(operator.getitem, r, i) for r in reduced])
+            for i, p in enumerate(parts)]
+
+
+def near_pairs(cluster: _Cluster, parts: list, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(a, b)``, ``a < b``, of the ``total`` exact survivors (numbers as
+    :class:`.NearDupIndex` gives them), from the band-key shuffle."""
+    buckets = cluster.buckets()
+    splits = [cluster.on(_near_split, p, buckets) for p in parts]
+    reduced = _all_to_all(cluster, splits, _near_reduce, buckets, total)
+    found = [pairs for pairs in cluster.client.gather(reduced)]
+    return unique_pairs(found, max(total, 1))
+
+
+def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.ndarray,
+                 b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact Jaccard of each pair on the workers: ``(similarity, len_a, len_b)`` arrays."""
+    part_a = np.searchsorted(s_offsets, a, side="right") - 1
+    part_b = np.searchsorted(s_offsets, b, side="right") - 1
+    exports = {int(i): cluster.on(_export, parts[int(i)], np.unique(a[part_a == i]))
+               for i in np.unique(part_a)}
+    sims = np.empty(len(a), np.float64)
+    la = np.empty(len(a), np.int64)
+    lb = np.empty(len(a), np.int64)
+    jobs = []
+    for j in np.unique(part_b).tolist():
+        m = np.flatnonzero(part_b == j)
+        sources = [exports[int(i)] for i in np.unique(part_a[m])]
+        jobs.append((m, cluster.on(_verify, parts[j], a[m], b[m], *sources)))
+    for m, job in jobs:
+        sims[m], la[m], lb[m] = job.result()
+    return sims, la, lb
+
+
+def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
+    """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
+    fills ``report``. Called by :func:`.pipeline.clean_dir`."""
+    from .pipeline import check_readable, exact_drop
+
+    cluster = _Cluster(executor)
+    clock = time.perf_counter
+    repetition = RepeatedLineFilter(config)
+    if config.near_dedup:
+        report.near_parameters = index_parameters(config.near_threshold, config.num_perm,
+                                                  config.minhash_seed, config.shingle_words,
+                                                  config.shingle_chars)
+    scanned = _scan_on_workers(cluster, files, config, report, writer, repetition, on_progress)
+    check_readable(dump, files, report)
+    t0 = clock()
+    parts, offsets = _make_parts(cluster, scanned)
+    del scanned  # the parts hold the records now
+    parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets, config)
+    if pairs is not None:
+        report.near_pairs = pairs
+    report.add_seconds("dedup", clock() - t0)
+    if parts:
+        _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
+                      files, exact_drop)
+    report.repeated_lines = repetition.top(20)
+
+
+def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config: Config):
+    """Exact then near dedup of ``parts`` (futures of :class:`Part`, first positions
+    ``offsets``): ``(parts, s_offsets, removed, near_pairs)``: the parts with duplicates
+    marked and survivors numbered (the first number of each in ``s_offsets``), the near
+    decisions ``{number: (kept number, jaccard)}`` as :meth:`.NearDupIndex.decide` returns
+    them, and ``(candidate pairs, verified pairs)`` (None without near dedup)."""
+    if not parts:
+        return parts, np.zeros(0, np.int64), {}, (0, 0) if config.near_dedup else None
+    parts = exact_shuffle(cluster, parts, offsets)
+    counts = cluster.client.gather([cluster.on(_count, p) for p in parts])
+    s_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    total = int(sum(counts))
+    parts = [cluster.on(_with_s_offset, p, int(s)) for p, s in zip(parts, s_offsets)]
+    if not config.near_dedup:
+        return parts, s_offsets, {}, None
+    if total < 2:
+        return parts, s_offsets, {}, (0, 0)
+    a, b = near_pairs(cluster, parts, total)
+    if not len(a):
+        return parts, s_offsets, {}, (0, 0)
+    sims, la, lb = verify_pairs(cluster, parts, s_offsets, a, b)
+    removed, verified = decide_pairs(a, b, la, lb, config.keep, config.near_threshold,
+                                     lambda later, first, k: float(sims[k]))
+    return parts, s_offsets, removed, (len(a), verified)
+
+
+def _part_of(s_offsets: np.ndarray, numbers) -> dict[int, list[int]]:
+    """``{part index: [numbers]}``."""
+    out: dict[int, list[int]] = {}
+    for s in sorted(numbers):
+        out.setdefault(int(np.searchsorted(s_offsets, s, side="right") - 1), []).append(s)
+    return out
+
+
+def _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
+                  files, exact_drop) -> None:
+    """Phase 3 as :func:`.pipeline._emit`, one part at a time."""
+    frequent = cluster.client.scatter(repetition.frequent(), broadcast=True, hash=False)
+    kept_ids: dict[int, str] = {}
+    wanted = {kept for kept, _ in removed.values()}
+    for found in cluster.client.gather([cluster.on(_kept_ids, parts[i], numbers, frequent)
+                                        for i, numbers in _part_of(s_offsets, wanted).items()]):
+        kept_ids.update(found)
+    removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
+    snippets = set(kept_ids.values())  # grows with each part's records that have copies
+    report.want_snippets(snippets)
+    near_root: dict[str, tuple[str, float]] = {}
+    by_part = _part_of(s_offsets, removed)
+
+    # every part's work is submitted at once, so all workers tag at the same time; the
+    # results wait on the workers and come to the driver one part at a time, in order
+    emitted = deque()
+    for i, part in enumerate(parts):
+        mine = {s: (kept_ids[removed[s][0]], removed[s][1]) for s in by_part.get(i, [])}
+        emitted.append(cluster.on(_emit_part, part, frequent, mine, config))
+    duplicates = deque(cluster.on(_exact_dups, part, frequent) for part in parts)
+    while emitted:
+        events, copies, seconds = emitted.popleft().result()
+        report.add_seconds("language", seconds)
+        snippets.update(copies)
+        for record, drop in events:
+            if drop is None:
+                writer.write_clean(record)
+                report.count_kept(record)
+                report.remember_kept(record)
+                continue
+            if drop.reason == "near_duplicate":
+                near_root[record.id] = (drop.duplicate_of, drop.similarity)
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
+    while duplicates:
+        for record, f_file, f_line, drop in duplicates.popleft().result():
+            if drop is None:
+                drop = exact_drop(record_id(files[f_file].source, f_line), near_root)
+            writer.write_rejected(record, drop)
+            report.count_drop(record, drop)
