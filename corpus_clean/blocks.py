@@ -24,7 +24,8 @@ import orjson
 from .config import Config
 from .errors import FileReadError
 from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, RawBlock, block_codec,
-                     block_lines, open_lines, read_blocks, repair_text, splits_at_line_ends)
+                     block_lines, open_lines, read_blocks, read_span, repair_text,
+                     splits_at_line_ends)
 from .records import Drop, Record, record_id
 from .split import RecordSplitter, detect_layout, starts_record
 from .stages.markers import MarkerMatcher
@@ -198,7 +199,9 @@ class BlockTask:
     lines (``bare_markers``: see :class:`.stages.markers.MarkerMatcher`); ``tail`` is the read
     reject that ends the file, if its read failed; ``end`` marks the file's last block and
     ``number`` counts the file's blocks from 0; ``run`` names the run (see
-    :func:`.work.worker_memo`)."""
+    :func:`.work.worker_memo`). A block with a :attr:`~.reader.RawBlock.span` and no parts
+    is read by the worker from ``path`` (the file's :class:`pathlib.Path` or
+    :class:`.storage.RemotePath`; see :func:`block_tasks`)."""
 
     file_index: int
     number: int
@@ -211,16 +214,23 @@ class BlockTask:
     end: bool
     config: Config
     run: str = ""
+    path: object = None
 
 
 def block_tasks(file_index: int, reader: FileReader, config: Config,
-                run: str = "") -> Iterator[BlockTask]:
+                run: str = "", by_span: bool = False) -> Iterator[BlockTask]:
     """Read the file of ``reader`` (whose head was read, and which is
     :meth:`~FileReader.splittable`) in blocks of at least ``config.block_bytes`` bytes.
     The head's lines are read again as part of the first block; ``reader.info`` counts are
     reset for it (the workers count lines and replaced bytes). Never raises
     :class:`FileReadError`: a file that cannot be opened again is one reject, as
-    :class:`FileReader` gives it."""
+    :class:`FileReader` gives it.
+
+    ``by_span``: the tasks of an uncompressed file name their bytes by span (offset, length,
+    XXH3-64; :func:`.reader.read_span`) instead of carrying them, for workers that can open
+    the file themselves (a Dask cluster reading the dump's URL or a shared disk): a task is
+    then a few hundred bytes, whatever the block's size, and the scheduler, which keeps every
+    task's input for recomputation, does not hold a copy of the dump."""
     file, info = reader.file, reader.info
     reader.close()
     info.lines = info.replaced_bytes = 0
@@ -232,13 +242,17 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
         return True if layout == "jsonl" else starts_record(layout, is_marker, prev, line)
 
     def task(number: int, block: RawBlock, tail: Item | None, end: bool) -> BlockTask:
+        path = None
+        if block.span is not None:
+            block.parts, path = [], file.path  # the worker reads the span
         return BlockTask(file_index, number, file.source, layout, bare,
-                         block_codec(info.encoding), block, tail, end, config, run)
+                         block_codec(info.encoding), block, tail, end, config, run, path)
 
     number = -1
     try:
         for number, block in enumerate(read_blocks(file, info, info.encoding, starts,
-                                                   config.block_bytes, config.chunk_bytes)):
+                                                   config.block_bytes, config.chunk_bytes,
+                                                   spans=by_span)):
             tail = None
             if block.fault is not None:
                 info.error = str(block.fault)
@@ -258,7 +272,10 @@ def block_items(task: BlockTask) -> tuple[list[Item], int, int]:
     """Decode, repair and split one block: ``(items, lines, replaced_bytes)``. Pure; runs in
     any worker."""
     block = task.block
-    lines, replaced = block_lines(block.parts, task.encoding, repair=task.layout != "jsonl")
+    parts = block.parts
+    if task.path is not None and block.span is not None:
+        parts = [read_span(task.path, task.source, block.span)]
+    lines, replaced = block_lines(parts, task.encoding, repair=task.layout != "jsonl")
     builder = ItemBuilder(task.source, task.layout, MarkerMatcher(task.bare_markers),
                           task.config.jsonl_text_field)
     items: list[Item] = []

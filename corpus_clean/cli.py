@@ -132,12 +132,18 @@ class _DumpPath(click.Path):
               help="With --executor dask: the scheduler, tcp://HOST:8786 (default: "
                    "$DASK_SCHEDULER_ADDRESS; without either a local cluster of --workers "
                    "processes is started).")
+@click.option("--dask-reads", type=click.Choice(["auto", "workers", "driver"]), default="auto",
+              show_default=True,
+              help="With --executor dask: who reads the blocks of uncompressed input files. "
+                   "workers: each reads its blocks from the dump (which they must see at the "
+                   "same path or URL); driver: this process sends them. auto: workers for a "
+                   "URL dump or a local cluster, else driver.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
                   workers: int | None, executor_name: str, scheduler: str | None,
-                  quiet: bool, resume: bool = False) -> None:
+                  dask_reads: str, quiet: bool, resume: bool = False) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -178,10 +184,14 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         total = sum(_size(f.path) for f in list_input_files(dump))
         if executor_name == "dask" and resume:
             raise click.ClickException(DASK_RESUME_ERROR)
+        sources = click.get_current_context().get_parameter_source
         if executor_name == "dask":
             executor = start_dask(console, scheduler, config.workers)
-        elif click.get_current_context().get_parameter_source("scheduler").name == "COMMANDLINE":
+            executor.read_dump = {"auto": None, "workers": True, "driver": False}[dask_reads]
+        elif sources("scheduler").name == "COMMANDLINE":
             raise click.UsageError("--scheduler needs --executor dask")
+        elif sources("dask_reads").name == "COMMANDLINE":
+            raise click.UsageError("--dask-reads needs --executor dask")
         if resume and is_url(output):
             raise click.UsageError("--resume needs a local output directory, not a URL")
         if to_stdout:

@@ -450,7 +450,8 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
             on_progress(info, end, report)
 
     group, in_group, home = 0, 0, None
-    for task in _scan_tasks(files, config, report, run):
+    for task in _scan_tasks(files, config, report, run,
+                            by_span=cluster.executor.workers_read(files)):
         if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
             group, in_group = (group + 1 if home is not None else 0), 0
             home = cluster.home(group)
@@ -476,7 +477,10 @@ def _task_records(task) -> int:
     """Records in a scan task, estimated for a block (:data:`RECORD_BYTES`)."""
     if isinstance(task, ScanTask):
         return len(task.items)
-    size = sum(len(p) if isinstance(p, bytes) else 1 for p in task.block.parts)
+    if task.block.span is not None and not task.block.parts:
+        size = task.block.span[1]  # a block the worker reads itself
+    else:
+        size = sum(len(p) if isinstance(p, bytes) else 1 for p in task.block.parts)
     return max(1, size // RECORD_BYTES)
 
 

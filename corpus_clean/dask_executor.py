@@ -74,6 +74,12 @@ class DaskExecutor(Executor):
             for a cluster that someone else runs.
         window: futures in flight at most; default :data:`WINDOW_PER_THREAD` per worker
             thread of the cluster when :meth:`map` starts (at least 2).
+        read_dump: whether the workers read the blocks of the dump's uncompressed files
+            themselves (the tasks name a span: path, offset, length, XXH3-64; see
+            :func:`.blocks.block_tasks`) rather than receive their bytes from this process.
+            None (default): yes when the dump is a URL or ``cluster`` is a ``LocalCluster``
+            (workers on this machine), no otherwise, since workers elsewhere may not see a
+            local path.
 
     Attributes:
         tasks_submitted, tasks_done: futures submitted and finished on the cluster, counted
@@ -82,8 +88,10 @@ class DaskExecutor(Executor):
             ``bokeh``).
     """
 
-    def __init__(self, client: Any, cluster: Any = None, window: int | None = None):
+    def __init__(self, client: Any, cluster: Any = None, window: int | None = None,
+                 read_dump: bool | None = None):
         self.client, self.cluster, self._window = client, cluster, window
+        self.read_dump = read_dump
         self.tasks_submitted = 0
         self.tasks_done = 0
         self._lock = threading.Lock()
@@ -91,6 +99,15 @@ class DaskExecutor(Executor):
             self.dashboard: str | None = client.dashboard_link or None
         except (KeyError, AttributeError):  # the scheduler serves no dashboard
             self.dashboard = None
+
+    def workers_read(self, files) -> bool:
+        """Whether the workers read the blocks of ``files`` (see ``read_dump``)."""
+        if self.read_dump is not None:
+            return self.read_dump
+        from .storage import RemotePath
+
+        local = type(self.cluster).__name__ == "LocalCluster"
+        return local or bool(files) and all(isinstance(f.path, RemotePath) for f in files)
 
     @property
     def workers(self) -> int:  # type: ignore[override]

@@ -42,12 +42,13 @@ __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_j
            "STAGE_ORDER"]
 
 
-def _scan_tasks(files, config, report, run, start=0):
+def _scan_tasks(files, config, report, run, start=0, by_span=False):
     """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
     decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
     batches of records read here (:class:`.work.ScanTask`; the last batch of a file has
     ``end`` set). ``run``: a name unique to this run; ``start``: the run's number of the first
-    file."""
+    file; ``by_span``: blocks of uncompressed files name their bytes instead of carrying them
+    (see :func:`.blocks.block_tasks`)."""
     clock = time.perf_counter
     for index, file in enumerate(files, start):
         t0 = clock()
@@ -55,7 +56,7 @@ def _scan_tasks(files, config, report, run, start=0):
         report.add_file(info)
         reader = FileReader(file, info, config)
         if config.block_bytes and reader.splittable():
-            for task in block_tasks(index, reader, config, run):
+            for task in block_tasks(index, reader, config, run, by_span):
                 report.add_seconds("read", clock() - t0)
                 yield task
                 t0 = clock()

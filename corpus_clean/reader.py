@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterator
 
 import charset_normalizer
 import ftfy
+import xxhash
 
 from .errors import FileReadError, InputError
 from .storage import is_url, list_url_files
@@ -565,6 +566,10 @@ class RawBlock:
         end: the file's last block.
         fault: the read stopped early after this block (a compressed stream that ends early or
             is corrupt): ``truncated_file``, with the incomplete line in ``partial_text``.
+        span: ``(offset, length, digest)``: where its bytes are in the file (byte offset and
+            length) and their XXH3-64, for a block of an uncompressed file with no overlong
+            line, when :func:`read_blocks` is asked for spans; a worker that can open the file
+            reads the bytes itself (:func:`read_span`), so a task need not carry them.
     """
 
     parts: list
@@ -572,6 +577,7 @@ class RawBlock:
     lines: int = 0
     end: bool = False
     fault: FileReadError | None = None
+    span: tuple[int, int, int] | None = None
 
 
 def _judge_line(data: bytes, encoding: str) -> str:
@@ -604,7 +610,8 @@ def _find_cut(buf: bytearray, start: int, encoding: str, starts_record) -> tuple
 
 
 def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
-                block_bytes: int = 1 << 20, chunk_bytes: int = 1 << 20) -> Iterator[RawBlock]:
+                block_bytes: int = 1 << 20, chunk_bytes: int = 1 << 20,
+                spans: bool = False) -> Iterator[RawBlock]:
     """Stream ``file`` (decompressed, not decoded) as :class:`RawBlock` pieces of at least
     ``block_bytes`` bytes each, cut only before a line where
     ``starts_record(previous line, line)`` (repaired text, line ends removed) says a record
@@ -617,7 +624,9 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
     ``changed_while_read`` flag as :func:`open_lines` does; ``lines`` and the other replaced
     bytes are counted by whoever decodes the blocks). A line longer than
     :data:`LONG_LINE_BYTES` bytes is streamed past as a :class:`LongLine` part. Memory: one
-    block plus one chunk, or the bytes of one record if it is larger.
+    block plus one chunk, or the bytes of one record if it is larger. With ``spans``, each
+    block of an uncompressed file gets its :attr:`RawBlock.span` (until the first overlong
+    line, whose bytes are not kept).
 
     Raises:
         FileReadError: ``unreadable``, if the file cannot be opened. A fault later ends the
@@ -633,6 +642,17 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
     buf = bytearray()
     searched = 0  # the cut search in buf resumes here
     fault: FileReadError | None = None
+    # byte offset in the file of the next block's first byte, while spans are kept
+    offset = 0 if spans and info.compression is None else None
+
+    def spanned(block: RawBlock) -> RawBlock:
+        nonlocal offset
+        if offset is not None and block.fault is None:
+            data = b"".join(block.parts)
+            block.span = (offset, len(data), xxhash.xxh3_64_intdigest(data))
+            offset += len(data)
+        return block
+
     with stream:
         while True:
             try:
@@ -654,11 +674,14 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
                 strip_bom = False
                 if buf.startswith(codecs.BOM_UTF8):
                     del buf[:len(codecs.BOM_UTF8)]
+                    if offset is not None:
+                        offset = len(codecs.BOM_UTF8)
             done = _last_line_end(buf)
             if len(buf) - done > 4 * MAX_LINE_CHARS + 4:  # overlong (LONG_LINE_BYTES): skip it
                 if done:
                     parts.append(bytes(buf[:done]))
                     part_lines += _count_lines(parts[-1])
+                offset = None  # the overlong line's bytes are not kept: no spans from here
                 long_line, rest, fault = _skip_long_line(file, info, bytes(buf[done:]), stream,
                                                          codec, chunk_bytes, line - 1 + part_lines)
                 buf, searched = bytearray(rest), 0
@@ -677,7 +700,7 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
                     break
                 parts.append(bytes(buf[:cut]))
                 part_lines += _count_lines(parts[-1])
-                yield RawBlock(parts, line, part_lines)
+                yield spanned(RawBlock(parts, line, part_lines))
                 line += part_lines
                 parts, part_lines, searched = [], 0, 0
                 del buf[:cut]
@@ -690,7 +713,32 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
     elif buf:
         parts.append(bytes(buf))
     _check_unchanged(file, info)
-    yield RawBlock(parts, line, end=True, fault=fault)
+    yield spanned(RawBlock(parts, line, end=True, fault=fault))
+
+
+def read_span(path, source: str, span: tuple[int, int, int]) -> bytes:
+    """The bytes of a block that :func:`read_blocks` cut (``span``: offset, length, XXH3-64),
+    read again from ``path`` (a :class:`pathlib.Path` or a :class:`.storage.RemotePath`) by a
+    worker.
+
+    Raises:
+        InputError: the file cannot be read, or its bytes there are no longer those that were
+            read first (``source`` changed while the run was reading it): the run cannot go
+            on with its records numbered as they are.
+    """
+    offset, length, digest = span
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read(length)
+    except OSError as exc:
+        raise InputError(f"{source}: a worker cannot read bytes {offset:,}-{offset + length:,} "
+                         f"({exc.strerror or exc}); the workers must see the dump where the "
+                         f"run's process sees it") from None
+    if len(data) != length or xxhash.xxh3_64_intdigest(data) != digest:
+        raise InputError(f"{source}: changed while the run was reading it (bytes "
+                         f"{offset:,}-{offset + length:,} are not those read first); run again")
+    return data
 
 
 def block_codec(encoding: str) -> str:

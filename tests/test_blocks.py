@@ -44,13 +44,16 @@ def whole(file: InputFile, config: Config) -> tuple[list, tuple]:
     return items, _facts(info)
 
 
-def in_blocks(file: InputFile, config: Config) -> tuple[list, tuple, int]:
-    """The file cut into blocks, each decoded and split on its own (as a worker does)."""
+def in_blocks(file: InputFile, config: Config, by_span: bool = False) -> tuple[list, tuple, int]:
+    """The file cut into blocks, each decoded and split on its own (as a worker does); with
+    ``by_span``, the tasks of an uncompressed file carry no bytes and the worker reads them."""
     info = FileInfo(file.source)
     reader = FileReader(file, info, config)
     assert reader.splittable()
     items, blocks = [], 0
-    for task in block_tasks(0, reader, config):
+    for task in block_tasks(0, reader, config, by_span=by_span):
+        if by_span and task.block.span is not None:
+            assert task.block.parts == [] and task.path == file.path
         got, lines, replaced = block_items(task)
         items += got
         info.lines += lines
@@ -68,13 +71,14 @@ def _file(tmp_path, name: str, data: bytes) -> InputFile:
 @pytest.mark.parametrize("end", sorted(LINE_ENDS))
 @pytest.mark.parametrize("name", sorted(ORIGINALS))
 @pytest.mark.parametrize("block_bytes", [1, 700, 5000])
-def test_blocks_give_the_records_of_the_whole_file(tmp_path, name, end, block_bytes):
+@pytest.mark.parametrize("by_span", [False, True], ids=["bytes", "span"])
+def test_blocks_give_the_records_of_the_whole_file(tmp_path, name, end, block_bytes, by_span):
     data = ORIGINALS[name].replace(b"\n", LINE_ENDS[end])
     suffix = ".jsonl" if name == "jsonl" else ".txt"
     file = _file(tmp_path, name + suffix, data)
     config = Config(block_bytes=block_bytes, chunk_bytes=997)
     expected, facts = whole(file, config)
-    items, block_facts, blocks = in_blocks(file, config)
+    items, block_facts, blocks = in_blocks(file, config, by_span)
     assert items == expected
     assert block_facts == facts
     if block_bytes == 1:  # a cut before (nearly) every record
@@ -157,6 +161,10 @@ def test_a_line_too_long_to_hold_is_streamed_past(tmp_path, monkeypatch):
         file = _file(tmp_path, name + ".txt", data)
         config = Config(block_bytes=500, chunk_bytes=64)
         expected, facts = whole(file, config)
+        for by_span in (False, True):  # no span once an overlong line was skipped
+            items, block_facts, _ = in_blocks(file, config, by_span)
+            assert items == expected, name
+            assert block_facts == facts, name
         skipped.clear()
         items, block_facts, _ = in_blocks(file, config)
         assert items == expected, name
@@ -182,3 +190,52 @@ def test_utf16_files_are_read_in_one_piece(tmp_path):
     file = _file(tmp_path, "u16.txt", text.encode("utf-16"))
     reader = FileReader(file, FileInfo(file.source), Config())
     assert not reader.splittable()
+
+
+# --- blocks named by span, read by the worker ----------------------------------------------
+
+def _spans(file: InputFile, config: Config) -> list:
+    reader = FileReader(file, FileInfo(file.source), config)
+    return [t.block.span for t in block_tasks(0, reader, config, by_span=True)]
+
+
+def test_spans_name_the_blocks_bytes_in_the_file(tmp_path):
+    """Spans tile the file from its first byte after a BOM to its end, each with the XXH3-64
+    of its bytes; a compressed file's blocks carry their bytes (no span)."""
+    import gzip
+
+    import xxhash
+
+    data = SEED_FILES[0].read_bytes()
+    for name, raw, start in (("plain.txt", data, 0), ("bom.txt", b"\xef\xbb\xbf" + data, 3)):
+        file = _file(tmp_path, name, raw)
+        spans = _spans(file, Config(block_bytes=2000))
+        assert len(spans) > 3 and all(s is not None for s in spans)
+        assert spans[0][0] == start
+        assert [o for o, _, _ in spans[1:]] == [o + n for o, n, _ in spans[:-1]]
+        assert spans[-1][0] + spans[-1][1] == len(raw)
+        assert all(xxhash.xxh3_64_intdigest(raw[o:o + n]) == d for o, n, d in spans)
+    gz = _file(tmp_path, "plain.txt.gz", gzip.compress(data))
+    reader = FileReader(gz, FileInfo(gz.source), Config(block_bytes=2000))
+    tasks = list(block_tasks(0, reader, Config(block_bytes=2000), by_span=True))
+    assert len(tasks) > 3 and all(t.block.span is None and t.block.parts for t in tasks[:-1])
+
+
+def test_a_file_changed_before_a_worker_reads_its_span_stops_the_run(tmp_path):
+    """A worker that finds other bytes at a span than were read first raises InputError
+    naming the file (the records' numbering would no longer hold); a file it cannot open,
+    too."""
+    from corpus_clean.errors import InputError
+
+    data = SEED_FILES[0].read_bytes()
+    file = _file(tmp_path, "f.txt", data)
+    config = Config(block_bytes=2000)
+    reader = FileReader(file, FileInfo(file.source), config)
+    tasks = list(block_tasks(0, reader, config, by_span=True))
+    block_items(tasks[1])  # unchanged: fine
+    file.path.write_bytes(data.replace(b"the", b"The"))
+    with pytest.raises(InputError, match=r"^f\.txt: changed while the run was reading it"):
+        block_items(tasks[1])
+    file.path.unlink()
+    with pytest.raises(InputError, match=r"^f\.txt: a worker cannot read bytes"):
+        block_items(tasks[1])

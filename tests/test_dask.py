@@ -282,6 +282,69 @@ def test_batches_read_on_the_driver_and_default_blocks_give_the_local_bytes(
     assert [len(o) > 4 for o in offsets] == [True, True]
 
 
+@pytest.fixture(scope="module")
+def plain_dump(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
+    """The dump decompressed (blocks of uncompressed files can be named by span), and the
+    local executor's outputs on it."""
+    import gzip
+
+    dump = tmp_path_factory.mktemp("plain")
+    for path in sorted(DUMP.glob("*.gz")):
+        (dump / path.name[:-3]).write_bytes(gzip.decompress(path.read_bytes()))
+    out = tmp_path_factory.mktemp("plain-local")
+    clean_dir(dump, OutputWriter(out), Config(), workers=1)
+    return dump, outputs(out)
+
+
+@pytest.mark.parametrize("read_dump", [None, False], ids=["workers-read", "driver-sends"])
+def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_path,
+                                             monkeypatch, read_dump):
+    """On a local cluster the workers read the blocks of uncompressed files themselves: the
+    scan tasks carry a span, no bytes (so the scheduler holds no copy of the dump). With
+    ``read_dump=False`` (``--dask-reads driver``, for workers that cannot see the dump) the
+    tasks carry the bytes. The outputs are the local executor's either way."""
+    dump, expected = plain_dump
+    carried = []
+    submit = dask_executor.client.submit
+
+    def recording_submit(fn, *args, **kwargs):
+        if getattr(fn, "__name__", "") == "scan" and isinstance(args[0], BlockTask):
+            block = args[0].block
+            carried.append(bool(block.parts) or block.span is None)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(dask_executor.client, "submit", recording_submit)
+    monkeypatch.setattr(dask_executor, "read_dump", read_dump)
+    out = tmp_path / "out"
+    clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)
+    assert outputs(out) == expected
+    assert len(carried) > 10
+    assert all(carried) if read_dump is False else not any(carried)
+
+
+def test_who_reads_the_dump_by_default(dask_executor):
+    """Workers read the dump on a local cluster or from a URL; a remote cluster's workers
+    get the bytes from the driver unless told otherwise."""
+    from corpus_clean.dask_executor import DaskExecutor
+    from corpus_clean.reader import InputFile
+    from corpus_clean.storage import RemotePath
+
+    local = [InputFile(DUMP / "a.txt", "a.txt")]
+    remote = [InputFile(RemotePath(None, "bucket/a.txt", 10), "a.txt")]
+    assert dask_executor.workers_read(local) and dask_executor.workers_read(remote)
+    elsewhere = DaskExecutor(dask_executor.client)  # a cluster someone else runs
+    assert not elsewhere.workers_read(local) and elsewhere.workers_read(remote)
+    elsewhere.read_dump = True
+    assert elsewhere.workers_read(local)
+
+
+def test_dask_reads_without_dask_executor_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, [str(SEEDS), "-o", str(tmp_path / "out"),
+                                      "--dask-reads", "workers"])
+    assert result.exit_code == 2
+    assert "--dask-reads needs --executor dask" in result.stderr
+
+
 def test_scan_tasks_are_grouped_into_parts_by_their_records():
     from corpus_clean.reader import RawBlock
     from corpus_clean.work import ScanTask
@@ -295,6 +358,9 @@ def test_scan_tasks_are_grouped_into_parts_by_their_records():
     assert dask_dedup._task_records(BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
                                               RawBlock([], 1, end=True), None, True,
                                               CONFIG)) == 1
+    named = RawBlock([], 1, span=(0, 10_240, 0))  # read by the worker: its span's length
+    assert dask_dedup._task_records(BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
+                                              named, None, False, CONFIG, "", Path("a"))) == 10
 
 
 def test_near_duplicates_between_parts_on_different_workers_are_verified_there(
