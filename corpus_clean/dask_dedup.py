@@ -78,9 +78,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Config
-from .records import Drop, Record, record_id
+from .records import Drop, record_id
 from .stages.dedup import first_seen, key_words
-from .stages.neardup import (band_pairs, choose_bands, decide_pairs, index_parameters, jaccard,
+from .stages.neardup import (band_pairs, decide_pairs, index_parameters, jaccard,
                              unique_pairs)
 from .stages.repetition import RepeatedLineFilter
 from .work import Scanned, ScanTask, scan, tag_batch
