@@ -491,3 +491,30 @@ def test_resume_with_a_dask_executor_from_the_library_is_a_resume_error(dask_exe
 
     with pytest.raises(ResumeError, match="not supported with --executor dask"):
         clean_dir(SEEDS, OutputWriter(tmp_path / "out"), executor=dask_executor, resume=True)
+
+
+def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_executor, plain_dump,
+                                                                      tmp_path, monkeypatch):
+    """A worker that finds other bytes at its block's span (here: the driver's digest made
+    wrong, as if the file changed after it was read) stops the run with the InputError that
+    the CLI prints as one line, naming the file; no output is left."""
+    from dataclasses import replace
+
+    from corpus_clean import pipeline
+    from corpus_clean.errors import InputError
+
+    dump, _ = plain_dump
+    real = pipeline.block_tasks
+
+    def changed(*args, **kwargs):
+        for task in real(*args, **kwargs):
+            span = task.block.span
+            if span is not None and task.number == 2:
+                task.block = replace(task.block, span=(span[0], span[1], span[2] ^ 1))
+            yield task
+
+    monkeypatch.setattr(pipeline, "block_tasks", changed)
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"^0\S+\.txt: changed while the run was reading it"):
+        clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)
+    assert not (out / "stats.json").exists()
