@@ -18,7 +18,8 @@ _CUES = sorted(spam._ALL_AD_WORDS | spam._TEXT_SPEAK | spam._ANSWERS) + \
     [" ".join(p) for p in sorted(spam._AD_PHRASES)] + list(spam._SEO_HINTS) + \
     ["to", "2", "end", "cnl", "08001234567", "2018 av", "av2019", "£5", "$100 cash", "18+",
      "10p/min", "3p per wk", "t&cs", "www.example.co.uk", "win.COM", "x.ne\u212at", "ſex",
-     "shop.co.uk", "mail.CO.U\u212a"]
+     "shop.co.uk", "mail.CO.U\u212a", "+", "++4", "1+", "-", "0", "12345", "+44 20-7946 0958",
+     "1-------2", "a@b.c", "http://x", "https://", "www.", "x+y@z.org"]
 spammy = st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_CUES), texts,
                             st.sampled_from([" ", ", ", "，", "、", "|", "\n", "。", ". "])),
                   max_size=30).map("".join)
@@ -32,6 +33,7 @@ def _same(text: str) -> None:
     assert spam._lexicon_hits(text, words, low) == ref._lexicon_hits(text, words)
     assert spam._ad_cues(words, text) == ref._ad_cues(words, text)
     assert spam._seo_possible(low) == ref._seo_possible(low)
+    assert spam._contacts(text) == ref._CONTACT_RE.findall(text)
     assert spam._ad_symbol_possible(text) == ref._ad_symbol_possible(text)
     if ref._ad_symbol_possible(text):
         assert spam._ad_symbols(text, low) == ref._AD_SYMBOL_RE.findall(text)
@@ -44,6 +46,7 @@ def _same(text: str) -> None:
 def test_patterns_are_the_reference_patterns():
     assert spam._AD_SYMBOL_RE.pattern == ref._AD_SYMBOL_RE.pattern
     assert spam._SEO_RE.pattern == ref._SEO_RE.pattern
+    assert spam._CONTACT_RE.pattern == ref._CONTACT_RE.pattern
 
 
 def test_real_texts():

@@ -102,9 +102,31 @@ def _seo_possible(low: str) -> bool:
 
 
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
-_CONTACT_RE = re.compile(
-    r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)"
-)
+_CONTACT_ALTERNATIVES = (r"https?://\S+", r"www\.\S+", r"[\w.+-]+@[\w-]+\.[\w.]+",
+                         r"(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)")
+_CONTACT_RE = re.compile("|".join(_CONTACT_ALTERNATIVES))
+
+
+# The phone number alternative written to start with a character class ("+" or a digit), so
+# that a search of it alone skips in C to the next such character instead of trying the
+# look-behind at every position: it consumes the "+" (not after a digit) and a digit, or a digit
+# not after a digit, then the same rest; the same matches at the same positions.
+_PHONE_FAST = r"[+\d](?:(?<=\+)(?<!\d\+)\d|(?<=\d)(?<!\d\d))[\d\- ]{6,}\d(?!\d)"
+_CONTACT_FAST_ALTERNATIVES = _CONTACT_ALTERNATIVES[:3] + (_PHONE_FAST,)
+
+
+@lru_cache(maxsize=16)
+def _contact_subset(used: tuple[bool, ...]) -> re.Pattern:
+    return re.compile("|".join(a for a, u in zip(_CONTACT_FAST_ALTERNATIVES, used) if u))
+
+
+def _contacts(text: str) -> list[str]:
+    """``_CONTACT_RE.findall(text)``, searching with only the alternatives whose literal
+    ("http", "www.", "@") occurs in ``text`` (the pattern is case-sensitive) and the phone
+    number: an alternative that cannot match anywhere changes no match of the alternation,
+    and the e-mail address (a run of word characters tried at each of its positions, in
+    search of an "@") is the slow one."""
+    return _contact_subset(("http" in text, "www." in text, "@" in text, True)).findall(text)
 # Wording of ads and SMS spam, read off the spam class of the UCI SMS Spam Collection: the
 # text-speak of premium-rate services (txt, msg, 150p, £, reply STOP to 80488) and the pitch
 # (urgent, prize, claim). Words that scientific text also uses (free, call, update, chance) are
@@ -401,7 +423,7 @@ def spam_signals(text: str) -> dict[str, float]:
     per_100 = 1 + n / 100
     contact = 0.0
     if "@" in text or "http" in low or "www." in low or _SEVEN_DIGITS_RE.search(text):
-        contact = min(1.0, len(_CONTACT_RE.findall(text)) / per_100)
+        contact = min(1.0, len(_contacts(text)) / per_100)
     ad_cues = min(1.0, _ad_cues(words, text, low) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
             "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
