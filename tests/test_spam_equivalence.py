@@ -28,6 +28,8 @@ spammy = st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_CUES), tex
 def _same(text: str) -> None:
     low = text.lower()
     words = spam._WORD_RE.findall(low)
+    assert spam._words(low) == words
+    assert spam._words(text) == spam._WORD_RE.findall(text)
     assert spam.spam_signals(text) == ref.spam_signals(text)
     assert spam._lexicon_hits(text) == ref._lexicon_hits(text)
     assert spam._lexicon_hits(text, words, low) == ref._lexicon_hits(text, words)
@@ -70,3 +72,12 @@ def test_random_spammy_strings(text):
 @given(texts)
 def test_random_strings(text):
     _same(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.sampled_from("aZ09_'- -\t\n.,!x'-y\x1c\x0b\x00"), max_size=40) |
+       st.text(st.characters(max_codepoint=127), max_size=40))
+def test_ascii_words(text):
+    # the ASCII path of _words (translate, substitution, split) against the regex
+    assert spam._words(text) == spam._WORD_RE.findall(text)
+    assert spam._words(text.lower()) == spam._WORD_RE.findall(text.lower())
