@@ -19,7 +19,8 @@ _CUES = sorted(spam._ALL_AD_WORDS | spam._TEXT_SPEAK | spam._ANSWERS) + \
     ["to", "2", "end", "cnl", "08001234567", "2018 av", "av2019", "£5", "$100 cash", "18+",
      "10p/min", "3p per wk", "t&cs", "www.example.co.uk", "win.COM", "x.ne\u212at", "ſex",
      "shop.co.uk", "mail.CO.U\u212a", "+", "++4", "1+", "-", "0", "12345", "+44 20-7946 0958",
-     "1-------2", "a@b.c", "http://x", "https://", "www.", "x+y@z.org"]
+     "1-------2", "a@b.c", "http://x", "https://", "www.", "x+y@z.org", "5p", "5P", "5pm", "5 p", "p5", "١p", "٣P ", "av 2", "2 \u3000av", "2\tav", "av\n3",
+     "1 2 3-4-5 6 7", "1 2 3 4 5 6 x 7", "１２３４５６７", "123 456-7"]
 spammy = st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_CUES), texts,
                             st.sampled_from([" ", ", ", "，", "、", "|", "\n", "。", ". "])),
                   max_size=30).map("".join)
@@ -36,6 +37,10 @@ def _same(text: str) -> None:
     assert spam._ad_cues(words, text) == ref._ad_cues(words, text)
     assert spam._seo_possible(low) == ref._seo_possible(low)
     assert spam._contacts(text) == ref._CONTACT_RE.findall(text)
+    assert spam._seven_digits(text) == bool(ref._SEVEN_DIGITS_RE.search(text))
+    assert spam._digit_p(text) == bool(ref._DIGIT_P_RE.search(text))
+    assert spam._digit_then_p(text) == bool(spam._DIGIT_THEN_P_RE.search(text))
+    assert spam._seo_possible(text) == ref._seo_possible(text)
     assert spam._ad_symbol_possible(text) == ref._ad_symbol_possible(text)
     if ref._ad_symbol_possible(text):
         assert spam._ad_symbols(text, low) == ref._AD_SYMBOL_RE.findall(text)

@@ -86,7 +86,9 @@ _SEO_HINTS_RE = re.compile("|".join(map(re.escape, _SEO_HINTS)))
 
 
 _SEO_HINTS_ASCII = tuple(h for h in _SEO_HINTS if h.isascii())
-_SEO_DIGIT_AV_RE = re.compile(r"\d\s*av")
+# \d\s*av read backwards (both classes are of one character): a search of the reversed text
+# skips in C to the literal "va" instead of testing for a digit at each character
+_SEO_VA_DIGIT_RE = re.compile(r"va\s*\d")
 _SEO_AV_DIGIT_RE = re.compile(r"av\s*\d")
 
 
@@ -98,10 +100,21 @@ def _seo_possible(low: str) -> bool:
             return True
     elif _SEO_HINTS_RE.search(low):
         return True
-    return "av" in low and bool(_SEO_AV_DIGIT_RE.search(low) or _SEO_DIGIT_AV_RE.search(low))
+    return "av" in low and bool(_SEO_AV_DIGIT_RE.search(low) or _SEO_VA_DIGIT_RE.search(low[::-1]))
 
 
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:[\d\- ]*\d){6}")
+# whether _SEVEN_DIGITS_RE matches, faster: a run of [\d\- ] with 7 digits has 7 digits with
+# only "-" and " " between them (no nested repeat to backtrack over), and the digits of ASCII
+# text are 0-9 (a range test instead of a Unicode category look-up)
+_SEVEN_DIGITS_FAST_RE = re.compile(r"\d(?:[\- ]*\d){6}")
+_SEVEN_ASCII_DIGITS_RE = re.compile(r"[0-9](?:[\- ]*[0-9]){6}")
+
+
+def _seven_digits(text: str) -> bool:
+    """Whether ``_SEVEN_DIGITS_RE.search(text)`` finds a match."""
+    regex = _SEVEN_ASCII_DIGITS_RE if text.isascii() else _SEVEN_DIGITS_FAST_RE
+    return regex.search(text) is not None
 _CONTACT_ALTERNATIVES = (r"https?://\S+", r"www\.\S+", r"[\w.+-]+@[\w-]+\.[\w.]+",
                          r"(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)")
 _CONTACT_RE = re.compile("|".join(_CONTACT_ALTERNATIVES))
@@ -172,6 +185,22 @@ _AD_SYMBOL_ALTERNATIVES = (r"£\s?\d", r"\$\d+\s?(?:cash|prize)",
 _AD_SYMBOL_RE = re.compile("|".join(_AD_SYMBOL_ALTERNATIVES), re.IGNORECASE)
 _DIGIT_P_RE = re.compile(r"\d[pP]\b")
 _DIGIT_THEN_P_RE = re.compile(r"\d[pP]")
+# the same searched as "p" and "P" after a digit (a look-behind): a search for one literal
+# skips in C, five times faster than testing each character for a digit
+_DIGIT_LOWER_P_RE = re.compile(r"p(?<=\dp)\b")
+_DIGIT_UPPER_P_RE = re.compile(r"P(?<=\dP)\b")
+_DIGIT_THEN_LOWER_P_RE = re.compile(r"p(?<=\dp)")
+_DIGIT_THEN_UPPER_P_RE = re.compile(r"P(?<=\dP)")
+
+
+def _digit_p(text: str) -> bool:
+    """Whether ``_DIGIT_P_RE.search(text)`` finds a match."""
+    return bool(_DIGIT_LOWER_P_RE.search(text) or _DIGIT_UPPER_P_RE.search(text))
+
+
+def _digit_then_p(text: str) -> bool:
+    """Whether ``_DIGIT_THEN_P_RE.search(text)`` finds a match."""
+    return bool(_DIGIT_THEN_LOWER_P_RE.search(text) or _DIGIT_THEN_UPPER_P_RE.search(text))
 
 
 def _ad_symbol_possible(text: str, low: str | None = None) -> bool:
@@ -182,7 +211,7 @@ def _ad_symbol_possible(text: str, low: str | None = None) -> bool:
     if low is None:
         low = text.lower()
     return "www" in low or ".com" in low or ".net" in low or ".co.uk" in low or \
-        bool(_DIGIT_P_RE.search(text))
+        _digit_p(text)
 
 
 @lru_cache(maxsize=128)
@@ -197,7 +226,7 @@ def _ad_symbols(text: str, low: str) -> list[str]:
     anywhere changes no match of the alternation, and the last one (a word before .com) is
     the slow one. Under IGNORECASE the letters of "www", "com", "net", "co.uk" and "p" match
     only characters that lower-case to them (K, the Kelvin sign, is k)."""
-    used = ("£" in text, "$" in text, bool(_DIGIT_THEN_P_RE.search(text)), "&" in text,
+    used = ("£" in text, "$" in text, _digit_then_p(text), "&" in text,
             "+" in text, "www." in low, ".com" in low or ".net" in low or ".co.uk" in low)
     if not any(used):
         return []
@@ -449,7 +478,7 @@ def spam_signals(text: str) -> dict[str, float]:
         seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
     per_100 = 1 + n / 100
     contact = 0.0
-    if "@" in text or "http" in low or "www." in low or _SEVEN_DIGITS_RE.search(text):
+    if "@" in text or "http" in low or "www." in low or _seven_digits(text):
         contact = min(1.0, len(_contacts(text)) / per_100)
     ad_cues = min(1.0, _ad_cues(words, text, low) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
