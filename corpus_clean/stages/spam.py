@@ -363,24 +363,27 @@ def _lexicon_index() -> tuple[dict, dict]:
 
 @lru_cache(maxsize=1)
 def _term_start_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tables for :func:`_term_starts`: a row number per code point (U+0000-U+10FFFF; 0 for
-    a character that starts no term), a column number per code point (0 for a character
-    that is no second character of a two-character key of :func:`_lexicon_index`), and a
-    boolean matrix whose cell (row of c, column of d) says whether a term can match at c
-    followed by d: c is a one-character term (the whole row), or c + d is a two-character key."""
+    """Tables for :func:`_term_starts`, indexed by code point up to the largest of the terms'
+    characters, plus one entry (0) that every larger code point reads (``take(mode="clip")``):
+    the offset of a character's row in the flattened matrix (row 0 for a character that starts
+    no term), the column of a character (0 for one that is no second character of a
+    two-character key of :func:`_lexicon_index`), and the flattened boolean matrix whose cell
+    (row of c, column of d) says whether a term can match at c followed by d: c is a
+    one-character term (the whole row), or c + d is a two-character key."""
     by_char = _lexicon_index()[0]
     singles = sorted(k for k, terms in by_char.items() if len(k) == 1 and terms)
     pairs = sorted(k for k in by_char if len(k) == 2)
     firsts = sorted(set(singles) | {k[0] for k in pairs})
     seconds = sorted({k[1] for k in pairs})
-    rows = np.zeros(0x110000, np.uint16)
-    rows[[ord(c) for c in firsts]] = np.arange(1, len(firsts) + 1)
-    cols = np.zeros(0x110000, np.uint16)
-    cols[[ord(c) for c in seconds]] = np.arange(1, len(seconds) + 1)
+    size = max(map(ord, firsts + seconds)) + 2  # the last entry: every larger code point
+    row = np.zeros(size, np.uint32)
+    row[[ord(c) for c in firsts]] = np.arange(1, len(firsts) + 1)
+    col = np.zeros(size, np.uint32)
+    col[[ord(c) for c in seconds]] = np.arange(1, len(seconds) + 1)
     matrix = np.zeros((len(firsts) + 1, len(seconds) + 1), bool)
-    matrix[rows[[ord(c) for c in singles]]] = True
-    matrix[rows[[ord(k[0]) for k in pairs]], cols[[ord(k[1]) for k in pairs]]] = True
-    return rows, cols, matrix
+    matrix[row[[ord(c) for c in singles]]] = True
+    matrix[row[[ord(k[0]) for k in pairs]], col[[ord(k[1]) for k in pairs]]] = True
+    return row * matrix.shape[1], col, matrix.ravel()
 
 
 def _term_starts(low: str) -> list[int]:
@@ -393,10 +396,11 @@ def _term_starts(low: str) -> list[int]:
     some term: in the Chinese records of the benchmark, 42 positions per record where a
     character that starts a two-character key is followed by a character that ends one,
     6 of them positions found here."""
-    rows, cols, matrix = _term_start_tables()
+    row_offset, col, matrix = _term_start_tables()
     # a NUL after the last character: no column, so the last character starts no pair
     cps = np.frombuffer((low + "\0").encode("utf-32-le", "surrogatepass"), np.uint32)
-    return matrix[rows[cps[:-1]], cols[cps[1:]]].nonzero()[0].tolist()
+    cells = row_offset.take(cps[:-1], mode="clip") + col.take(cps[1:], mode="clip")
+    return matrix.take(cells).nonzero()[0].tolist()
 
 
 @lru_cache(maxsize=1)
