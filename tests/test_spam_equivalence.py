@@ -44,6 +44,9 @@ def _same(text: str) -> None:
     assert spam._ad_symbol_possible(text) == ref._ad_symbol_possible(text)
     if ref._ad_symbol_possible(text):
         assert spam._ad_symbols(text, low) == ref._AD_SYMBOL_RE.findall(text)
+    symbols = ref._AD_SYMBOL_RE.findall(text) if ref._ad_symbol_possible(text) else []
+    assert spam._symbol_cues(text, low, "www" in low) == \
+        sum(0.5 if ("." in m and not m[0].isdigit()) else 1 for m in symbols)
     record = Record("t.txt:1", text, "t.txt", 1)
     for threshold in (0.5, 0.1):
         config = Config(spam_threshold=threshold)

@@ -86,6 +86,11 @@ _SEO_HINTS_RE = re.compile("|".join(map(re.escape, _SEO_HINTS)))
 
 
 _SEO_HINTS_ASCII = tuple(h for h in _SEO_HINTS if h.isascii())
+# the ASCII hints with an "x" (vx, wx, sex, xxx) as one search that skips in C to each "x";
+# the others (qq, casino) as ``in`` tests: 2.4x faster than an ``in`` test per hint
+_SEO_X_HINTS_RE = re.compile(r"x(?:(?<=[vw]x)|(?<=sex)|xx)")
+_SEO_OTHER_ASCII_HINTS = tuple(h for h in _SEO_HINTS_ASCII if "x" not in h)
+assert {h for h in _SEO_HINTS_ASCII if "x" in h} == {"vx", "wx", "sex", "xxx"}
 # \d\s*av read backwards (both classes are of one character): a search of the reversed text
 # skips in C to the literal "va" instead of testing for a digit at each character
 _SEO_VA_DIGIT_RE = re.compile(r"va\s*\d")
@@ -96,7 +101,7 @@ def _seo_possible(low: str) -> bool:
     # a few ``in`` tests are faster on ASCII text; _SEO_AV_RE searched as its two
     # alternatives, each with a literal or a class the search can skip to
     if low.isascii():
-        if any(h in low for h in _SEO_HINTS_ASCII):
+        if _SEO_X_HINTS_RE.search(low) or any(h in low for h in _SEO_OTHER_ASCII_HINTS):
             return True
     elif _SEO_HINTS_RE.search(low):
         return True
@@ -238,15 +243,47 @@ _CONTEXT_WORDS = _PHRASE_FIRST | _CALL_WORDS | {"stop"}  # cues that depend on t
 _ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _CONTEXT_WORDS
 
 
-def _ad_cues(words: list[str], text: str, low: str | None = None) -> float:
+# ".com", ".net" or ".co.uk" as one search that skips in C to each "." (3x faster than three
+# ``in`` tests)
+_DOT_COM_RE = re.compile(r"\.(?:com|net|co\.uk)")
+
+
+def _symbol_cues(text: str, low: str, www: bool) -> float:
+    """The symbol cues of ``text``: 1 per match of _AD_SYMBOL_RE, 1/2 per URL (``low`` is
+    ``text.lower()``, ``www``: whether "www" is in it). The same as ``_ad_symbols(text, low)``
+    where ``_ad_symbol_possible(text, low)``, with each literal looked for once (and "£",
+    not ASCII, not in ASCII text)."""
+    pound = not text.isascii() and "£" in text
+    dollar = "$" in text
+    amp = "&" in text
+    plus = "+" in text
+    www_dot = www and "www." in low
+    com = _DOT_COM_RE.search(low) is not None
+    if not (pound or dollar or amp or plus or www or com or _digit_p(text)):
+        return 0.0
+    used = (pound, dollar, _digit_then_p(text), amp, plus, www_dot, com)
+    if not any(used):
+        return 0.0
+    cues = 0.0
+    for m in _ad_symbol_subset(used).findall(text):
+        cues += 0.5 if ("." in m and not m[0].isdigit()) else 1
+    return cues
+
+
+def _ad_cues(words: list[str], text: str, low: str | None = None,
+             www: bool | None = None) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
     (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
     (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2); ``low``:
-    ``text.lower()``, if the caller has it.
+    ``text.lower()``, and ``www``: whether "www" is in it, if the caller has them.
 
     Cue values are multiples of 1/2 far below 2**52, so their float sum is exact in any
     order: the words are counted with ``list.count`` and the context cues are visited word by
     word (``list.index``) rather than in text order."""
+    if low is None:
+        low = text.lower()
+    if www is None:
+        www = "www" in low
     cues = 0.0
     present = _ALL_AD_WORDS.intersection(words)
     if present:
@@ -277,12 +314,7 @@ def _ad_cues(words: list[str], text: str, low: str | None = None) -> float:
     # them is a word there is none to count
     if not _TEXT_SPEAK.isdisjoint(words):
         cues += _text_speak(text)
-    if low is None:
-        low = text.lower()
-    if _ad_symbol_possible(text, low):
-        for m in _ad_symbols(text, low):
-            cues += 0.5 if ("." in m and not m[0].isdigit()) else 1
-    return cues
+    return cues + _symbol_cues(text, low, www)
 
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")  # Unicode words: "spécialisée" is one
@@ -487,9 +519,10 @@ def spam_signals(text: str) -> dict[str, float]:
         seo = min(1.0, len(_SEO_RE.findall(text)) / 2)
     per_100 = 1 + n / 100
     contact = 0.0
-    if "@" in text or "http" in low or "www." in low or _seven_digits(text):
+    www = "www" in low
+    if "@" in text or "http" in low or (www and "www." in low) or _seven_digits(text):
         contact = min(1.0, len(_contacts(text)) / per_100)
-    ad_cues = min(1.0, _ad_cues(words, text, low) / per_100)
+    ad_cues = min(1.0, _ad_cues(words, text, low, www) / per_100)
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
             "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
 
