@@ -117,9 +117,15 @@ _SEVEN_ASCII_DIGITS_RE = re.compile(r"[0-9](?:[\- ]*[0-9]){6}")
 
 
 def _seven_digits(text: str) -> bool:
-    """Whether ``_SEVEN_DIGITS_RE.search(text)`` finds a match."""
-    regex = _SEVEN_ASCII_DIGITS_RE if text.isascii() else _SEVEN_DIGITS_FAST_RE
-    return regex.search(text) is not None
+    """Whether ``_SEVEN_DIGITS_RE.search(text)`` finds a match. ASCII text with fewer than 7
+    digits (6 in 10 English records) has none: counted by deleting the digits from its bytes,
+    faster than the search."""
+    if not text.isascii():
+        return _SEVEN_DIGITS_FAST_RE.search(text) is not None
+    data = text.encode("ascii")
+    if len(data) - len(data.translate(None, b"0123456789")) < 7:
+        return False
+    return _SEVEN_ASCII_DIGITS_RE.search(text) is not None
 _CONTACT_ALTERNATIVES = (r"https?://\S+", r"www\.\S+", r"[\w.+-]+@[\w-]+\.[\w.]+",
                          r"(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)")
 _CONTACT_RE = re.compile("|".join(_CONTACT_ALTERNATIVES))
@@ -523,8 +529,10 @@ def spam_signals(text: str) -> dict[str, float]:
     if "@" in text or "http" in low or (www and "www." in low) or _seven_digits(text):
         contact = min(1.0, len(_contacts(text)) / per_100)
     ad_cues = min(1.0, _ad_cues(words, text, low, www) / per_100)
-    return {"stuffing": stuffing, "lexicon": round(lexicon, 4), "seo": seo,
-            "contact": round(contact, 4), "ad_cues": round(ad_cues, 4)}
+    # round(0.0, 4) is 0.0: most signals are 0, and round() is not free
+    return {"stuffing": stuffing, "lexicon": round(lexicon, 4) if lexicon else 0.0, "seo": seo,
+            "contact": round(contact, 4) if contact else 0.0,
+            "ad_cues": round(ad_cues, 4) if ad_cues else 0.0}
 
 
 def spam_score(signals: dict[str, float]) -> float:
