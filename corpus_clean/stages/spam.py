@@ -447,6 +447,12 @@ def _first_words() -> frozenset[str]:
     return frozenset(_lexicon_index()[1])
 
 
+@lru_cache(maxsize=1)
+def _term_words() -> frozenset[str]:
+    """The words of the ASCII lexicon terms (of the word sequences of :func:`_lexicon_index`)."""
+    return frozenset(w for terms in _lexicon_index()[1].values() for seq, _ in terms for w in seq)
+
+
 def _lexicon_hits(text: str, words: list[str] | None = None,
                   low: str | None = None) -> tuple[int, int, list[str]]:
     """Return (strong hits, weak hits, matched terms) of the lexicons in ``text`` (``words``:
@@ -474,16 +480,22 @@ def _lexicon_hits(text: str, words: list[str] | None = None,
                     break
     if words is None:
         words = _words(low)
-    present = _first_words().intersection(words)  # most records have no first word of a term
+    # the words of the text that are words of a term; a term with a word not among them
+    # cannot match, so only the others are tried (in the same order: the same first match)
+    present = _term_words().intersection(words)
     hits = []  # (position, term, weak): at most one term per word, the first that matches
-    for w in present:  # each occurrence of a first word, found by list.index
+    for w in present & _first_words():  # each occurrence of a first word, by list.index
+        candidates = [(seq, is_weak) for seq, is_weak in by_word[w]
+                      if len(seq) == 1 or present.issuperset(seq)]
+        if not candidates:  # "two" of "two girls one cup" in a text without "girls"
+            continue
         j = -1
         while True:
             try:
                 j = words.index(w, j + 1)
             except ValueError:
                 break
-            for seq, is_weak in by_word[w]:
+            for seq, is_weak in candidates:
                 if tuple(words[j:j + len(seq)]) == seq:
                     hits.append((j, seq, is_weak))
                     break
