@@ -245,8 +245,17 @@ def _ad_symbols(text: str, low: str) -> list[str]:
 
 
 _PHRASE_FIRST = frozenset(p[0] for p in _AD_PHRASES)
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in sorted(_AD_PHRASES, key=len):
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+_STOP_TO = frozenset(("to", "2"))
+_STOP_END = frozenset(("end", "stop", "cancel", "cnl"))
 _CONTEXT_WORDS = _PHRASE_FIRST | _CALL_WORDS | {"stop"}  # cues that depend on the next words
 _ALL_AD_WORDS = _AD_WORDS | _WEAK_AD_WORDS | _CONTEXT_WORDS
+#: the words whose presence _ad_cues looks up in one intersection with the text's words: the
+#: cue words, the text-speak words, the words of the phrases and of "stop to end"
+_AD_LOOKUP = _ALL_AD_WORDS | _TEXT_SPEAK | {w for p in _AD_PHRASES for w in p} | _STOP_TO | \
+    _STOP_END
 
 
 # ".com", ".net" or ".co.uk" as one search that skips in C to each "." (3x faster than three
@@ -277,11 +286,12 @@ def _symbol_cues(text: str, low: str, www: bool) -> float:
 
 
 def _ad_cues(words: list[str], text: str, low: str | None = None,
-             www: bool | None = None) -> float:
+             www: bool | None = None, found: frozenset[str] | None = None) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
     (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
     (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2); ``low``:
-    ``text.lower()``, and ``www``: whether "www" is in it, if the caller has them.
+    ``text.lower()``, ``www``: whether "www" is in it, and ``found``: the words of ``words``
+    that are in :data:`_AD_LOOKUP` (or more of its words), if the caller has them.
 
     Cue values are multiples of 1/2 far below 2**52, so their float sum is exact in any
     order: the words are counted with ``list.count`` and the context cues are visited word by
@@ -290,35 +300,45 @@ def _ad_cues(words: list[str], text: str, low: str | None = None,
         low = text.lower()
     if www is None:
         www = "www" in low
+    if found is None:
+        found = _AD_LOOKUP.intersection(words)
     cues = 0.0
-    present = _ALL_AD_WORDS.intersection(words)
+    present = found & _ALL_AD_WORDS
     if present:
         cues += sum(words.count(w) for w in present & _AD_WORDS)
         cues += sum(words.count(w) for w in present & _WEAK_AD_WORDS) / 2
         for w in present & _CONTEXT_WORDS:
+            # the phrases that start with w and of which every word is in the text: no other
+            # can match
+            phrases = [p for p in _PHRASES_BY_FIRST.get(w, ()) if found.issuperset(p)]
+            if not phrases and w not in _CALL_WORDS and (
+                    w != "stop" or found.isdisjoint(_STOP_TO) or found.isdisjoint(_STOP_END)):
+                continue  # no cue can start at any w ("2" of "2 win" in a text without "win")
             i = -1
             while True:
                 try:
                     i = words.index(w, i + 1)
                 except ValueError:
                     break
-                if w in _PHRASE_FIRST:
-                    for size in (1, 2, 3):
-                        if tuple(words[i:i + size]) in _AD_PHRASES:
-                            cues += 1
+                for p in phrases:
+                    if tuple(words[i:i + len(p)]) == p:
+                        # the slices of 1, 2 and 3 words that were looked up in _AD_PHRASES:
+                        # one equals the phrase, or, where it ends the text, each slice as
+                        # long or longer (cut short at the end) does
+                        cues += 1 if i + len(p) < len(words) else 4 - len(p)
                 if w in _CALL_WORDS:
                     nxt = words[i + 1:i + 5]
                     if nxt and nxt[0] in _ANSWERS:
                         cues += 1
                     elif any(t.isdigit() and len(t) >= 4 for t in nxt):
                         cues += 1
-                elif w == "stop" and i + 2 < len(words) and words[i + 1] in ("to", "2") and \
-                        words[i + 2] in ("end", "stop", "cancel", "cnl"):
+                elif w == "stop" and i + 2 < len(words) and words[i + 1] in _STOP_TO and \
+                        words[i + 2] in _STOP_END:
                     cues += 1
     # a text-speak token (u, ur, r between white space, any case) is a word of ``words`` too
     # (lower-casing maps only U and R to u and r, and white space to itself), so where none of
     # them is a word there is none to count
-    if not _TEXT_SPEAK.isdisjoint(words):
+    if not found.isdisjoint(_TEXT_SPEAK):
         cues += _text_speak(text)
     return cues + _symbol_cues(text, low, www)
 
@@ -453,10 +473,18 @@ def _term_words() -> frozenset[str]:
     return frozenset(w for terms in _lexicon_index()[1].values() for seq, _ in terms for w in seq)
 
 
-def _lexicon_hits(text: str, words: list[str] | None = None,
-                  low: str | None = None) -> tuple[int, int, list[str]]:
+@lru_cache(maxsize=1)
+def _lookup_words() -> frozenset[str]:
+    """The words whose presence :func:`spam_signals` looks up in one intersection with the
+    words of a text: those of the ASCII lexicon terms and :data:`_AD_LOOKUP`."""
+    return _term_words() | _AD_LOOKUP
+
+
+def _lexicon_hits(text: str, words: list[str] | None = None, low: str | None = None,
+                  looked_up: frozenset[str] | None = None) -> tuple[int, int, list[str]]:
     """Return (strong hits, weak hits, matched terms) of the lexicons in ``text`` (``words``:
-    its lower-cased Unicode words, and ``low``: ``text.lower()``, if the caller has them)."""
+    its lower-cased Unicode words, ``low``: ``text.lower()``, and ``looked_up``: the words of
+    ``words`` that are words of a term (or more of its words), if the caller has them)."""
     by_char, by_word = _lexicon_index()
     strong = weak = 0
     found = []
@@ -482,7 +510,8 @@ def _lexicon_hits(text: str, words: list[str] | None = None,
         words = _words(low)
     # the words of the text that are words of a term; a term with a word not among them
     # cannot match, so only the others are tried (in the same order: the same first match)
-    present = _term_words().intersection(words)
+    present = _term_words().intersection(words) if looked_up is None \
+        else looked_up & _term_words()
     hits = []  # (position, term, weak): at most one term per word, the first that matches
     for w in present & _first_words():  # each occurrence of a first word, by list.index
         candidates = [(seq, is_weak) for seq, is_weak in by_word[w]
@@ -528,7 +557,8 @@ def spam_signals(text: str) -> dict[str, float]:
             stuffing = 1.0
     low = text.lower()
     words = _words(low)
-    strong, weak, _ = _lexicon_hits(text, words, low)
+    looked_up = _lookup_words().intersection(words)  # one pass: the lexicon and the ad cues
+    strong, weak, _ = _lexicon_hits(text, words, low, looked_up)
     per_200 = 1 + n / 200
     lexicon = min(1.0, strong / per_200 + min(WEAK_CAP, weak / 5 / per_200))
     # the regexes run only where a cheap test says they can match
@@ -540,7 +570,7 @@ def spam_signals(text: str) -> dict[str, float]:
     www = "www" in low
     if "@" in text or "http" in low or (www and "www." in low) or _seven_digits(text):
         contact = min(1.0, len(_contacts(text)) / per_100)
-    ad_cues = min(1.0, _ad_cues(words, text, low, www) / per_100)
+    ad_cues = min(1.0, _ad_cues(words, text, low, www, looked_up) / per_100)
     # round(0.0, 4) is 0.0: most signals are 0, and round() is not free
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4) if lexicon else 0.0, "seo": seo,
             "contact": round(contact, 4) if contact else 0.0,
