@@ -3,6 +3,8 @@ signal values, lexicon hits (in the same order), ad cues and drop details."""
 
 from __future__ import annotations
 
+import re
+
 import reference_spam as ref
 from equivalence import real_texts, texts
 from hypothesis import given, settings
@@ -20,7 +22,8 @@ _CUES = sorted(spam._ALL_AD_WORDS | spam._TEXT_SPEAK | spam._ANSWERS) + \
      "10p/min", "3p per wk", "t&cs", "www.example.co.uk", "win.COM", "x.ne\u212at", "ſex",
      "shop.co.uk", "mail.CO.U\u212a", "+", "++4", "1+", "-", "0", "12345", "+44 20-7946 0958",
      "1-------2", "a@b.c", "http://x", "https://", "www.", "x+y@z.org", "5p", "5P", "5pm", "5 p", "p5", "١p", "٣P ", "av 2", "2 \u3000av", "2\tav", "av\n3",
-     "1 2 3-4-5 6 7", "1 2 3 4 5 6 x 7", "１２３４５６７", "123 456-7"]
+     "1 2 3-4-5 6 7", "1 2 3 4 5 6 x 7", "１２３４５６７", "123 456-7", "a.com.net", "x.co.uk.com", "é.NET", "_a.com", "a_.com", "3.com", ".com",
+     "a..com", "a.comb", "a.co.ukx", "Ⅻ.com", "中文.com", "a.cOm!", "a .com"]
 spammy = st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_CUES), texts,
                             st.sampled_from([" ", ", ", "，", "、", "|", "\n", "。", ". "])),
                   max_size=30).map("".join)
@@ -47,6 +50,8 @@ def _same(text: str) -> None:
     assert spam._ad_symbol_possible(text) == ref._ad_symbol_possible(text)
     if ref._ad_symbol_possible(text):
         assert spam._ad_symbols(text, low) == ref._AD_SYMBOL_RE.findall(text)
+    assert spam._dot_com_words(text) == \
+        re.findall(spam._AD_SYMBOL_ALTERNATIVES[-1], text, re.IGNORECASE)
     symbols = ref._AD_SYMBOL_RE.findall(text) if ref._ad_symbol_possible(text) else []
     assert spam._symbol_cues(text, low, "www" in low) == \
         sum(0.5 if ("." in m and not m[0].isdigit()) else 1 for m in symbols)
@@ -92,3 +97,13 @@ def test_ascii_words(text):
     # the ASCII path of _words (translate, substitution, split) against the regex
     assert spam._words(text) == spam._WORD_RE.findall(text)
     assert spam._words(text.lower()) == spam._WORD_RE.findall(text.lower())
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", "3", "_", ".", "com", "COM", "net", "co", "uk",
+                                 "u\u212a", " ", "中", "é", "-", "www", "+", "Ⅻ", "'"]),
+                max_size=20).map("".join))
+def test_dot_com_words(text):
+    # the ".com" alternative of the symbol cues found from the "." ends, against the regex
+    assert spam._dot_com_words(text) == \
+        re.findall(spam._AD_SYMBOL_ALTERNATIVES[-1], text, re.IGNORECASE)
