@@ -4,7 +4,8 @@ the benchmark tools, not part of the repository), or the directory in ``SPAM_EQU
 Skipped where there is none; a plain clone checks the real texts of tests/fixtures
 (test_spam_equivalence.py). For a larger dump, by hand:
 
-    SPAM_EQUIVALENCE_DUMP=/tmp/cc-bench-dumps/d100-s5 python -m pytest -q tests/test_spam_dump_equivalence.py
+    SPAM_EQUIVALENCE_DUMP=/tmp/cc-bench-dumps/d100-s5 \\
+        python -m pytest -q tests/test_spam_dump_equivalence.py
 """
 
 from __future__ import annotations

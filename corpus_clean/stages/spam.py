@@ -98,8 +98,8 @@ _SEO_AV_DIGIT_RE = re.compile(r"av\s*\d")
 
 
 def _seo_possible(low: str) -> bool:
-    # a few ``in`` tests are faster on ASCII text; _SEO_AV_RE searched as its two
-    # alternatives, each with a literal or a class the search can skip to
+    # a few ``in`` tests and one search are faster on ASCII text; _SEO_AV_RE searched as its
+    # two alternatives, each with a literal the search can skip to (one in the reversed text)
     if low.isascii():
         if _SEO_X_HINTS_RE.search(low) or any(h in low for h in _SEO_OTHER_ASCII_HINTS):
             return True
@@ -126,6 +126,8 @@ def _seven_digits(text: str) -> bool:
     if len(data) - len(data.translate(None, b"0123456789")) < 7:
         return False
     return _SEVEN_ASCII_DIGITS_RE.search(text) is not None
+
+
 _CONTACT_ALTERNATIVES = (r"https?://\S+", r"www\.\S+", r"[\w.+-]+@[\w-]+\.[\w.]+",
                          r"(?<!\d)(?:\+?\d[\d\- ]{6,}\d)(?!\d)")
 _CONTACT_RE = re.compile("|".join(_CONTACT_ALTERNATIVES))
@@ -151,6 +153,8 @@ def _contacts(text: str) -> list[str]:
     and the e-mail address (a run of word characters tried at each of its positions, in
     search of an "@") is the slow one."""
     return _contact_subset(("http" in text, "www." in text, "@" in text, True)).findall(text)
+
+
 # Wording of ads and SMS spam, read off the spam class of the UCI SMS Spam Collection: the
 # text-speak of premium-rate services (txt, msg, 150p, £, reply STOP to 80488) and the pitch
 # (urgent, prize, claim). Words that scientific text also uses (free, call, update, chance) are
@@ -325,12 +329,12 @@ def _symbol_cues(text: str, low: str, www: bool) -> float:
 
 
 def _ad_cues(words: list[str], text: str, low: str | None = None,
-             www: bool | None = None, found: frozenset[str] | None = None) -> float:
+             www: bool | None = None, looked_up: frozenset[str] | None = None) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
     (1 each), weak words (1/2), "call/text/reply ... <number of 4+ digits>" and "reply STOP"
     (1 each), and symbol cues (£5, 150p/min, T&C, URLs: 1 each, URLs 1/2); ``low``:
-    ``text.lower()``, ``www``: whether "www" is in it, and ``found``: the words of ``words``
-    that are in :data:`_AD_LOOKUP` (or more of its words), if the caller has them.
+    ``text.lower()``, ``www``: whether "www" is in it, and ``looked_up``: the words of
+    ``words`` that are in :data:`_AD_LOOKUP` (or more of its words), if the caller has them.
 
     Cue values are multiples of 1/2 far below 2**52, so their float sum is exact in any
     order: the words are counted with ``list.count`` and the context cues are visited word by
@@ -339,19 +343,20 @@ def _ad_cues(words: list[str], text: str, low: str | None = None,
         low = text.lower()
     if www is None:
         www = "www" in low
-    if found is None:
-        found = _AD_LOOKUP.intersection(words)
+    if looked_up is None:
+        looked_up = _AD_LOOKUP.intersection(words)
     cues = 0.0
-    present = found & _ALL_AD_WORDS
+    present = looked_up & _ALL_AD_WORDS
     if present:
         cues += sum(words.count(w) for w in present & _AD_WORDS)
         cues += sum(words.count(w) for w in present & _WEAK_AD_WORDS) / 2
         for w in present & _CONTEXT_WORDS:
             # the phrases that start with w and of which every word is in the text: no other
             # can match
-            phrases = [p for p in _PHRASES_BY_FIRST.get(w, ()) if found.issuperset(p)]
+            phrases = [p for p in _PHRASES_BY_FIRST.get(w, ()) if looked_up.issuperset(p)]
             if not phrases and w not in _CALL_WORDS and (
-                    w != "stop" or found.isdisjoint(_STOP_TO) or found.isdisjoint(_STOP_END)):
+                    w != "stop" or looked_up.isdisjoint(_STOP_TO) or
+                    looked_up.isdisjoint(_STOP_END)):
                 continue  # no cue can start at any w ("2" of "2 win" in a text without "win")
             i = -1
             while True:
@@ -377,7 +382,7 @@ def _ad_cues(words: list[str], text: str, low: str | None = None,
     # a text-speak token (u, ur, r between white space, any case) is a word of ``words`` too
     # (lower-casing maps only U and R to u and r, and white space to itself), so where none of
     # them is a word there is none to count
-    if not found.isdisjoint(_TEXT_SPEAK):
+    if not looked_up.isdisjoint(_TEXT_SPEAK):
         cues += _text_speak(text)
     return cues + _symbol_cues(text, low, www)
 
