@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "count_cjk", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "count_cjk", "han_kana_mask", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
            "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -123,6 +123,13 @@ def _classes(text: str) -> np.ndarray:
     where = np.flatnonzero(astral)
     cls[where] = [_astral_class(cp) for cp in cps[where].tolist()]
     return cls
+
+
+def han_kana_mask(text: str) -> np.ndarray:
+    """One ``bool`` per character (code point) of ``text``: whether it is Han or Kana
+    (``HAN_KANA_RE``), by the same table look-up as :func:`count_scripts`."""
+    script = (_classes(text) >> 1) & 3
+    return (script == 1) | (script == 2)
 
 
 def count_han_kana(text: str) -> int:

@@ -35,7 +35,10 @@ __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_ba
 def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
     """Return the per-record stages in order, for one file (``is_marker``: the file's marker
     matcher, see :class:`.blocks.FileReader`). Each has ``name`` and ``apply(record)``,
-    returning the record (maybe changed) or a :class:`Drop`. Adding a stage is one line here."""
+    returning the record (maybe changed) or a :class:`Drop`; the last also has
+    ``apply_batch(records)``, which the scan calls once per batch on the records that passed
+    the others (quality's n-gram statistics are computed for a whole batch in NumPy). Adding a
+    stage is one line here."""
     return [MarkerStripper(is_marker), BoilerplateFilter(config), SpamFilter(config),
             QualityFilter()]
 
@@ -169,7 +172,14 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
     clock = time.perf_counter
     memo = worker_memo(config, run)
     out: list[Scanned] = []
-    to_sign: list[Scanned] = []
+    signs: list[bool] = []  # whether each record needs a MinHash signature
+    # the last stage (quality) runs once for the whole batch, on the records that passed the
+    # others: (index in out, memo key, position) of each, and for a verbatim repeat of one of
+    # them later in the batch, the index of that first copy
+    *each, last = stages
+    waiting: list[tuple[int, int | None, tuple]] = []
+    first_copy: dict[int, int] = {}
+    repeats: list[tuple[int, int]] = []
     for index, (record, drop) in enumerate(items):
         sign = True
         if drop is None:
@@ -177,14 +187,18 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
             found = memo.get(key) if memo is not None else None
             position = (where, index)
             cached = None
-            if found is not None:
+            waiting_copy = first_copy.get(key) if key is not None else None
+            if found is not None or waiting_copy is not None:
                 # a verbatim repeat takes its copy's outcome: only the marker lines, which the
                 # record keeps as provenance, are stripped again
-                cached, first = found
-                sign = first >= position  # a copy that comes later is no exact duplicate
+                if found is not None:
+                    cached, first = found
+                    sign = first >= position  # a copy that comes later is no exact duplicate
+                else:
+                    sign = False  # its first copy is earlier in this batch
                 run = stages[:1]
             else:
-                run = stages
+                run = each
             for stage in run:
                 t0 = clock()
                 result = stage.apply(record)
@@ -194,16 +208,38 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
                     break
                 record = result
             drop = drop or cached
-            if found is None and memo is not None:
-                memo.put(key, drop, position)
-        item = Scanned(record, drop)
-        if drop is None:
+            if found is None and waiting_copy is None:
+                if drop is None:  # on to the last stage, with the batch
+                    waiting.append((len(out), key, position))
+                    if key is not None:
+                        first_copy[key] = len(out)
+                elif memo is not None:
+                    memo.put(key, drop, position)
+            elif waiting_copy is not None and drop is None:
+                repeats.append((len(out), waiting_copy))
+        out.append(Scanned(record, drop))
+        signs.append(sign)
+    if waiting:
+        t0 = clock()
+        results = last.apply_batch([out[i].record for i, _, _ in waiting])
+        seconds[last.name] += clock() - t0
+        for (i, key, position), result in zip(waiting, results):
+            if isinstance(result, Drop):
+                out[i].drop = result
+            else:
+                out[i].record = result
+            if memo is not None:
+                memo.put(key, out[i].drop, position)
+    for i, copy in repeats:
+        out[i].drop = out[copy].drop
+    to_sign: list[Scanned] = []
+    for item, sign in zip(out, signs):
+        if item.drop is None:
             t0 = clock()
-            item.key = dedup_key(record.text)
+            item.key = dedup_key(item.record.text)
             seconds["dedup"] += clock() - t0
             if config.near_dedup and sign:
                 to_sign.append(item)
-        out.append(item)
     t0 = clock()
     if to_sign:
         bands, rows = choose_bands(config.near_threshold, config.num_perm)

@@ -22,7 +22,7 @@ def _same(text: str) -> None:
     record = Record("t.txt:1", text, "t.txt", 1)
     assert quality.QualityFilter().apply(record) == ref.QualityFilter().apply(record)
     assert quality.repetition_scores(text) == ref.repetition_scores(text)
-    assert quality._Grams(text).bounds() == ref._Grams(text).bounds()
+    assert quality._BatchGrams([text]).bounds() == [ref._Grams(text).bounds()]
 
 
 def test_real_texts():
@@ -35,3 +35,36 @@ def test_real_texts():
 @given(st.one_of(texts, repetitive))
 def test_random_strings(text):
     _same(text)
+
+
+def _same_batch(batch: list[str]) -> None:
+    records = [Record(f"t.txt:{i}", t, "t.txt", i) for i, t in enumerate(batch)]
+    want = [ref.QualityFilter().apply(r) for r in records]
+    assert quality.QualityFilter().apply_batch(records) == want
+    assert quality._BatchGrams(batch).bounds() == [ref._Grams(t).bounds() for t in batch]
+
+
+def test_real_texts_in_one_batch():
+    """The seeds and fixtures as one batch (a word in several texts gets one id), and with
+    repetitive texts among them, give each record its own outcome and bounds."""
+    real = list(real_texts())
+    _same_batch(real)
+    _same_batch([t for text in real[:40] for t in (text, " ".join([text[:120]] * 4))])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(texts, repetitive), max_size=10))
+def test_random_batches(batch):
+    _same_batch(batch)
+
+
+def test_texts_whose_grams_share_a_hash_are_scored_exactly(monkeypatch):
+    """With a multiplier of 0 a gram's hash is its last unit, so different grams share
+    hashes everywhere: those texts must be found and scored by the exact code."""
+    import numpy as np
+
+    monkeypatch.setattr(quality, "_MULT", np.uint64(0))
+    real = list(real_texts())[:60]
+    _same_batch(real + [" ".join([text[:150]] * 3) for text in real[:20]])
+    for text in real[:20] + ["Error Error Error Error Error Error", "模型" * 30]:
+        assert quality.repetition_scores(text) == ref.repetition_scores(text)
