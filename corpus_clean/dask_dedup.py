@@ -428,12 +428,8 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
     def write_next() -> None:
         head, scan_future, home, group = heads.popleft()
         file_index, end, seconds, facts, sources, rejects, reached, shorts = head.result()
-        for stage, dt in seconds.items():
-            report.add_seconds(stage, dt)
+        info = report.add_scan(files[file_index].source, seconds, facts)
         t0 = clock()
-        info = report.files[files[file_index].source].info
-        info.lines += facts.get("lines", 0)
-        info.replaced_bytes += facts.get("replaced_bytes", 0)
         for source, n in sources:
             report.count_in_file(source, n)
         for record, drop in rejects:

@@ -112,12 +112,8 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     clock = time.perf_counter
     for file_index, end, results, seconds, facts in _scan_results(files, config, report,
                                                                   executor, checkpoint):
-        for stage, dt in seconds.items():
-            report.add_seconds(stage, dt)
+        info = report.add_scan(files[file_index].source, seconds, facts)
         t0 = clock()
-        info = report.files[files[file_index].source].info
-        info.lines += facts.get("lines", 0)
-        info.replaced_bytes += facts.get("replaced_bytes", 0)
         if checkpoint is not None:
             checkpoint.add(file_index, files[file_index], results)
         for item in results:

@@ -127,6 +127,17 @@ class Report:
         """Add time spent in ``stage`` (seconds, summed over workers)."""
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
+    def add_scan(self, source: str, seconds: dict[str, float], facts: dict[str, int]):
+        """Take one scan task's summary for file ``source``: its time per stage (seconds,
+        summed over workers) and the ``lines`` and ``replaced_bytes`` the worker read (see
+        :data:`.work.ScanResult`). Returns the file's :class:`~.reader.FileInfo`."""
+        for stage, dt in seconds.items():
+            self.add_seconds(stage, dt)
+        info = self.files[source].info
+        info.lines += facts.get("lines", 0)
+        info.replaced_bytes += facts.get("replaced_bytes", 0)
+        return info
+
     def want_snippets(self, ids: set[str]) -> None:
         """Say which kept records head duplicate clusters (their snippets go in the report)."""
         self._wanted = ids
