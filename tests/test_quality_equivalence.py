@@ -68,3 +68,12 @@ def test_texts_whose_grams_share_a_hash_are_scored_exactly(monkeypatch):
     _same_batch(real + [" ".join([text[:150]] * 3) for text in real[:20]])
     for text in real[:20] + ["Error Error Error Error Error Error", "模型" * 30]:
         assert quality.repetition_scores(text) == ref.repetition_scores(text)
+
+
+def test_pairs_of_grams_are_compared_a_bounded_number_at_a_time(monkeypatch):
+    """The unit-by-unit check of equal gram hashes runs in steps (here of 7 pairs), with
+    the same result, on a text whose every gram repeats."""
+    monkeypatch.setattr(quality, "_CHECK_ROWS", 7)
+    text = "".join("模型方法数据网络训练结果" for _ in range(30)) + " " + \
+        "the model " * 40
+    _same_batch([text, "Error Error Error Error Error", text[:97]])

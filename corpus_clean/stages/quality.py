@@ -80,6 +80,8 @@ def _line_scores(text: str) -> tuple[float, float]:
 _WORD_UNIT_RE = re.compile(f"[^\\s{HAN_KANA_CLASS[1:-1]}]+")
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier for gram hashes
 _TEXT_MULT = np.uint64(0xD6E8FEB86659FD93)  # another, to mix the text's number in
+#: gram pairs compared per step (at most 2 x this x k ids copied: 40 MB for k = 20)
+_CHECK_ROWS = 1 << 17
 _WORD_ID = 0x110000  # word units get ids from here up; a Han/Kana unit's id is its code point
 
 
@@ -208,7 +210,10 @@ class _BatchGrams:
         # are not, both texts are scored by the exact code
         windows = np.lib.stride_tricks.sliding_window_view(u, k)
         a, b = pos_sorted[:-1][equal], pos_sorted[1:][equal]
-        clash = (own[:-1][equal] != own[1:][equal]) | ~(windows[a] == windows[b]).all(axis=1)
+        clash = own[:-1][equal] != own[1:][equal]
+        for i in range(0, len(a), _CHECK_ROWS):  # a bounded copy of the grams at a time
+            rows = slice(i, i + _CHECK_ROWS)
+            clash[rows] |= ~(windows[a[rows]] == windows[b[rows]]).all(axis=1)
         clashed = set(own[:-1][equal][clash].tolist()) | set(own[1:][equal][clash].tolist())
         same = equal.copy()
         same[equal] = ~clash
