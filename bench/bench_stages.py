@@ -4,7 +4,8 @@ Reads DUMP_DIR through corpus_clean's reader and splitter (as the pipeline does)
 distinct record texts (verbatim repeats skip the stages in the pipeline, see
 ``work.RepeatMemo``), and times each per-record function over all of them: ftfy repair of the
 raw lines, boilerplate, spam signals, quality rules, the dedup normal form, the exact-dedup key,
-shingle hashes, the near-dup signatures (per batch of 256, as in the pipeline), script counts
+shingle hashes, the near-dup signatures and the quality rules (per batch of 256, as in the
+pipeline), script counts
 and language identification. Prints records/s and µs/record per function, best of
 ``--repeat`` runs (CPU time of this process, so other work on the machine matters less).
 
@@ -76,12 +77,16 @@ def main() -> None:
             sign_texts(items[i:i + config.batch_records], bands, rows, config.num_perm,
                        config.minhash_seed, config.shingle_words, config.shingle_chars)
 
+    def quality_batches(items: list[Record]) -> None:
+        for i in range(0, len(items), config.batch_records):  # as the scan runs it
+            quality.apply_batch(items[i:i + config.batch_records])
+
     records = [Record(str(i), t, "bench", i) for i, t in enumerate(texts)]
     cases = {
         "repair_text": (lines, repair_text),
         "boilerplate": (texts, lambda t: classify_boilerplate(t, config)),
         "spam_signals": (texts, spam_signals),
-        "quality": (records, quality.apply),
+        "quality": (records, quality_batches),
         "normalise_for_dedup": (texts, normalise_for_dedup),
         "dedup_key": (texts, dedup_key),
         "shingle_hashes": (texts, lambda t: shingle_hashes(t, config.shingle_words,
@@ -100,6 +105,8 @@ def main() -> None:
             t0 = cpu()
             if fn is None:
                 signs(items)
+            elif fn is quality_batches:
+                fn(items)
             else:
                 for item in items:
                     fn(item)
