@@ -77,9 +77,9 @@ class DaskExecutor(Executor):
         read_dump: whether the workers read the blocks of the dump's uncompressed files
             themselves (the tasks name a span: path, offset, length, XXH3-64; see
             :func:`.blocks.block_tasks`) rather than receive their bytes from this process.
-            None (default): yes when the dump is a URL or ``cluster`` is a ``LocalCluster``
-            (workers on this machine), no otherwise, since workers elsewhere may not see a
-            local path.
+            None (default): for a URL dump, yes unless it is ``memory://`` (each process has
+            its own); for local files, yes when ``cluster`` is a ``LocalCluster`` (workers on
+            this machine), no otherwise, since workers elsewhere may not see a local path.
 
     Attributes:
         tasks_submitted, tasks_done: futures submitted and finished on the cluster, counted
@@ -106,8 +106,14 @@ class DaskExecutor(Executor):
             return self.read_dump
         from .storage import RemotePath
 
-        local = type(self.cluster).__name__ == "LocalCluster"
-        return local or bool(files) and all(isinstance(f.path, RemotePath) for f in files)
+        def shared(path) -> bool:  # object storage every worker reaches (memory:// is per process)
+            protocol = getattr(path.fs, "protocol", "") if isinstance(path, RemotePath) else ""
+            protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+            return bool(protocols) and "memory" not in protocols and "" not in protocols
+
+        if any(isinstance(f.path, RemotePath) for f in files):
+            return all(shared(f.path) for f in files)
+        return type(self.cluster).__name__ == "LocalCluster"
 
     @property
     def workers(self) -> int:  # type: ignore[override]

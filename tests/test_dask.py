@@ -329,9 +329,14 @@ def test_who_reads_the_dump_by_default(dask_executor):
     from corpus_clean.reader import InputFile
     from corpus_clean.storage import RemotePath
 
+    from types import SimpleNamespace
+
     local = [InputFile(DUMP / "a.txt", "a.txt")]
-    remote = [InputFile(RemotePath(None, "bucket/a.txt", 10), "a.txt")]
+    s3 = SimpleNamespace(protocol=("s3", "s3a"))
+    remote = [InputFile(RemotePath(s3, "bucket/a.txt", 10), "a.txt")]
+    memory = [InputFile(RemotePath(SimpleNamespace(protocol="memory"), "d/a.txt", 10), "a.txt")]
     assert dask_executor.workers_read(local) and dask_executor.workers_read(remote)
+    assert not dask_executor.workers_read(memory)  # each process has its own memory://
     elsewhere = DaskExecutor(dask_executor.client)  # a cluster someone else runs
     assert not elsewhere.workers_read(local) and elsewhere.workers_read(remote)
     elsewhere.read_dump = True
@@ -518,3 +523,22 @@ def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_execut
     with pytest.raises(InputError, match=r"^0\S+\.txt: changed while the run was reading it"):
         clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)
     assert not (out / "stats.json").exists()
+
+
+def test_a_url_dump_on_the_cluster_gives_the_bytes_of_a_local_copy(dask_executor, plain_dump,
+                                                                  tmp_path):
+    """A dump behind a URL (``memory://``, which each process has its own of, so the
+    driver sends the blocks) gives the bytes of the local copy on the local executor."""
+    import fsspec
+
+    dump, expected = plain_dump
+    fs = fsspec.filesystem("memory")
+    root = f"memory://dask-dump-{os.getpid()}"
+    for path in sorted(dump.iterdir()):
+        fs.pipe(f"{root}/{path.name}", path.read_bytes())
+    out = tmp_path / "out"
+    try:
+        clean_dir(root, OutputWriter(out), CONFIG, executor=dask_executor)
+    finally:
+        fs.rm(root, recursive=True)
+    assert outputs(out) == expected
