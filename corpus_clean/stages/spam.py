@@ -328,6 +328,18 @@ def _symbol_cues(text: str, low: str, www: bool) -> float:
     return cues
 
 
+def _occurrences(words: list[str], w: str):
+    """The indexes of ``w`` in ``words``, in order (``list.index`` from each one on: a C
+    search between occurrences)."""
+    i = -1
+    while True:
+        try:
+            i = words.index(w, i + 1)
+        except ValueError:
+            return
+        yield i
+
+
 def _ad_cues(words: list[str], text: str, low: str | None = None,
              www: bool | None = None, looked_up: frozenset[str] | None = None) -> float:
     """Count ad cues in ``text`` given its lower-cased ``words``: strong words and phrases
@@ -358,12 +370,7 @@ def _ad_cues(words: list[str], text: str, low: str | None = None,
                     w != "stop" or looked_up.isdisjoint(_STOP_TO) or
                     looked_up.isdisjoint(_STOP_END)):
                 continue  # no cue can start at any w ("2" of "2 win" in a text without "win")
-            i = -1
-            while True:
-                try:
-                    i = words.index(w, i + 1)
-                except ValueError:
-                    break
+            for i in _occurrences(words, w):
                 for p in phrases:
                     if tuple(words[i:i + len(p)]) == p:
                         # the slices of 1, 2 and 3 words that were looked up in _AD_PHRASES:
@@ -562,12 +569,7 @@ def _lexicon_hits(text: str, words: list[str] | None = None, low: str | None = N
                       if len(seq) == 1 or present.issuperset(seq)]
         if not candidates:  # "two" of "two girls one cup" in a text without "girls"
             continue
-        j = -1
-        while True:
-            try:
-                j = words.index(w, j + 1)
-            except ValueError:
-                break
+        for j in _occurrences(words, w):
             for seq, is_weak in candidates:
                 if tuple(words[j:j + len(seq)]) == seq:
                     hits.append((j, seq, is_weak))
