@@ -110,12 +110,14 @@ def _astral_class(cp: int) -> int:
     return _char_class(chr(cp))
 
 
-def _classes(text: str) -> np.ndarray:
-    """The class byte of each character of ``text`` (a numpy ``uint8`` array)."""
+def _classes(text: str, cps: np.ndarray | None = None) -> np.ndarray:
+    """The class byte of each character of ``text`` (a numpy ``uint8`` array); ``cps``: its
+    code points (``uint32``, UTF-32), if the caller has them."""
     table = _bmp_classes()
-    if text.isascii():
-        return table[np.frombuffer(text.encode("ascii"), np.uint8)]
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    if cps is None:
+        if text.isascii():
+            return table[np.frombuffer(text.encode("ascii"), np.uint8)]
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     astral = cps > 0xFFFF
     if not astral.any():
         return table[cps]
@@ -125,10 +127,11 @@ def _classes(text: str) -> np.ndarray:
     return cls
 
 
-def han_kana_mask(text: str) -> np.ndarray:
+def han_kana_mask(text: str, cps: np.ndarray | None = None) -> np.ndarray:
     """One ``bool`` per character (code point) of ``text``: whether it is Han or Kana
-    (``HAN_KANA_RE``), by the same table look-up as :func:`count_scripts`."""
-    script = (_classes(text) >> 1) & 3
+    (``HAN_KANA_RE``), by the same table look-up as :func:`count_scripts`; ``cps``: the
+    text's code points (``uint32``), if the caller has them."""
+    script = (_classes(text, cps) >> 1) & 3
     return (script == 1) | (script == 2)
 
 

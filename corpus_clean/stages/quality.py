@@ -114,7 +114,7 @@ class _BatchGrams:
                               dtype=np.int64, count=len(words))
         joined = " ".join(norms)  # the space keeps units from running into the next text
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        han_kana = han_kana_mask(joined)
+        han_kana = han_kana_mask(joined, cps)  # one UTF-32 encoding of the batch for both
         wordy = (cps != 32) & ~han_kana
         word_start = wordy.copy()
         word_start[1:] &= ~wordy[:-1]
