@@ -22,6 +22,9 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+import orjson
+
 from .config import Config
 from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
 from .errors import ConservationError, InputError, OutputError, ResumeError
@@ -35,7 +38,8 @@ from .stages.dedup import ExactDedup
 from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
-from .work import ScanTask, build_stages, scan, tag_batch
+from .packed import PackedScan
+from .work import ScanTask, build_stages, scan_packed, tag_batch
 from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl",
@@ -76,26 +80,26 @@ def _scan_tasks(files, config, report, run, start=0, by_span=False):
 
 
 def _scan_results(files, config, report, executor, checkpoint):
-    """``(file_index, end, results, seconds, facts)`` in file order (see
-    :data:`.work.ScanResult`): the files ``checkpoint`` holds are restored from it (see
-    :mod:`.resume`), runs of other files are scanned by the executor."""
+    """The scan results (:class:`.packed.PackedScan`) in file order: the files
+    ``checkpoint`` holds are restored from it (see :mod:`.resume`), runs of other files are
+    scanned by the executor."""
     restore = checkpoint.plan(files) if checkpoint is not None else set()
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     if not restore:
-        yield from executor.map(scan, _scan_tasks(files, config, report, run))
+        yield from executor.map(scan_packed, _scan_tasks(files, config, report, run))
         return
     index = 0
     for restored, files_run in itertools.groupby(files, key=lambda f: f.source in restore):
         files_run = list(files_run)
         if restored:
             for i, file in enumerate(files_run, index):
-                info, batches = checkpoint.restore(file.source)
+                info, batches = checkpoint.restore(file.source, i)
                 report.add_file(info)
-                for results in batches:
-                    yield i, False, results, {}, {}
-                yield i, True, [], {}, {}
+                yield from batches
+                yield PackedScan(i, True, b"", b"[]")
         else:
-            yield from executor.map(scan, _scan_tasks(files_run, config, report, run, index))
+            yield from executor.map(scan_packed, _scan_tasks(files_run, config, report, run,
+                                                             index))
         index += len(files_run)
 
 
@@ -106,42 +110,70 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
 
     Drops before dedup go straight to the writer; exact duplicates wait in ``exact_spill``
     (their ``duplicate_of`` is resolved after near dedup); survivors wait in ``survivors``,
-    and their band keys and shingle hashes go into ``near``.
+    and their band keys and shingle hashes go into ``near``. The results come packed
+    (:mod:`.packed`): lines rendered by the workers are written as they are.
     """
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
     clock = time.perf_counter
-    for file_index, end, results, seconds, facts in _scan_results(files, config, report,
-                                                                  executor, checkpoint):
-        info = report.add_scan(files[file_index].source, seconds, facts)
+    for packed in _scan_results(files, config, report, executor, checkpoint):
+        file_index = packed.file_index
+        source = files[file_index].source
+        info = report.add_scan(source, packed.seconds, packed.facts)
         t0 = clock()
         if checkpoint is not None:
-            checkpoint.add(file_index, files[file_index], results)
-        for item in results:
-            record, drop = item.record, item.drop
-            report.count_in(record)
-            if drop is not None:
-                writer.write_rejected(record, drop)
-                report.count_drop(record, drop)
+            checkpoint.add(file_index, files[file_index], packed)
+        meta = orjson.loads(packed.meta)
+        report.count_in_file(source, len(meta))
+        keys = packed.dedup_keys
+        d = signed = 0
+        near_rows, near_lengths = [], []  # (signed index, length) of each survivor
+        for entry, row in zip(meta, packed.rows.split(b"\n")):
+            if entry[0] == 0:  # dropped by a per-record stage: [0, stage, reason, ...]
+                writer.write_rejected_row(row)
+                report.count_dropped(source, *entry[1:])
                 continue
-            record.dedup_key = item.key
+            _, rid, short, length, is_signed = entry
+            key = keys[d:d + 16]
+            d += 16
             report.reached_dedup += 1
-            repetition.observe(record)
-            result = dedup.apply(record)
-            if isinstance(result, Drop):
-                exact_spill.append(record, result.duplicate_of)
-                continue
-            survivors.append(record)
-            if near is not None:
-                near.add(item.keys, item.hashes, len(record.text))
+            if short is not None:
+                repetition.observe_short(key, short)
+            first = dedup.first(key, rid)
+            if first != rid:
+                exact_spill.append_row(row, first)
+            else:
+                survivors.append_row(row)
+                if near is not None:
+                    if not is_signed:  # only verbatim repeats go unsigned: a bug
+                        raise AssertionError(f"{rid}: a survivor without a signature")
+                    near_rows.append(signed)
+                    near_lengths.append(length)
+            signed += is_signed
+        if near_rows:
+            _add_signed(near, packed, near_rows, near_lengths)
         report.add_seconds("dedup", clock() - t0)
-        if end and checkpoint is not None:
+        if packed.end and checkpoint is not None:
             checkpoint.complete(file_index, info)
-        if end and info.error:
+        if packed.end and info.error:
             report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
         if on_progress is not None:
-            on_progress(info, end, report)
+            on_progress(info, packed.end, report)
     survivors.close()
     exact_spill.close()
+
+
+def _add_signed(near: NearDupIndex, packed: PackedScan, rows: list[int],
+                lengths: list[int]) -> None:
+    """Add the signed records ``rows`` (indexes among ``packed``'s signed records) to
+    ``near``, with their text ``lengths``."""
+    counts = packed.shingle_counts
+    if len(rows) == len(counts):  # every signed record survived: the arrays as they are
+        near.add_many(packed.band_keys, packed.shingles, counts, lengths)
+        return
+    chosen = np.zeros(len(counts), dtype=bool)
+    chosen[rows] = True
+    near.add_many(packed.band_keys[chosen], packed.shingles[np.repeat(chosen, counts)],
+                  counts[chosen], lengths)
 
 
 def _emit(config, report, writer, survivors, exact_spill, removed, repetition, executor):

@@ -112,16 +112,26 @@ class Report:
 
     def count_drop(self, record: Record, drop: Drop) -> None:
         """Count one rejected record; remember duplicates for the dedup report."""
-        self.rejected += 1
-        self.drops[drop.stage][drop.reason] += 1
-        self.files[record.source].drops[drop.stage] += 1
-        self._count_markers(record)
+        self.count_dropped(record.source, drop.stage, drop.reason, len(record.marker_lines),
+                           record.mt_engine)
         if drop.duplicate_of is not None:
             kind = "exact" if drop.reason == "exact_duplicate" else "near"
             self._clusters.setdefault(drop.duplicate_of, []).append((
                 sys.intern(record.source), record.line, snippet(record.text), kind,
                 1.0 if drop.similarity is None else drop.similarity,
             ))
+
+    def count_dropped(self, source: str, stage: str, reason: str, marker_lines: int = 0,
+                      mt_engine: str | None = None) -> None:
+        """Count one rejected record of ``source`` that is no duplicate, by its fields: its
+        drop's ``stage`` and ``reason``, and the number of ``marker_lines`` stripped from it
+        (their engine ``mt_engine``)."""
+        self.rejected += 1
+        self.drops[stage][reason] += 1
+        self.files[source].drops[stage] += 1
+        if marker_lines:
+            self.marker_lines += marker_lines
+            self.marker_engines[mt_engine or "unknown"] += marker_lines
 
     def add_seconds(self, stage: str, seconds: float) -> None:
         """Add time spent in ``stage`` (seconds, summed over workers)."""

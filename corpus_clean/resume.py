@@ -18,12 +18,12 @@ changed since is scanned again (and named in :attr:`Checkpoint.summary`). The jo
 line holds the settings that shape results (``Config.to_dict()``) and the corpus-clean
 version; resuming with other settings is refused (:class:`~corpus_clean.errors.ResumeError`).
 
-Data file format (one per input file, never unpickled, only parsed): per record one orjson
-line ``[id, text, source, line, translated_by, mt_engine, marker_lines, drop, key, keys_dtype,
-keys_count, hashes_dtype, hashes_count]`` (``drop`` ``[stage, reason, detail, duplicate_of,
-similarity]`` or null; ``key`` the exact-dedup key in hex or null), followed by the raw bytes of
-the band keys and of the shingle hashes. orjson escapes line breaks inside strings, so a header
-is exactly one line.
+Data file format (one per input file, never unpickled, only parsed): the file's scan results
+as the workers packed them (:class:`.packed.PackedScan`), one batch after another, each a JSON
+header line of field lengths followed by the fields' bytes (:meth:`.packed.PackedScan.encode`):
+the rendered reject and spill lines, the per-record facts, the exact-dedup keys, the band keys
+and the shingle hashes. So checkpointing costs the run's process a write of bytes it already
+holds.
 
 Disk use: about the size of the input text plus 170 bytes per record for band keys and
 4 bytes per shingle (measured in the README). The folder is removed when the run completes.
@@ -37,15 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import numpy as np
 import orjson
 import xxhash
 
 from .config import Config
 from .errors import OutputError, ResumeError
 from .reader import FileInfo, InputFile
-from .records import Drop, Record
-from .work import Scanned
+from .packed import PackedScan
 
 __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 
@@ -53,7 +51,7 @@ __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 #: which removes ``.corpus-clean-*``)
 CHECKPOINT_DIR = ".corpus-clean.resume"
 #: version of the journal and data file layout; a checkpoint of another format is refused
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 _JOURNAL = "journal.jsonl"
 _READ_BYTES = 1 << 20  # bytes per read while hashing an input file
 
@@ -84,35 +82,6 @@ def _fingerprint(config: Config) -> dict:
     from . import __version__  # at call time: the package is imported by then
 
     return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": config.to_dict()}
-
-
-def _encode(item: Scanned) -> bytes:
-    r, d = item.record, item.drop
-    keys = item.keys if item.keys is not None else np.zeros(0, np.uint64)
-    hashes = item.hashes if item.hashes is not None else np.zeros(0, np.uint32)
-    head = [r.id, r.text, r.source, r.line, r.translated_by, r.mt_engine, r.marker_lines,
-            None if d is None else [d.stage, d.reason, d.detail, d.duplicate_of, d.similarity],
-            None if item.key is None else item.key.hex(),
-            keys.dtype.str, len(keys), hashes.dtype.str, len(hashes),
-            item.keys is not None]
-    return orjson.dumps(head) + b"\n" + keys.tobytes() + hashes.tobytes()
-
-
-def _decode(f: BinaryIO) -> Scanned | None:
-    line = f.readline()
-    if not line:
-        return None
-    (rid, text, source, lineno, tby, engine, markers, drop, key, kdt, kn, hdt, hn,
-     signed) = orjson.loads(line)
-    kdt, hdt = np.dtype(kdt), np.dtype(hdt)
-    keys = np.frombuffer(f.read(kn * kdt.itemsize), dtype=kdt)
-    hashes = np.frombuffer(f.read(hn * hdt.itemsize), dtype=hdt)
-    if len(keys) != kn or len(hashes) != hn:
-        raise ValueError("data ends early")
-    record = Record(rid, text, source, lineno, tby, engine, markers)
-    return Scanned(record, None if drop is None else Drop(*drop),
-                   None if key is None else bytes.fromhex(key),
-                   keys if signed else None, hashes if signed else None)
 
 
 @dataclass
@@ -159,7 +128,6 @@ class Checkpoint:
     def __init__(self, out: Path, config: Config, resume: bool = False):
         self.dir = Path(out) / CHECKPOINT_DIR
         self.fingerprint = _fingerprint(config)
-        self.batch = config.batch_records
         self.summary = ResumeSummary(resumed=resume)
         self._entries: dict[str, dict] = {}  # journalled source -> its completion line
         self._restore: dict[str, dict] = {}  # source -> completion line, for plan()'s files
@@ -240,9 +208,10 @@ class Checkpoint:
                 self.summary.bytes_restored += entry["size"]
         return set(self._restore)
 
-    def restore(self, source: str) -> tuple[FileInfo, Iterator[list[Scanned]]]:
+    def restore(self, source: str, file_index: int) -> tuple[FileInfo, Iterator[PackedScan]]:
         """Return the stored :class:`FileInfo` of ``source`` (a file :meth:`plan` chose) and an
-        iterator over its scan results, in batches of ``batch_records``.
+        iterator over its scan results, batch by batch, as file number ``file_index`` of
+        this run.
 
         Raises:
             ResumeError: while iterating, if the data file is damaged.
@@ -251,25 +220,19 @@ class Checkpoint:
         info = FileInfo(**entry["info"])
         if entry.get("reason"):
             info.extra["reason"] = entry["reason"]
-        return info, self._batches(self.dir / entry["data"])
+        return info, self._batches(self.dir / entry["data"], file_index)
 
-    def _batches(self, path: Path) -> Iterator[list[Scanned]]:
+    def _batches(self, path: Path, file_index: int) -> Iterator[PackedScan]:
         try:
             with open(path, "rb") as f:
-                batch: list[Scanned] = []
-                while (item := _decode(f)) is not None:
-                    batch.append(item)
-                    if len(batch) >= self.batch:
-                        yield batch
-                        batch = []
-                if batch:
-                    yield batch
+                while (packed := PackedScan.decode(f, file_index)) is not None:
+                    yield packed
         except (OSError, ValueError, TypeError) as exc:
             raise ResumeError(f"{path}: damaged checkpoint data ({exc}); run without "
                               "--resume (and with --overwrite) to start over") from None
 
     # --- recording --------------------------------------------------------------------------
-    def add(self, file_index: int, file: InputFile, results: list[Scanned]) -> None:
+    def add(self, file_index: int, file: InputFile, packed: PackedScan) -> None:
         """Append the scan results of one batch of ``file`` (number ``file_index`` in the
         run's order). Restored files are not written again.
 
@@ -284,7 +247,7 @@ class Checkpoint:
                 name = f"{xxhash.xxh3_64_hexdigest(file.source.encode())}.bin"
                 partial = self.dir / f"{name}.partial"
                 current = self._open[file_index] = _Open(file, partial, open(partial, "wb"))
-            current.f.write(b"".join(_encode(item) for item in results))
+            current.f.write(packed.encode())
         except OSError as exc:
             raise self._error(self.dir, exc) from None
 

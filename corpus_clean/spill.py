@@ -15,14 +15,24 @@ import orjson
 
 from .records import Record
 
-__all__ = ["RecordSpill"]
+__all__ = ["RecordSpill", "record_row"]
+
+
+def record_row(record: Record) -> bytes:
+    """A record's spill line without its extra string: the orjson array ``[id, text, source,
+    line, translated_by, mt_engine, marker_lines]`` and ``\\n`` (workers render it, see
+    :mod:`.packed`; :meth:`RecordSpill.append_row` adds the extra)."""
+    return orjson.dumps((record.id, record.text, record.source, record.line,
+                         record.translated_by, record.mt_engine, record.marker_lines)) + b"\n"
 
 
 class RecordSpill:
     """Append-only store of records (plus one optional string each) in a temporary file.
 
-    Write with :meth:`append`, then read back in the same order with :meth:`__iter__` (once
-    :meth:`close` was called, or implicitly by iterating).
+    Write with :meth:`append` or :meth:`append_row`, then read back in the same order with
+    :meth:`__iter__` (once :meth:`close` was called, or implicitly by iterating). A line is
+    the orjson array ``[id, text, source, line, translated_by, mt_engine, marker_lines,
+    extra]``.
     """
 
     def __init__(self, path: Path):
@@ -31,10 +41,13 @@ class RecordSpill:
 
     def append(self, record: Record, extra: str | None = None) -> None:
         """Store ``record`` (all fields but language and dedup key) and ``extra``."""
-        self._f.write(orjson.dumps((
-            record.id, record.text, record.source, record.line, record.translated_by,
-            record.mt_engine, record.marker_lines, extra,
-        )) + b"\n")
+        self.append_row(record_row(record), extra)
+
+    def append_row(self, row: bytes, extra: str | None = None) -> None:
+        """Store a record rendered by :func:`record_row` (with or without its ``\\n``) and
+        ``extra``."""
+        end = -2 if row.endswith(b"\n") else -1  # before the closing bracket
+        self._f.write(b"".join((row[:end], b",", orjson.dumps(extra), b"]\n")))
 
     def close(self) -> None:
         """Finish writing."""

@@ -19,6 +19,7 @@ import xxhash
 
 from .blocks import block_items
 from .config import Config
+from .packed import PackedScan, pack
 from .records import Drop, Record
 from .stages.boilerplate import BoilerplateFilter
 from .stages.dedup import dedup_key
@@ -28,8 +29,8 @@ from .stages.neardup import choose_bands, sign_texts
 from .stages.quality import QualityFilter
 from .stages.spam import SpamFilter
 
-__all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_batch", "tag_batch",
-           "RepeatMemo", "worker_memo"]
+__all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
+           "scan_batch", "tag_batch", "RepeatMemo", "worker_memo"]
 
 
 def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
@@ -157,6 +158,17 @@ def scan(task) -> ScanResult:
                                                    task.file_index, task.end, task.run)
     seconds["read"] = read
     return file_index, end, out, seconds, {"lines": lines, "replaced_bytes": replaced}
+
+
+def scan_packed(task) -> PackedScan:
+    """:func:`scan`, its results packed for the run's process (:func:`.packed.pack`: the
+    reject and spill lines rendered here, in the worker). The packing time counts as the
+    ``write`` stage's."""
+    result = scan(task)
+    t0 = time.perf_counter()
+    packed = pack(result, task.config)
+    packed.seconds["write"] = packed.seconds.get("write", 0.0) + time.perf_counter() - t0
+    return packed
 
 
 def scan_batch(task: ScanTask) -> ScanResult:

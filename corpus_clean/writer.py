@@ -237,6 +237,12 @@ class OutputWriter:
         if self.out is not None:
             self._write("rejected.jsonl", rejected_row(record, drop))
 
+    def write_rejected_row(self, row: bytes) -> None:
+        """Append a line rendered by :func:`rejected_row` (with or without its ``\\n``) to the
+        rejects (not written in stdout mode)."""
+        if self.out is not None:
+            self._write("rejected.jsonl", row if row.endswith(b"\n") else row + b"\n")
+
     def spill_dir(self) -> Path | None:
         """Directory for the run's temporary files: the output directory, or ``None`` (the
         system temporary directory) when writing to a stream."""

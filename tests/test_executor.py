@@ -79,7 +79,6 @@ def test_one_large_file_is_read_by_every_worker(tmp_path, monkeypatch):
 
     scan.__module__, scan.__qualname__ = work.__name__, "scan"  # pickled by name
     monkeypatch.setattr(work, "scan", scan)
-    monkeypatch.setattr(pipeline, "scan", scan)
     config = Config(block_bytes=2000, lang_backend="none")
     outs, pids = {}, {}
     for workers in (1, 2):

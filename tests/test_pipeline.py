@@ -55,12 +55,12 @@ def test_stdout_writer_gets_the_same_clean_bytes(tmp_path):
 def test_conservation_failure_is_loud(tmp_path, monkeypatch):
     from corpus_clean import report as report_module
 
-    real = report_module.Report.count_drop
+    real = report_module.Report.count_dropped
 
-    def forgetful(self, record, drop):  # a bug that loses a record's count
-        if drop.stage != "spam":
-            real(self, record, drop)
-    monkeypatch.setattr(report_module.Report, "count_drop", forgetful)
+    def forgetful(self, source, stage, *rest):  # a bug that loses a record's count
+        if stage != "spam":
+            real(self, source, stage, *rest)
+    monkeypatch.setattr(report_module.Report, "count_dropped", forgetful)
     with pytest.raises(ConservationError, match="records were lost"):
         clean_dir(SEEDS, OutputWriter(tmp_path / "out"))
     assert list((tmp_path / "out").iterdir()) == []  # nothing half-written

@@ -156,6 +156,12 @@ class ExactDedup:
         return Drop(self.name, "exact_duplicate", f"same normalised text as {first}",
                     duplicate_of=first, similarity=1.0)
 
+    def first(self, key: bytes, record_id: str) -> str:
+        """The id of the first record seen with ``key``: ``record_id`` if the key is new (then
+        remembered for it). :meth:`apply` by the fields, for a record the run's process
+        holds as a rendered line (see :mod:`corpus_clean.packed`)."""
+        return self._first.setdefault(key, record_id)
+
     def __len__(self) -> int:
         """Number of unique keys seen."""
         return len(self._first)

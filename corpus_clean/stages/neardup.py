@@ -322,6 +322,22 @@ class NearDupIndex:
         self._spill.write(hashes.tobytes())
         self._written += len(hashes)
 
+    def add_many(self, keys: np.ndarray, hashes: np.ndarray, counts: np.ndarray,
+                 lengths: list[int]) -> None:
+        """:meth:`add` of several records at once: ``keys`` their band keys (``uint64``,
+        ``(records, bands)``), ``hashes`` their shingle hashes concatenated (``uint32``),
+        ``counts`` the number of hashes of each and ``lengths`` their lengths in
+        characters."""
+        if not len(counts):
+            return
+        self._keys.frombytes(np.ascontiguousarray(keys, dtype=np.uint64).tobytes())
+        starts = np.cumsum(counts) - counts + self._written
+        self._offsets.frombytes(starts.astype(np.uint64).tobytes())
+        self._counts.frombytes(np.asarray(counts, dtype=np.uint32).tobytes())
+        self._lengths.frombytes(np.asarray(lengths, dtype=np.uint32).tobytes())
+        self._spill.write(np.ascontiguousarray(hashes, dtype=np.uint32).tobytes())
+        self._written += int(np.sum(counts))
+
     def add_batch(self, texts: list[str]) -> None:
         """Sign and add the next records (their texts, in input order)."""
         keys, hashes = self.sign(texts)

@@ -43,6 +43,11 @@ class RepeatedLineFilter:
         if len(text) > self.max_chars:
             return
         key = record.dedup_key if record.dedup_key is not None else dedup_key(text)
+        self.observe_short(key, text)
+
+    def observe_short(self, key: bytes, text: str) -> None:
+        """:meth:`observe` by the fields: ``text`` is a record's stripped text, at most
+        ``repeat_max_chars`` characters long, and ``key`` its exact-dedup key."""
         entry = self._counts.get(key)
         if entry is None:
             self._counts[key] = [1, text]
