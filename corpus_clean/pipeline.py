@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -29,7 +30,7 @@ from .config import Config
 from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
 from .errors import ConservationError, InputError, OutputError, ResumeError
 from .reader import FileInfo, list_input_files
-from .records import STAGE_ORDER, Drop, Record
+from .records import STAGE_ORDER, Drop
 from .report import Report
 from .executor import Executor, default_workers, make_executor
 from .resume import Checkpoint
@@ -39,7 +40,7 @@ from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
 from .packed import PackedScan
-from .work import ScanTask, build_stages, scan_packed, tag_batch
+from .work import ScanTask, build_stages, scan_packed, tag_rows
 from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl",
@@ -115,6 +116,7 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     """
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
     clock = time.perf_counter
+    held = Held()
     for packed in _scan_results(files, config, report, executor, checkpoint):
         file_index = packed.file_index
         source = files[file_index].source
@@ -138,11 +140,15 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
             report.reached_dedup += 1
             if short is not None:
                 repetition.observe_short(key, short)
-            first = dedup.first(key, rid)
-            if first != rid:
+            first = dedup.first(key, held.survivors)  # survivors are numbered from 0
+            if first != held.survivors:
                 exact_spill.append_row(row, first)
+                held.exact_firsts.add(first)
             else:
                 survivors.append_row(row)
+                if short is not None:
+                    held.short.add(first)
+                held.survivors += 1
                 if near is not None:
                     if not is_signed:  # only verbatim repeats go unsigned: a bug
                         raise AssertionError(f"{rid}: a survivor without a signature")
@@ -160,6 +166,20 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
             on_progress(info, packed.end, report)
     survivors.close()
     exact_spill.close()
+    return held
+
+
+@dataclass
+class Held:
+    """What the scan leaves the emit phase besides the spilled records, by survivor number
+    (0, 1, ... in the order of the survivors' spill): ``survivors`` their count, ``short`` the
+    survivors short enough for the repetition rule to drop, ``exact_firsts`` those that exact
+    duplicates name (the exact spill's extra is that number). Memory: about 60 bytes per
+    short survivor and per exact cluster."""
+
+    survivors: int = 0
+    short: set = field(default_factory=set)
+    exact_firsts: set = field(default_factory=set)
 
 
 def _add_signed(near: NearDupIndex, packed: PackedScan, rows: list[int],
@@ -176,62 +196,70 @@ def _add_signed(near: NearDupIndex, packed: PackedScan, rows: list[int],
                   counts[chosen], lengths)
 
 
-def _emit(config, report, writer, survivors, exact_spill, removed, repetition, executor):
+def _emit(config, report, writer, survivors, exact_spill, held, removed, repetition, executor):
     """Phase 3: write survivors (repeated boilerplate and near duplicates to the rejects, the
-    others tagged, in the executor, to the clean output), then the exact duplicates, whose
-    ``duplicate_of`` names the record finally kept."""
-    # ids of the kept records that near duplicates name (keep=longest may name a later record);
-    # a near duplicate of a record dropped as repeated boilerplate is not a duplicate of
-    # anything kept, so it stays
-    wanted = {kept for kept, _ in removed.values()}
-    kept_ids: dict[int, str] = {}
-    if wanted:
-        for idx, (record, _) in enumerate(survivors):
-            if idx in wanted:
-                if isinstance(repetition.apply(record), Drop):
-                    continue
-                kept_ids[idx] = record.id
+    others tagged and rendered in the executor, :func:`.work.tag_rows`, to the clean output),
+    then the exact duplicates, whose ``duplicate_of`` names the record finally kept.
+
+    The survivors' lines go to the workers as they are: this process parses only the lines it
+    must decide on or name (short survivors, near duplicates and the records duplicates name)."""
+    # the kept records that near duplicates name (keep=longest may name a later record); a near
+    # duplicate of a record dropped as repeated boilerplate is not a duplicate of anything
+    # kept, so it stays. Then the records exact duplicates name, for their ids.
+    near_kept = {kept for kept, _ in removed.values()}
+    ids: dict[int, str] = {}
+    kept_ids: set[int] = set()
+    named = near_kept | held.exact_firsts
+    if named:
+        for idx, line in enumerate(survivors.lines()):
+            if idx in named:
+                record, _ = RecordSpill.parse(line)
+                ids[idx] = record.id
+                if idx in near_kept and not isinstance(repetition.apply(record), Drop):
+                    kept_ids.add(idx)
         removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
-    report.want_snippets(set(kept_ids.values()) | {first for _, first in exact_spill})
+    snippets = kept_ids | held.exact_firsts
+    report.want_snippets({ids[i] for i in snippets})
     near_root: dict[str, tuple[str, float]] = {}
 
     def to_tag():
-        """Reject what must go (in survivor order) and batch the rest for tagging."""
-        batch: list[Record] = []
-        for idx, (record, _) in enumerate(survivors):
-            drop = repetition.apply(record)
-            if not isinstance(drop, Drop) and idx in removed:
-                kept_idx, sim = removed[idx]
-                kept_id = kept_ids[kept_idx]
-                near_root[record.id] = (kept_id, sim)
-                drop = near_drop(config, kept_id, sim)
-            if isinstance(drop, Drop):
-                writer.write_rejected(record, drop)
-                report.count_drop(record, drop)
-                continue
-            batch.append(record)
-            if len(batch) >= config.batch_records:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        """Reject what must go (in survivor order) and batch the rest for tagging: ``(lines,
+        wanted)``, ``wanted`` the positions in ``lines`` of records whose snippet the dedup
+        report shows."""
+        lines: list[bytes] = []
+        wanted: list[int] = []
+        for idx, line in enumerate(survivors.lines()):
+            if idx in held.short or idx in removed:
+                record, _ = RecordSpill.parse(line)
+                drop = repetition.apply(record)
+                if not isinstance(drop, Drop) and idx in removed:
+                    kept_idx, sim = removed[idx]
+                    kept_id = ids[kept_idx]
+                    near_root[record.id] = (kept_id, sim)
+                    drop = near_drop(config, kept_id, sim)
+                if isinstance(drop, Drop):
+                    writer.write_rejected(record, drop)
+                    report.count_drop(record, drop)
+                    continue
+            if idx in snippets:
+                wanted.append(len(lines))
+            lines.append(line)
+            if len(lines) >= config.batch_records:
+                yield config, lines, wanted
+                lines, wanted = [], []
+        if lines:
+            yield config, lines, wanted
 
-    pending: list[list[Record]] = []
-    tasks = ((config, [r.text for r in b]) for b in _remember(to_tag(), pending))
-    for tags, seconds in executor.map(tag_batch, tasks):
-        report.add_seconds("language", seconds)
-        for record, (lang, prob) in zip(pending.pop(0), tags):
-            record.lang, record.lang_prob = lang, prob
-            writer.write_clean(record)
-            report.count_kept(record)
-            report.remember_kept(record)
-    for record, first_id in exact_spill:
+    for tagged in executor.map(tag_rows, to_tag()):
+        report.add_seconds("language", tagged.seconds)
+        writer.write_clean_rows(tagged.rows, tagged.count)
+        report.count_kept_many(tagged.per_source, tagged.languages, tagged.marker_engines)
+        for rid, source, line, snippet in tagged.snippets:
+            report.remember_snippet(rid, source, line, snippet)
+    for record, first in exact_spill:
         drop = repetition.apply(record)
-        if isinstance(drop, Drop):
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)
-            continue
-        drop = exact_drop(first_id, near_root)
+        if not isinstance(drop, Drop):
+            drop = exact_drop(ids[first], near_root)
         writer.write_rejected(record, drop)
         report.count_drop(record, drop)
 
@@ -257,13 +285,6 @@ def check_readable(dump, files, report: Report) -> None:
     """Raise InputError when no file could be read (after the scan)."""
     if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
         raise InputError(f"{dump}: no readable file ({len(files)} skipped; see messages above)")
-
-
-def _remember(batches, pending: list):
-    """Pass batches through, keeping each in ``pending`` until its results are used."""
-    for batch in batches:
-        pending.append(batch)
-        yield batch
 
 
 #: ``--resume`` with the Dask executor (scan results stay on the workers; none is saved)
@@ -359,15 +380,15 @@ def clean_dir(
                                     config.shingle_chars)
                 report.near_parameters = near.parameters()
             repetition = RepeatedLineFilter(config)
-            _scan(files, config, report, on_progress, writer, survivors, exact_spill, near,
-                  repetition, executor, checkpoint)
+            held = _scan(files, config, report, on_progress, writer, survivors, exact_spill,
+                         near, repetition, executor, checkpoint)
             check_readable(dump, files, report)
             t0 = time.perf_counter()
             removed = near.decide(config.keep) if near is not None else {}
             report.add_seconds("dedup", time.perf_counter() - t0)
             if near is not None:
                 report.near_pairs = (near.candidate_pairs, near.verified_pairs)
-            _emit(config, report, writer, survivors, exact_spill, removed, repetition,
+            _emit(config, report, writer, survivors, exact_spill, held, removed, repetition,
                   executor)
             report.repeated_lines = repetition.top(20)
         _finish(report, writer)

@@ -157,6 +157,26 @@ class Report:
         if record.id in self._wanted:
             self._kept_snippets[record.id] = (record.source, record.line, snippet(record.text))
 
+    def count_kept_many(self, per_source: dict[str, int], languages: dict[str, int],
+                        marker_engines: dict[str, int]) -> None:
+        """Count records written to the clean output, by their fields: the records of each
+        source, of each language (``und`` for none), and their stripped marker lines per
+        engine (as :meth:`count_kept` of each)."""
+        for source, n in per_source.items():
+            self.kept += n
+            self.files[source].kept += n
+        self.languages.update(languages)
+        for engine, n in marker_engines.items():
+            self.marker_lines += n
+            self.marker_engines[engine] += n
+
+    def remember_snippet(self, record_id: str, source: str, line: int | None,
+                         snippet_text: str) -> None:
+        """:meth:`remember_kept` by the fields (``snippet_text``: :func:`snippet` of the
+        record's text)."""
+        if record_id in self._wanted:
+            self._kept_snippets[record_id] = (source, line, snippet_text)
+
     def _count_markers(self, record: Record) -> None:
         if record.marker_lines:
             self.marker_lines += len(record.marker_lines)

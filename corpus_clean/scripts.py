@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["ScriptCounts", "count_scripts", "count_han_kana", "count_cjk", "han_kana_mask", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
+__all__ = ["ScriptCounts", "count_scripts", "count_scripts_batch", "count_han_kana", "count_cjk", "han_kana_mask", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
            "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -170,3 +170,41 @@ def count_scripts(text: str) -> ScriptCounts:
     runs = int(word[0]) + int(np.count_nonzero(word[1:] > word[:-1]))
     joins = int(np.count_nonzero((cls[1:-1] & _JOINER).astype(bool) & word[:-2] & word[2:]))
     return ScriptCounts(han, kana, hangul, letters, runs - joins)
+
+
+def count_scripts_batch(texts: list[str]) -> list[ScriptCounts]:
+    """:func:`count_scripts` of each of ``texts``, computed for all of them in a few NumPy calls
+    over the joined texts (one encoding, one table look-up, one histogram of the class bytes
+    per text) rather than a dozen calls per text. The texts are joined by ``\\n``, which is
+    neither a letter, a word character nor a joiner, so no word run or joiner spans two
+    texts. Tested equal to :func:`count_scripts`."""
+    count = len(texts)
+    if not count:
+        return []
+    cls = _classes("\n".join(texts))
+    sizes = np.fromiter(map(len, texts), np.int64, count) + 1  # each text and its separator
+    # (text number * 32 + class byte) of each character, for one histogram per text
+    slot = np.repeat(np.arange(0, 32 * count, 32, dtype=np.int64), sizes)[:len(cls)]
+    slot += cls
+    hist = np.bincount(slot, minlength=32 * count).reshape(count, 32)
+    han, kana, hangul, letters = (hist @ _CLASS_SUMS).T.tolist()
+    word = (cls & _WORD).astype(bool)
+    starts = np.flatnonzero(word[1:] & ~word[:-1]) + 1
+    if len(word) and word[0]:
+        starts = np.concatenate(([0], starts))
+    joiners = np.flatnonzero(cls[1:-1] & _JOINER) + 1
+    joins = joiners[word[joiners - 1] & word[joiners + 1]]
+    runs = np.bincount(slot[starts] >> 5, minlength=count) - \
+        np.bincount(slot[joins] >> 5, minlength=count)
+    return [ScriptCounts(*c) for c in zip(han, kana, hangul, letters, runs.tolist())]
+
+
+def _class_sums() -> np.ndarray:
+    """Which class bytes (rows, 0-31) count as Han, Kana, Hangul and letter (columns)."""
+    values = np.arange(32)
+    script = (values >> 1) & 3
+    return np.stack([script == 1, script == 2, script == 3, (values & _ALPHA) > 0],
+                    axis=1).astype(np.int64)
+
+
+_CLASS_SUMS = _class_sums()

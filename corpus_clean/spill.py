@@ -27,7 +27,8 @@ def record_row(record: Record) -> bytes:
 
 
 class RecordSpill:
-    """Append-only store of records (plus one optional string each) in a temporary file.
+    """Append-only store of records (plus one optional string or number each) in a temporary
+    file.
 
     Write with :meth:`append` or :meth:`append_row`, then read back in the same order with
     :meth:`__iter__` (once :meth:`close` was called, or implicitly by iterating). A line is
@@ -39,11 +40,11 @@ class RecordSpill:
         self.path = Path(path)
         self._f = open(self.path, "wb")  # noqa: SIM115 - closed by close()
 
-    def append(self, record: Record, extra: str | None = None) -> None:
+    def append(self, record: Record, extra: str | int | None = None) -> None:
         """Store ``record`` (all fields but language and dedup key) and ``extra``."""
         self.append_row(record_row(record), extra)
 
-    def append_row(self, row: bytes, extra: str | None = None) -> None:
+    def append_row(self, row: bytes, extra: str | int | None = None) -> None:
         """Store a record rendered by :func:`record_row` (with or without its ``\\n``) and
         ``extra``."""
         end = -2 if row.endswith(b"\n") else -1  # before the closing bracket
@@ -54,10 +55,19 @@ class RecordSpill:
         if not self._f.closed:
             self._f.close()
 
-    def __iter__(self) -> Iterator[tuple[Record, str | None]]:
-        """Yield ``(record, extra)`` in the order they were appended."""
+    def lines(self) -> Iterator[bytes]:
+        """Yield the stored lines (with their ``\\n``) in the order they were appended, for
+        :meth:`parse` or a worker (:func:`corpus_clean.work.tag_rows`)."""
         self.close()
         with open(self.path, "rb") as f:
-            for line in f:
-                rid, text, source, lineno, tby, engine, markers, extra = orjson.loads(line)
-                yield Record(rid, text, source, lineno, tby, engine, markers), extra
+            yield from f
+
+    @staticmethod
+    def parse(line: bytes) -> tuple[Record, str | int | None]:
+        """``(record, extra)`` of one stored line."""
+        rid, text, source, lineno, tby, engine, markers, extra = orjson.loads(line)
+        return Record(rid, text, source, lineno, tby, engine, markers), extra
+
+    def __iter__(self) -> Iterator[tuple[Record, str | int | None]]:
+        """Yield ``(record, extra)`` in the order they were appended."""
+        return map(self.parse, self.lines())

@@ -21,16 +21,19 @@ from .blocks import block_items
 from .config import Config
 from .packed import PackedScan, pack
 from .records import Drop, Record
+from .report import snippet
+from .spill import RecordSpill
 from .stages.boilerplate import BoilerplateFilter
 from .stages.dedup import dedup_key
-from .stages.language import identify_language
+from .stages.language import identify_languages
 from .stages.markers import MarkerMatcher, MarkerStripper
 from .stages.neardup import choose_bands, sign_texts
 from .stages.quality import QualityFilter
 from .stages.spam import SpamFilter
+from .writer import clean_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
-           "scan_batch", "tag_batch", "RepeatMemo", "worker_memo"]
+           "scan_batch", "tag_rows", "Tagged", "tag_batch", "RepeatMemo", "worker_memo"]
 
 
 def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
@@ -263,9 +266,51 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
     return file_index, end, out, seconds, {}
 
 
+@dataclass
+class Tagged:
+    """What :func:`tag_rows` returns: ``rows``, the ``count`` records' ``clean.jsonl`` lines,
+    joined; for the report, the records per source, per language and the marker lines per
+    engine, and ``(id, source, line, snippet)`` of the records asked for; ``seconds`` spent
+    identifying languages."""
+
+    rows: bytes
+    count: int
+    per_source: dict
+    languages: dict
+    marker_engines: dict
+    snippets: list
+    seconds: float
+
+
+def tag_rows(task: tuple[Config, list[bytes], list[int]]) -> Tagged:
+    """Identify the language of survivors stored as spill lines (:class:`.spill.RecordSpill`)
+    and render their ``clean.jsonl`` lines. ``task``: ``(config, lines, wanted)``, ``wanted``
+    the positions in ``lines`` whose snippets the dedup report shows. Pure; runs in any
+    worker."""
+    config, lines, wanted = task
+    records = [RecordSpill.parse(line)[0] for line in lines]
+    t0 = time.perf_counter()
+    tags = identify_languages([r.text for r in records], config)
+    tagging = time.perf_counter() - t0
+    rows: list[bytes] = []
+    per_source: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    engines: dict[str, int] = {}
+    for record, (record.lang, record.lang_prob) in zip(records, tags):
+        rows.append(clean_row(record))
+        per_source[record.source] = per_source.get(record.source, 0) + 1
+        lang = record.lang or "und"
+        languages[lang] = languages.get(lang, 0) + 1
+        if record.marker_lines:
+            engine = record.mt_engine or "unknown"
+            engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
+    snippets = [(r.id, r.source, r.line, snippet(r.text)) for r in map(records.__getitem__, wanted)]
+    return Tagged(b"".join(rows), len(rows), per_source, languages, engines, snippets, tagging)
+
+
 def tag_batch(task: tuple[Config, list[str]]) -> tuple[list[tuple[str, float]], float]:
     """Identify the language of each text: ``([(lang, lang_prob), ...], seconds)``."""
     config, texts = task
     t0 = time.perf_counter()
-    tags = [identify_language(t, config) for t in texts]
+    tags = identify_languages(texts, config)
     return tags, time.perf_counter() - t0

@@ -112,6 +112,17 @@ class _JsonlSink:
         self._records += 1
         self._bytes += len(data)
 
+    def write_many(self, rows: bytes, count: int) -> None:
+        """:meth:`write` of each of the ``count`` lines in ``rows``; one write when the output
+        is not sharded."""
+        if self.sharded:
+            for row in rows.splitlines(keepends=True):  # orjson lines: "\n" ends them only
+                self.write(row)
+            return
+        self._f.write(rows)
+        self._records += count
+        self._bytes += len(rows)
+
     def _close(self) -> None:
         if self._f is not None and self._f is not self._raw:
             self._f.close()
@@ -231,6 +242,18 @@ class OutputWriter:
     def write_clean(self, record: Record) -> None:
         """Append a kept record to the clean output."""
         self._write("clean.jsonl", clean_row(record))
+
+    def write_clean_rows(self, rows: bytes, count: int) -> None:
+        """Append ``count`` lines rendered by :func:`clean_row` (``rows``, joined) to the
+        clean output."""
+        if self.out is None:
+            self._write("clean.jsonl", rows)
+            return
+        sink = self._sinks["clean.jsonl"]
+        try:
+            sink.write_many(rows, count)
+        except OSError as exc:
+            raise _output_error(self.out / "clean.jsonl", exc) from None
 
     def write_rejected(self, record: Record, drop: Drop) -> None:
         """Append a dropped record to the rejects (not written in stdout mode)."""

@@ -46,15 +46,23 @@ def assert_accounted(out: Path) -> dict:
 def test_disk_full_while_writing_is_exit_1_naming_the_file(tmp_path, monkeypatch):
     from corpus_clean import writer as writer_module
 
-    real = writer_module._JsonlSink.write
+    real, real_many = writer_module._JsonlSink.write, writer_module._JsonlSink.write_many
     written = [0]
 
-    def fills_up(self, data):
-        written[0] += 1
-        if written[0] > 30:  # the disk fills up in the middle of the clean output
+    def count(records):  # the disk fills up in the middle of the clean output
+        written[0] += records
+        if written[0] > 30:
             raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fills_up(self, data):
+        count(1)
         real(self, data)
+
+    def fills_up_many(self, rows, records):  # the clean rows of a tagged batch
+        count(records)
+        real_many(self, rows, records)
     monkeypatch.setattr(writer_module._JsonlSink, "write", fills_up)
+    monkeypatch.setattr(writer_module._JsonlSink, "write_many", fills_up_many)
     out = tmp_path / "out"
     result = run(SEEDS, "-o", out, "-q")
     assert result.exit_code == 1

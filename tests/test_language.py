@@ -192,3 +192,19 @@ def test_fast_detector_gives_langdetect_answers_bit_for_bit():
     fast = language._fast_detector_class()
     for text in texts:
         assert ranked(fast(factory), text) == ranked(factory.create(), text), text
+
+
+@pytest.mark.parametrize("backend", ["langdetect", "cld2", "none"])
+def test_identify_languages_is_identify_language_of_each(backend):
+    """The batch form (script counts of the whole batch at once) gives each text's answer:
+    sentences of nine languages, Chinese abstracts (the script rule), Traditional Chinese,
+    seed lines and texts too short to tag, in one batch."""
+    if backend == "cld2":
+        pytest.importorskip("pycld2")
+    config = Config(lang_backend=backend)
+    texts = [r["text"] for r in SENTENCES + ZH_CLEAN + load_jsonl("zh_traditional")]
+    texts += ["", "ok", "中", "Das ist gut.", seed_line("003", 1)]
+    got = language.identify_languages(texts, config)
+    assert got == [identify_language(t, config) for t in texts]
+    if backend != "none":
+        assert {lang for lang, _ in got} >= {"en", "de", "ja", "zh-cn", "zh-tw", "und"}

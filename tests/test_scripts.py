@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_clean.scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE, KANA_RE,
                                   ScriptCounts, count_cjk, count_han_kana,
                                   _WORD_RE, _astral_class, _bmp_classes, _char_class,
-                                  count_scripts)
+                                  count_scripts, count_scripts_batch)
 from corpus_clean.stages.language import _variant_sets, chinese_variant
 from equivalence import real_texts, texts
 
@@ -72,3 +73,29 @@ def test_random_strings(text):
     assert chinese_variant(text) == _reference_chinese_variant(text)
     assert count_han_kana(text) == len(HAN_KANA_RE.findall(text))
     assert count_cjk(text) == len(CJK_RE.findall(text))
+
+
+EDGES = ["", "a", "-", "a-", "-a", "a-b", "a--b", "a-b-c", "a'b’c", "don't stop", "x😀y",
+         "a\ud800b", "𠀀𠀁abc-d", "中-文", "a-中-b", "²-a", "a_b", "1a2b", "ﬁne", "Ⅻ-x"]
+
+
+def test_batch_counts_are_count_scripts_of_each():
+    """count_scripts_batch (one histogram per text over the joined batch) against
+    count_scripts on real texts in batches of 256, and on the edge cases, where a joiner or a
+    word run at a text's edge must not reach into the next text."""
+    real = list(real_texts())
+    for i in range(0, len(real), 256):
+        batch = real[i:i + 256]
+        assert count_scripts_batch(batch) == [count_scripts(t) for t in batch]
+    batch = EDGES + [e + f for e in EDGES for f in ("-", "a", "'")]
+    assert count_scripts_batch(batch) == [count_scripts(t) for t in batch]
+    assert count_scripts_batch(["-", "a", "-", "b-", "-c"]) == [
+        ScriptCounts(0, 0, 0, 0, 0), ScriptCounts(0, 0, 0, 1, 1), ScriptCounts(0, 0, 0, 0, 0),
+        ScriptCounts(0, 0, 0, 1, 1), ScriptCounts(0, 0, 0, 1, 1)]
+    assert count_scripts_batch([]) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(texts, max_size=12))
+def test_batch_counts_on_random_batches(batch):
+    assert count_scripts_batch(batch) == [count_scripts(t) for t in batch]

@@ -39,9 +39,9 @@ import numpy as np
 
 from ..config import Config, ConfigError
 from ..records import Record
-from ..scripts import HAN_RE, count_scripts
+from ..scripts import HAN_RE, ScriptCounts, count_scripts, count_scripts_batch
 
-__all__ = ["LanguageTagger", "identify_language", "chinese_variant"]
+__all__ = ["LanguageTagger", "identify_language", "identify_languages", "chinese_variant"]
 
 
 @lru_cache(maxsize=1)
@@ -208,7 +208,23 @@ def identify_language(text: str, config: Config = Config()) -> tuple[str, float]
     """
     if config.lang_backend == "none":
         return "und", 0.0
-    counts = count_scripts(text)
+    return _identify(text, count_scripts(text), config)
+
+
+def identify_languages(texts: list[str], config: Config = Config()) -> list[tuple[str, float]]:
+    """:func:`identify_language` of each of ``texts``, their script counts taken for the whole
+    batch at once (:func:`..scripts.count_scripts_batch`).
+
+    Raises:
+        ConfigError: as :func:`identify_language`.
+    """
+    if config.lang_backend == "none":
+        return [("und", 0.0)] * len(texts)
+    return [_identify(t, c, config) for t, c in zip(texts, count_scripts_batch(texts))]
+
+
+def _identify(text: str, counts: ScriptCounts, config: Config) -> tuple[str, float]:
+    """:func:`identify_language` of ``text`` whose script counts are ``counts``."""
     if counts.letters + counts.cjk < config.lang_min_letters:
         return "und", 0.0
     if counts.han and not counts.kana and not counts.hangul and counts.han * 2 >= counts.letters:
