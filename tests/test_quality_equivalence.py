@@ -18,11 +18,28 @@ repetitive = st.tuples(st.lists(st.one_of(texts, st.sampled_from(
     lambda t: "".join(t[0][i % len(t[0])] for i in t[1]))
 
 
+def _bounds_hold(batch: list[str]) -> None:
+    """The window bounds are at least the exact shares: top_share(n) for n = 2, 3, 4 and
+    dup_share(m) for m = 5 ... 10, of every text."""
+    grams = quality._BatchGrams(batch)
+    grams.bounds()
+    top_ns = tuple(n for n, _ in quality.TOP_NGRAM)
+    top, dup = grams.window_bounds(top_ns, 5)
+    every = list(range(len(batch)))
+    for n in top_ns:
+        for j, share in grams.shares("top", n, every).items():
+            assert share <= top[n][j] + 1e-12, (n, batch[j][:80])
+    for m in range(5, 11):
+        for j, share in grams.shares("dup", m, every).items():
+            assert share <= dup[j] + 1e-12, (m, batch[j][:80])
+
+
 def _same(text: str) -> None:
     record = Record("t.txt:1", text, "t.txt", 1)
     assert quality.QualityFilter().apply(record) == ref.QualityFilter().apply(record)
     assert quality.repetition_scores(text) == ref.repetition_scores(text)
     assert quality._BatchGrams([text]).bounds() == [ref._Grams(text).bounds()]
+    _bounds_hold([text])
 
 
 def test_real_texts():
@@ -42,6 +59,7 @@ def _same_batch(batch: list[str]) -> None:
     want = [ref.QualityFilter().apply(r) for r in records]
     assert quality.QualityFilter().apply_batch(records) == want
     assert quality._BatchGrams(batch).bounds() == [ref._Grams(t).bounds() for t in batch]
+    _bounds_hold(batch)
 
 
 def test_real_texts_in_one_batch():
