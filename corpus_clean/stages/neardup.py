@@ -62,7 +62,7 @@ from .dedup import normalise_for_dedup
 REASONS = ("near_duplicate",)
 
 __all__ = ["REASONS", "shingles", "shingle_hashes", "batch_shingle_hashes",
-           "minhash_signatures", "sign_texts",
+           "minhash_signatures", "sign_texts", "band_keys",
            "choose_bands",
            "candidate_probability", "NearDupIndex", "jaccard", "band_pairs", "unique_pairs",
            "decide_pairs", "index_parameters", "check_keep"]
@@ -221,16 +221,33 @@ def _minhash_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: in
 
 def sign_texts(texts: list[str], bands: int, rows: int, num_perm: int, seed: int, words: int,
                chars: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Return the LSH band keys (``uint64``, shape ``(len(texts), bands)``: XXH3-64 of each
-    band's ``rows`` MinHash values) and the shingle-hash arrays of ``texts``."""
+    """Return the LSH band keys (``uint64``, shape ``(len(texts), bands)``, see
+    :func:`band_keys`) and the shingle-hash arrays of ``texts``."""
     flat, offsets = batch_shingle_hashes(texts, words, chars)
     hashes = np.split(flat, offsets[1:-1]) if texts else []
     sigs = _minhash_flat(flat, offsets, num_perm, seed)
-    used = np.ascontiguousarray(sigs[:, : bands * rows]).reshape(len(texts), bands, rows)
-    digest = xxhash.xxh3_64_intdigest
-    keys = np.array([[digest(band.tobytes()) for band in rec] for rec in used],
-                    dtype=np.uint64).reshape(len(texts), bands)
-    return keys, hashes
+    return band_keys(sigs, bands, rows), hashes
+
+
+_BAND_START = np.uint64(0x243F6A8885A308D3)  # the first hexadecimal digits of pi
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The LSH band keys of MinHash signatures ``sigs`` (``uint32``, ``(records, >= bands *
+    rows)``): ``uint64``, ``(records, bands)``. Band b is values ``b * rows ...`` of a
+    signature; its key folds them in one at a time, ``h = finaliser(h + value)`` from a
+    fixed start (splitmix64's finaliser, a bijection of 64-bit values), for all bands of all
+    records in ``rows`` rounds of NumPy operations (0.2 µs per record, where XXH3-64 of each
+    band's bytes took 9.5). Equal bands have equal keys; two different bands share a key
+    with a probability of about 2^-64, and would only make a candidate pair that the exact
+    Jaccard check then rejects."""
+    count = len(sigs)
+    used = np.asarray(sigs)[:, :bands * rows].reshape(count, bands, rows).astype(np.uint64)
+    keys = np.full((count, bands), _BAND_START, dtype=np.uint64)
+    for r in range(rows):
+        keys += used[:, :, r]
+        _finalise(keys)
+    return keys
 
 
 def candidate_probability(s: float, bands: int, rows: int) -> float:
