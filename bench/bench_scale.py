@@ -14,7 +14,10 @@ measures, each in a fresh process, wall time, MB/s, records/s and peak RSS of:
    on 2 workers; no language model (its fastText model cannot be downloaded here).
 
 It prints the throughput ratio (3) / (4) from the same run. MB are 10**6 bytes of the dump's
-uncompressed text. Example::
+uncompressed text. At the end it prints, per size, the time per MB of run (2) (or (1)
+without pycld2), also net of the fixed start-up (a run on a dump of a few records:
+imports, worker pool, outputs), and per 1,000 distinct record texts, since larger
+``make_dump.py`` dumps repeat more of their records verbatim. Example::
 
     python bench/bench_scale.py --data ../shared/data --sizes 10 100 --workers 2 \\
         --datatrove-python /path/to/venv-with-datatrove/bin/python
@@ -85,9 +88,11 @@ def make_dump(data: Path, out: Path, size_mb: float, seed: int) -> None:
                    check=True, capture_output=True)
 
 
-def dump_to_jsonl(dump: Path, out: Path) -> int:
-    """Write the dump's records (read, split, markers stripped) as JSONL; return the count."""
+def dump_to_jsonl(dump: Path, out: Path) -> tuple[int, int]:
+    """Write the dump's records (read, split, markers stripped) as JSONL; return the count of
+    records and of distinct texts."""
     import orjson
+    import xxhash
 
     from corpus_clean import Config
     from corpus_clean.pipeline import FileReader
@@ -96,6 +101,7 @@ def dump_to_jsonl(dump: Path, out: Path) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     n = 0
+    distinct = set()
     with open(out / "records.jsonl", "wb") as f:
         for file in list_input_files(dump):
             reader = FileReader(file, FileInfo(file.source), Config())
@@ -106,7 +112,23 @@ def dump_to_jsonl(dump: Path, out: Path) -> int:
                     if hasattr(r, "text"):
                         f.write(orjson.dumps({"text": r.text, "id": r.id}) + b"\n")
                         n += 1
-    return n
+                        distinct.add(xxhash.xxh3_128_intdigest(r.text.encode("utf-8",
+                                                                             "surrogatepass")))
+    return n, len(distinct)
+
+
+def startup_seconds(cli: list[str], dump: Path, workers: int, extra: list[str],
+                    runs: int = 3) -> float:
+    """The fixed cost of a run: the least wall time of ``runs`` runs on a dump of the first
+    40 lines of ``dump``'s first uncompressed file (imports, the worker pool, the outputs)."""
+    first = next(p for p in sorted(dump.iterdir()) if p.suffix == ".txt")
+    with tempfile.TemporaryDirectory() as tmp:
+        tiny = Path(tmp) / "dump"
+        tiny.mkdir()
+        with open(first, "rb") as f:
+            (tiny / first.name).write_bytes(b"".join(f.readline() for _ in range(40)))
+        return min(timed([*cli, str(tiny), "-o", str(Path(tmp) / "out"), "--overwrite",
+                          "--workers", str(workers), *extra])[0] for _ in range(runs))
 
 
 LAST_STDERR = [""]
@@ -160,6 +182,8 @@ def main() -> None:
         have_cld2 = True
     except ImportError:
         have_cld2 = False
+    per_mb = []  # (size, MB, wall, distinct records) of the run with the fast tagger
+    main_extra = ["--lang-backend", "cld2"] if have_cld2 else []
     for size in args.sizes:
         dump = args.dumps / f"d{size:g}-s{args.seed}"
         make_dump(args.data, dump, size, args.seed)
@@ -181,7 +205,11 @@ def main() -> None:
                       f"({mb / wall / args.workers:5.2f} per core)  "
                       f"{stats['records_in'] / wall:7.0f} rec/s  peak RSS {rss:6.0f} MB")
                 print(f"      time per stage, all workers: {stage_times(LAST_STDERR[0])}")
-            n = dump_to_jsonl(dump, tmp / "jsonl")
+                if extra == main_extra:
+                    per_mb.append([size, mb, wall, 0])
+            n, distinct = dump_to_jsonl(dump, tmp / "jsonl")
+            if per_mb and per_mb[-1][0] == size:
+                per_mb[-1][3] = distinct
             jmb = (tmp / "jsonl" / "records.jsonl").stat().st_size / 1e6
             out = tmp / "out-eq"
             wall_cc, rss = timed([*cli, str(tmp / "jsonl"), "-o", str(out), "--workers",
@@ -198,6 +226,16 @@ def main() -> None:
                 print(f"  {'datatrove: exact + MinHash dedup (JSONL)':44s} {wall_dt:7.1f} s  "
                       f"{jmb / wall_dt:6.2f} MB/s  {n / wall_dt:7.0f} rec/s  peak RSS {rss:6.0f} MB")
                 print(f"  throughput ratio corpus-clean / datatrove: {wall_dt / wall_cc:.2f}x")
+    if per_mb:
+        start = startup_seconds(cli, args.dumps / f"d{args.sizes[0]:g}-s{args.seed}",
+                                args.workers, main_extra)
+        name = "cld2" if have_cld2 else "langdetect"
+        print(f"\n== time per MB, all stages, {name}, {args.workers} workers "
+              f"(start-up: {start:.2f} s, a run on 40 lines)")
+        for size, mb, wall, distinct in per_mb:
+            print(f"  {size:g} MB: {wall / mb:.3f} s/MB, {(wall - start) / mb:.3f} s/MB net of "
+                  f"start-up, {1000 * (wall - start) / distinct:.3f} s per 1,000 distinct "
+                  f"records ({distinct:,})")
 
 
 if __name__ == "__main__":
