@@ -5,8 +5,8 @@ distinct record texts (verbatim repeats skip the stages in the pipeline, see
 ``work.RepeatMemo``), and times each per-record function over all of them: ftfy repair of the
 raw lines, boilerplate, spam signals, quality rules, the dedup normal form, the exact-dedup key,
 shingle hashes, the near-dup signatures and the quality rules (per batch of 256, as in the
-pipeline), script counts
-and language identification. Prints records/s and µs/record per function, best of
+pipeline), script counts and language identification (one text at a time, and per batch of
+256 as the pipeline tags: ``*_batch``). Prints records/s and µs/record per function, best of
 ``--repeat`` runs (CPU time of this process, so other work on the machine matters less).
 
     python bench/bench_stages.py /tmp/cc-bench-dumps/d10-s5 [--repeat 3] [--lang-backend cld2]
@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus_clean.config import Config  # noqa: E402
 from corpus_clean.pipeline import iter_file_records  # noqa: E402
 from corpus_clean.reader import FileInfo, list_input_files, open_lines, repair_text  # noqa: E402
-from corpus_clean.scripts import count_scripts  # noqa: E402
+from corpus_clean.scripts import count_scripts, count_scripts_batch  # noqa: E402
 from corpus_clean.stages.boilerplate import classify_boilerplate  # noqa: E402
 from corpus_clean.stages.dedup import dedup_key, normalise_for_dedup  # noqa: E402
-from corpus_clean.stages.language import identify_language  # noqa: E402
+from corpus_clean.stages.language import identify_language, identify_languages  # noqa: E402
 from corpus_clean.stages.neardup import choose_bands, shingle_hashes, sign_texts  # noqa: E402
 from corpus_clean.stages.quality import QualityFilter  # noqa: E402
 from corpus_clean.stages.spam import spam_signals  # noqa: E402
@@ -81,6 +81,14 @@ def main() -> None:
         for i in range(0, len(items), config.batch_records):  # as the scan runs it
             quality.apply_batch(items[i:i + config.batch_records])
 
+    def in_batches(fn):
+        """``fn`` over lists of ``batch_records`` items, as the pipeline calls it."""
+        def run(items: list) -> None:
+            for i in range(0, len(items), config.batch_records):
+                fn(items[i:i + config.batch_records])
+        run.batched = True
+        return run
+
     records = [Record(str(i), t, "bench", i) for i, t in enumerate(texts)]
     cases = {
         "repair_text": (lines, repair_text),
@@ -93,7 +101,9 @@ def main() -> None:
                                                            config.shingle_chars)),
         "sign_texts": (texts, None),
         "count_scripts": (texts, count_scripts),
+        "count_scripts_batch": (texts, in_batches(count_scripts_batch)),
         "language": (texts, lambda t: identify_language(t, config)),
+        "language_batch": (texts, in_batches(lambda b: identify_languages(b, config))),
     }
     print(f"{'function':<22}{'items':>9}{'records/s':>12}{'µs/record':>11}{'cpu s':>8}")
     for name, (items, fn) in cases.items():
@@ -105,7 +115,7 @@ def main() -> None:
             t0 = cpu()
             if fn is None:
                 signs(items)
-            elif fn is quality_batches:
+            elif fn is quality_batches or getattr(fn, "batched", False):
                 fn(items)
             else:
                 for item in items:
