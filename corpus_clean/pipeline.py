@@ -7,6 +7,11 @@ split them), ``markers``, ``boilerplate``, ``spam``, ``quality`` (per-record sta
 ``dedup`` (exact: ordered, first seen wins; near: MinHash LSH, decided when all records are
 in), ``language`` (tags kept records only, so each unique text once), then the writer.
 
+The workers return their results packed (:mod:`.packed`: lines already rendered, a few facts
+per record, MinHash arrays), so this process, one for all workers, writes bytes and makes the
+ordered decisions without rebuilding records; in the emit phase it hands the survivors' spill
+lines to the workers as they are (:func:`.work.tag_rows`).
+
 A stage removes a record only by returning a :class:`~corpus_clean.records.Drop`; this module
 routes it to the rejects and counts it, and the run fails with
 :class:`~corpus_clean.errors.ConservationError` if ``records_in != kept + rejected``.
