@@ -92,10 +92,34 @@ class PackedScan:
         if (len(rows), len(meta), len(dedup_keys), len(band), len(shingles), len(counts)) != \
                 (n_rows, n_meta, n_keys, 8 * shape[0] * shape[1], 4 * n_shingles, 8 * n_counts):
             raise ValueError("data ends early")
-        return cls(file_index, False, rows, meta, dedup_keys,
-                   np.frombuffer(band, "<u8").reshape(shape).astype(np.uint64),
-                   np.frombuffer(shingles, "<u4").astype(np.uint32),
-                   np.frombuffer(counts, "<i8").astype(np.int64))
+        packed = cls(file_index, False, rows, meta, dedup_keys,
+                     np.frombuffer(band, "<u8").reshape(shape).astype(np.uint64),
+                     np.frombuffer(shingles, "<u4").astype(np.uint32),
+                     np.frombuffer(counts, "<i8").astype(np.int64))
+        packed.check()
+        return packed
+
+    def check(self) -> None:
+        """Check that the fields agree with each other: one line per entry of ``meta``, a
+        16-byte key per survivor, band keys and a shingle count per signed survivor, the
+        counts summing to the shingles.
+
+        Raises:
+            ValueError: they do not (damaged data).
+        """
+        try:
+            meta = orjson.loads(self.meta)
+            survivors = sum(1 for entry in meta if entry[0] == 1)
+            signed = sum(1 for entry in meta if entry[0] == 1 and entry[4])
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            raise ValueError(f"bad record facts: {exc}") from None
+        lines = self.rows.count(b"\n")
+        if lines != len(meta) or (self.rows and not self.rows.endswith(b"\n")):
+            raise ValueError(f"{lines} lines for {len(meta)} records")
+        if len(self.dedup_keys) != 16 * survivors or len(self.band_keys) != signed or \
+                len(self.shingle_counts) != signed or \
+                int(self.shingle_counts.sum()) != len(self.shingles):
+            raise ValueError("keys, band keys or shingle counts do not match the records")
 
 
 def pack(result, config: Config) -> PackedScan:

@@ -134,7 +134,7 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
         keys = packed.dedup_keys
         d = signed = 0
         near_rows, near_lengths = [], []  # (signed index, length) of each survivor
-        for entry, row in zip(meta, packed.rows.split(b"\n")):
+        for entry, row in zip(meta, packed.rows.split(b"\n")[:-1], strict=True):
             if entry[0] == 0:  # dropped by a per-record stage: [0, stage, reason, ...]
                 writer.write_rejected_row(row)
                 report.count_dropped(source, *entry[1:])
@@ -150,15 +150,20 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
                 exact_spill.append_row(row, first)
                 held.exact_firsts.add(first)
             else:
-                survivors.append_row(row)
-                if short is not None:
-                    held.short.add(first)
+                # the extra marks a short survivor, which the repetition rule may drop
+                survivors.append_row(row, SHORT if short is not None else None)
                 held.survivors += 1
-                if near is not None:
-                    if not is_signed:  # only verbatim repeats go unsigned: a bug
-                        raise AssertionError(f"{rid}: a survivor without a signature")
+                if near is not None and is_signed:
                     near_rows.append(signed)
                     near_lengths.append(length)
+                elif near is not None:
+                    # a verbatim repeat of a record of an earlier file skips its signature
+                    # (work.RepeatMemo); restored from a checkpoint after that file changed,
+                    # it can be the first of its key: sign it here, as a fresh run would
+                    _add_signed(near, packed, near_rows, near_lengths)
+                    near_rows, near_lengths = [], []
+                    (band, ), (hashes, ) = near.sign([orjson.loads(row)[1]])  # [id, text, ...]
+                    near.add(band, hashes, length)
             signed += is_signed
         if near_rows:
             _add_signed(near, packed, near_rows, near_lengths)
@@ -174,16 +179,19 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     return held
 
 
+#: the extra of a survivor short enough for the repetition rule to drop (the line then ends in
+#: ``,1]``), so that the emit phase finds them without parsing every line
+SHORT = 1
+
+
 @dataclass
 class Held:
     """What the scan leaves the emit phase besides the spilled records, by survivor number
-    (0, 1, ... in the order of the survivors' spill): ``survivors`` their count, ``short`` the
-    survivors short enough for the repetition rule to drop, ``exact_firsts`` those that exact
-    duplicates name (the exact spill's extra is that number). Memory: about 60 bytes per
-    short survivor and per exact cluster."""
+    (0, 1, ... in the order of the survivors' spill): ``survivors`` their count,
+    ``exact_firsts`` those that exact duplicates name (the exact spill's extra is that
+    number). Memory: about 60 bytes per exact cluster."""
 
     survivors: int = 0
-    short: set = field(default_factory=set)
     exact_firsts: set = field(default_factory=set)
 
 
@@ -233,8 +241,9 @@ def _emit(config, report, writer, survivors, exact_spill, held, removed, repetit
         report shows."""
         lines: list[bytes] = []
         wanted: list[int] = []
+        short_end = b"," + orjson.dumps(SHORT) + b"]\n"
         for idx, line in enumerate(survivors.lines()):
-            if idx in held.short or idx in removed:
+            if line.endswith(short_end) or idx in removed:
                 record, _ = RecordSpill.parse(line)
                 drop = repetition.apply(record)
                 if not isinstance(drop, Drop) and idx in removed:

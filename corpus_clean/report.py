@@ -93,13 +93,8 @@ class Report:
         self.files[source].info.error = message
         self.errors.append({"source": source, "reason": reason, "message": message})
 
-    def count_in(self, record: Record) -> None:
-        """Count one record entering the pipeline."""
-        self.records_in += 1
-        self.files[record.source].records_in += 1
-
     def count_in_file(self, source: str, n: int) -> None:
-        """Count ``n`` records of ``source`` entering the pipeline (as ``n`` :meth:`count_in`)."""
+        """Count ``n`` records of ``source`` entering the pipeline."""
         self.records_in += n
         self.files[source].records_in += n
 

@@ -1,10 +1,12 @@
 """Checkpoints of a run, so that ``--resume`` continues an interrupted run where it stopped.
 
 What is saved, and why: the expensive part of a run is the per-record work
-(:func:`.work.scan_batch`: stages, hashing, MinHash), and its results for one input file depend
-on that file alone. The ordered decisions (first seen wins), near dedup and writing are cheap
-and deterministic. So while a run writes to an output directory, the results of each input
-file's scan (its :class:`.work.Scanned` items, in order) are appended to a data file under
+(:func:`.work.scan_packed`: stages, hashing, MinHash), and its results for one input file
+depend on that file alone (but one thing: a verbatim repeat of a record of an earlier file
+skips its MinHash signature; if that earlier file changed, the run's process signs it, see
+:func:`.pipeline._scan`). The ordered decisions (first seen wins), near dedup and writing are
+cheap and deterministic. So while a run writes to an output directory, the results of each
+input file's scan (its packed batches, in order) are appended to a data file under
 ``OUT/.corpus-clean.resume/``; when the file's last batch is in, the data file is fsync'd and
 renamed, and a completion line is appended to ``journal.jsonl`` and fsync'd. The line names
 the file (relative source, size in bytes, mtime, XXH3-64 of its bytes), the data file and the
@@ -51,7 +53,7 @@ __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 #: which removes ``.corpus-clean-*``)
 CHECKPOINT_DIR = ".corpus-clean.resume"
 #: version of the journal and data file layout; a checkpoint of another format is refused
-CHECKPOINT_FORMAT = 2
+CHECKPOINT_FORMAT = 3  # 2: packed batches; 3: band keys folded in NumPy (neardup.band_keys)
 _JOURNAL = "journal.jsonl"
 _READ_BYTES = 1 << 20  # bytes per read while hashing an input file
 

@@ -30,7 +30,7 @@ class RecordSpill:
     """Append-only store of records (plus one optional string or number each) in a temporary
     file.
 
-    Write with :meth:`append` or :meth:`append_row`, then read back in the same order with
+    Write records rendered by :func:`record_row` with :meth:`append_row`, then read back in the same order with
     :meth:`__iter__` (once :meth:`close` was called, or implicitly by iterating). A line is
     the orjson array ``[id, text, source, line, translated_by, mt_engine, marker_lines,
     extra]``.
@@ -39,10 +39,6 @@ class RecordSpill:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._f = open(self.path, "wb")  # noqa: SIM115 - closed by close()
-
-    def append(self, record: Record, extra: str | int | None = None) -> None:
-        """Store ``record`` (all fields but language and dedup key) and ``extra``."""
-        self.append_row(record_row(record), extra)
 
     def append_row(self, row: bytes, extra: str | int | None = None) -> None:
         """Store a record rendered by :func:`record_row` (with or without its ``\\n``) and

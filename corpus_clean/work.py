@@ -1,11 +1,13 @@
 """The per-record half of the pipeline: pure functions over batches of records, run by an
 executor (:mod:`.executor`) in this process or in worker processes.
 
-:func:`scan_batch` runs the per-record stages (markers, boilerplate, spam, quality) and
-computes what the ordered half needs (exact-dedup key; near-dup band keys and shingle hashes);
-:func:`tag_batch` runs language identification. Neither decides anything that depends on
-other records, so the results do not depend on how records are batched or on the number of
-workers.
+:func:`scan` (on a block of a file, or a batch of records) runs the per-record stages
+(markers, boilerplate, spam, quality) and computes what the ordered half needs (exact-dedup
+key; near-dup band keys and shingle hashes); :func:`scan_packed` packs its results for the
+run's process (:mod:`.packed`). :func:`tag_rows` identifies the language of survivors given as
+spill lines and renders their clean lines (:func:`tag_batch`: of texts, for the Dask path).
+None decides anything that depends on other records, so the results do not depend on how
+records are batched or on the number of workers.
 """
 
 from __future__ import annotations

@@ -111,3 +111,93 @@ def test_add_many_is_add_one_by_one(tmp_path):
         (tmp_path / "many" / "shingles.u32").read_bytes()
     removed = one.decide()
     assert removed and removed == many.decide()
+
+
+def test_damaged_batches_are_refused():
+    """Fields that do not agree (a record's facts missing, a key too few, a shingle count
+    wrong) are damage, not something to zip past: decode raises ValueError (the checkpoint
+    turns it into ResumeError)."""
+    config = Config(block_bytes=4000)
+    packed = next(p for p in (pack(r, config) for r in seed_results(config))
+                  if len(p.shingle_counts) > 1)
+    packed.check()
+    meta = orjson.loads(packed.meta)
+    damaged = [
+        PackedScan(0, False, packed.rows, orjson.dumps(meta[:-1]), packed.dedup_keys,
+                   packed.band_keys, packed.shingles, packed.shingle_counts),
+        PackedScan(0, False, packed.rows, packed.meta, packed.dedup_keys[:-16],
+                   packed.band_keys, packed.shingles, packed.shingle_counts),
+        PackedScan(0, False, packed.rows, packed.meta, packed.dedup_keys, packed.band_keys,
+                   packed.shingles, packed.shingle_counts + 1),
+        PackedScan(0, False, packed.rows, b"[[1]]", packed.dedup_keys, packed.band_keys,
+                   packed.shingles, packed.shingle_counts),
+    ]
+    for bad in damaged:
+        with pytest.raises(ValueError):
+            PackedScan.decode(io.BytesIO(bad.encode()), 0)
+
+
+def test_spill_lines_carry_a_number_and_mark_short_records(tmp_path):
+    from corpus_clean.pipeline import SHORT
+    from corpus_clean.records import Record
+    from corpus_clean.spill import RecordSpill, record_row
+
+    record = Record("a.txt:3", "标题\n第二行 \"quoted\"", "a.txt", 3, "谷歌翻译", "google",
+                    ["translated by 谷歌翻译"])
+    spill = RecordSpill(tmp_path / "s.jsonl")
+    spill.append_row(record_row(record), SHORT)
+    spill.append_row(record_row(record)[:-1], 17)  # without its "\n" too
+    spill.append_row(record_row(record), None)
+    lines = list(spill.lines())
+    assert [RecordSpill.parse(line) for line in lines] == [(record, 1), (record, 17),
+                                                           (record, None)]
+    assert [line.endswith(b"," + orjson.dumps(SHORT) + b"]\n") for line in lines] == \
+        [True, False, False]
+
+
+def test_exact_dedup_first_and_report_counts_by_fields():
+    """The field-level methods the run's process uses give what the record-level ones give."""
+    from corpus_clean.records import Drop, Record
+    from corpus_clean.reader import FileInfo
+    from corpus_clean.report import Report
+    from corpus_clean.stages.dedup import ExactDedup
+
+    dedup = ExactDedup()
+    assert [dedup.first(k, n) for n, k in enumerate([b"k1", b"k2", b"k1", b"k3", b"k2"])] == \
+        [0, 1, 0, 3, 1]
+    records = [Record(f"a.txt:{i}", t, "a.txt", i, None, e, m) for i, (t, e, m) in enumerate(
+        [("x", None, []), ("y", "google", ["m1", "m2"]), ("z", None, ["m3"])])]
+    drops = [Drop("spam", "spam"), Drop("boilerplate", "navigation"), Drop("spam", "spam")]
+    by_record, by_fields = Report(Config()), Report(Config())
+    for report in (by_record, by_fields):
+        report.add_file(FileInfo("a.txt"))
+    for record, drop in zip(records, drops):
+        by_record.count_drop(record, drop)
+        by_fields.count_dropped(record.source, drop.stage, drop.reason,
+                                len(record.marker_lines), record.mt_engine)
+    for record, lang in zip(records, ["en", "zh-cn", None]):
+        record.lang = lang
+        by_record.count_kept(record)
+    by_fields.count_kept_many({"a.txt": 3}, {"en": 1, "zh-cn": 1, "und": 1},
+                              {"google": 2, "unknown": 1})
+    assert by_record.stats() == by_fields.stats()
+
+
+@pytest.mark.parametrize("compress", [None, "gz"])
+def test_clean_rows_written_in_one_call_shard_as_one_by_one(tmp_path, compress):
+    from corpus_clean.writer import OutputWriter
+
+    rows = [orjson.dumps({"id": f"a:{i}", "text": "文本 " * (i % 7)}) + b"\n" for i in range(50)]
+    outs = {}
+    for how in ("one", "many"):
+        writer = OutputWriter(tmp_path / how, compress=compress, shard_records=0,
+                              shard_bytes=400)
+        if how == "one":
+            for row in rows:
+                writer._write("clean.jsonl", row)
+        else:
+            for i in range(0, 50, 13):
+                writer.write_clean_rows(b"".join(rows[i:i + 13]), len(rows[i:i + 13]))
+        writer._sinks["clean.jsonl"].commit()
+        outs[how] = {p.name: p.read_bytes() for p in sorted((tmp_path / how).glob("clean*"))}
+    assert len(outs["one"]) > 3 and outs["one"] == outs["many"]

@@ -324,3 +324,36 @@ def test_verbatim_repeats_across_restored_and_rescanned_files(tmp_path, monkeypa
     spam = [json.loads(ln) for ln in (out / "rejected.jsonl").read_bytes().splitlines()
             if json.loads(ln)["stage"] == "spam"]
     assert len(spam) == 4  # seed 002's spam line and its three verbatim copies
+
+
+def test_a_restored_repeat_whose_first_copy_changed_is_signed_by_the_run(tmp_path, monkeypatch):
+    """A verbatim repeat of a record of an earlier file skips its MinHash signature
+    (work.RepeatMemo: it is an exact duplicate). When that earlier file changes before
+    --resume and loses the record, the restored repeat is the first of its key: the run's
+    process signs it, so its near duplicate in a later file is still found and the outputs are
+    those of a fresh run on the files as they are now (it stopped with an AssertionError)."""
+    seed003 = next(SEEDS.glob("003_*.txt"))
+    abstracts = [ln for ln in seed003.read_text(encoding="utf-8").splitlines()
+                 if len(ln) > 400][:4]
+    first, others = abstracts[0], abstracts[1:]
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "a.txt").write_text(f"{first}\n{others[0]}\n", encoding="utf-8")
+    (dump / "b.txt").write_text(f"{others[1]}\n{first}\n", encoding="utf-8")
+    near = first.replace(first.split()[3], "modified", 1) + " We also release our code."
+    (dump / "c.txt").write_text(f"{others[2]}\n{near}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    interrupt_after(monkeypatch, 2)  # a.txt and b.txt journalled; b.txt's copy unsigned
+    with pytest.raises(KeyboardInterrupt):
+        clean_dir(dump, OutputWriter(out), Config(lang_backend="none"), workers=1)
+    monkeypatch.undo()
+    (dump / "a.txt").write_text(f"{others[0]}\n", encoding="utf-8")  # loses the first copy
+    report = clean_dir(dump, OutputWriter(out, overwrite=True), Config(lang_backend="none"),
+                       workers=1, resume=True)
+    assert report.resume.restored == ["b.txt"] and report.resume.changed == ["a.txt"]
+    fresh = tmp_path / "fresh"
+    clean_dir(dump, OutputWriter(fresh), Config(lang_backend="none"), workers=1)
+    assert outputs(out) == outputs(fresh)
+    near_dups = [json.loads(ln) for ln in (out / "rejected.jsonl").read_bytes().splitlines()]
+    assert [(r["id"], r["duplicate_of"]) for r in near_dups
+            if r["reason"] == "near_duplicate"] == [("c.txt:2", "b.txt:2")]

@@ -156,11 +156,13 @@ class ExactDedup:
         return Drop(self.name, "exact_duplicate", f"same normalised text as {first}",
                     duplicate_of=first, similarity=1.0)
 
-    def first(self, key: bytes, record_id: str) -> str:
-        """The id of the first record seen with ``key``: ``record_id`` if the key is new (then
-        remembered for it). :meth:`apply` by the fields, for a record the run's process
-        holds as a rendered line (see :mod:`corpus_clean.packed`)."""
-        return self._first.setdefault(key, record_id)
+    def first(self, key: bytes, record: str | int) -> str | int:
+        """What stands for the first record seen with ``key`` (its id, or a number the caller
+        gives it): ``record`` if the key is new (then remembered for it). :meth:`apply` by
+        the fields, for a record the run's process holds as a rendered line (see
+        :mod:`corpus_clean.packed`; the pipeline passes survivor numbers). Use either this or
+        :meth:`apply` on one index, not both."""
+        return self._first.setdefault(key, record)
 
     def __len__(self) -> int:
         """Number of unique keys seen."""
