@@ -215,6 +215,7 @@ class BlockTask:
     config: Config
     run: str = ""
     path: object = None
+    learned: object = None  # survivors other workers learned: see work.RepeatMemo.learn
 
 
 def block_tasks(file_index: int, reader: FileReader, config: Config,

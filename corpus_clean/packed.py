@@ -61,6 +61,9 @@ class PackedScan:
     shingle_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seconds: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
+    #: the worker memo's new survivors (:meth:`.work.RepeatMemo.learned`), for the other
+    #: workers; not part of the checkpoint
+    learned: np.ndarray | None = None
 
     def encode(self) -> bytes:
         """The checkpoint form: a JSON header line (the byte length of each field and the

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections import deque
 import tempfile
 import time
 import uuid
@@ -52,7 +53,25 @@ __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_j
            "STAGE_ORDER"]
 
 
-def _scan_tasks(files, config, report, run, start=0, by_span=False):
+class _Learned:
+    """What the workers' memos learned lately (:class:`.work.RepeatMemo`): the rows of the
+    last ``keep`` results, attached to each new task, so that every worker sees what the
+    others learned whichever tasks it takes (``keep`` = twice the workers; 0: one worker,
+    nothing to share)."""
+
+    def __init__(self, keep: int):
+        self.recent: deque = deque(maxlen=keep or None)
+        self.keep = keep
+
+    def add(self, rows) -> None:
+        if self.keep and rows is not None and len(rows):
+            self.recent.append(rows)
+
+    def rows(self):
+        return np.concatenate(self.recent) if self.keep and self.recent else None
+
+
+def _scan_tasks(files, config, report, run, start=0, by_span=False, learned=None):
     """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
     decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
     batches of records read here (:class:`.work.ScanTask`; the last batch of a file has
@@ -68,6 +87,7 @@ def _scan_tasks(files, config, report, run, start=0, by_span=False):
         if config.block_bytes and reader.splittable():
             for task in block_tasks(index, reader, config, run, by_span):
                 report.add_seconds("read", clock() - t0)
+                task.learned = learned.rows() if learned is not None else None
                 yield task
                 t0 = clock()
             continue
@@ -77,22 +97,25 @@ def _scan_tasks(files, config, report, run, start=0, by_span=False):
             task.items.append(item)
             if len(task.items) >= config.batch_records:
                 report.add_seconds("read", clock() - t0)
+                task.learned = learned.rows() if learned is not None else None
                 yield task
                 t0 = clock()
                 task = ScanTask(index, bare, [], False, config, task.number + 1, run)
         report.add_seconds("read", clock() - t0)
         task.end = True
+        task.learned = learned.rows() if learned is not None else None
         yield task
 
 
-def _scan_results(files, config, report, executor, checkpoint):
+def _scan_results(files, config, report, executor, checkpoint, learned=None):
     """The scan results (:class:`.packed.PackedScan`) in file order: the files
     ``checkpoint`` holds are restored from it (see :mod:`.resume`), runs of other files are
-    scanned by the executor."""
+    scanned by the executor (their tasks carry ``learned``: see :class:`_Learned`)."""
     restore = checkpoint.plan(files) if checkpoint is not None else set()
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     if not restore:
-        yield from executor.map(scan_packed, _scan_tasks(files, config, report, run))
+        yield from executor.map(scan_packed, _scan_tasks(files, config, report, run,
+                                                         learned=learned))
         return
     index = 0
     for restored, files_run in itertools.groupby(files, key=lambda f: f.source in restore):
@@ -105,7 +128,7 @@ def _scan_results(files, config, report, executor, checkpoint):
                 yield PackedScan(i, True, b"", b"[]")
         else:
             yield from executor.map(scan_packed, _scan_tasks(files_run, config, report, run,
-                                                             index))
+                                                             index, learned=learned))
         index += len(files_run)
 
 
@@ -122,7 +145,9 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
     dedup = ExactDedup(track_clusters=False)  # the report keeps its own clusters
     clock = time.perf_counter
     held = Held()
-    for packed in _scan_results(files, config, report, executor, checkpoint):
+    learned = _Learned(2 * executor.workers if executor.workers > 1 else 0)
+    for packed in _scan_results(files, config, report, executor, checkpoint, learned):
+        learned.add(packed.learned)
         file_index = packed.file_index
         source = files[file_index].source
         info = report.add_scan(source, packed.seconds, packed.facts)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -162,3 +164,37 @@ def test_repeat_memo_forgets_its_oldest_half_when_full():
     assert memo.get(keys[0]) is None and memo.get(keys[5]) == (None, ((0, 0), 5))
     # a context with bare marker lines gives other keys for the same text
     assert memo.key("text 0", frozenset({"google"})) != keys[0]
+    memo.learn(np.array([[1, 2, 3, 0, 0, i] for i in range(9)], dtype=np.uint64))
+    assert len(memo) <= 4  # what is learned from other workers is bounded too
+
+
+def test_repeat_memos_share_what_passed_the_stages():
+    """What one worker's memo learned (the texts that passed the stages, with positions)
+    another takes (RepeatMemo.learned / learn): keys are the same in every process, a drop is
+    not shared, a text the memo knows keeps its entry, and learning ends with learned()."""
+    from corpus_clean.records import Drop
+    from corpus_clean.work import RepeatMemo
+
+    context = frozenset({"谷歌翻译", "DeepL"})
+    a = RepeatMemo()
+    a.start_learning()
+    kept, spam = a.key("A kept abstract.", context), a.key("casino bonus", context)
+    a.put(kept, None, ((3, 1), 5))
+    a.put(spam, Drop("spam", "spam"), ((3, 1), 6))
+    rows = a.learned()
+    assert rows.dtype == np.uint64 and rows.tolist() == [
+        [kept & (2**64 - 1), (kept >> 64) & (2**64 - 1), kept >> 128, 3, 1, 5]]
+    b = RepeatMemo()
+    b.learn(rows)
+    assert b.get(kept) == (None, ((3, 1), 5)) and b.get(spam) is None
+    known = RepeatMemo()
+    known.put(kept, None, ((0, 0), 1))
+    known.learn(rows)
+    assert known.get(kept) == (None, ((0, 0), 1))
+    a.put(a.key("later", context), None, ((3, 2), 0))
+    assert a.learned().shape == (0, 6)
+    code = ("from corpus_clean.work import RepeatMemo; "
+            "print(RepeatMemo().key('A kept abstract.', frozenset({'DeepL', '谷歌翻译'})))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": "7"}, check=True)
+    assert int(other.stdout) == kept
