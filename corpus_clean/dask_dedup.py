@@ -549,7 +549,8 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
 def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
     """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
     fills ``report``. Called by :func:`.pipeline.clean_dir`."""
-    from .pipeline import check_readable, exact_drop
+    from .pipeline import check_readable
+    from .stages.dedup import exact_drop
 
     cluster = _Cluster(executor)
     clock = time.perf_counter

@@ -46,7 +46,7 @@ from .stages.neardup import NearDupIndex
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
 from .packed import PackedScan
-from .work import ScanTask, build_stages, scan_packed, tag_rows
+from .work import ScanTask, build_stages, reject_rows, scan_packed, tag_rows
 from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl",
@@ -172,7 +172,9 @@ def _scan(files, config, report, on_progress, writer, survivors, exact_spill, ne
                 repetition.observe_short(key, short)
             first = dedup.first(key, held.survivors)  # survivors are numbered from 0
             if first != held.survivors:
-                exact_spill.append_row(row, first)
+                # the survivor it duplicates, as -1 - that number if it is short (the
+                # repetition rule may drop it): the emit phase parses only those
+                exact_spill.append_row(row, first if short is None else -1 - first)
                 held.exact_firsts.add(first)
             else:
                 # the extra marks a short survivor, which the repetition rule may drop
@@ -295,12 +297,44 @@ def _emit(config, report, writer, survivors, exact_spill, held, removed, repetit
         report.count_kept_many(tagged.per_source, tagged.languages, tagged.marker_engines)
         for rid, source, line, snippet in tagged.snippets:
             report.remember_snippet(rid, source, line, snippet)
-    for record, first in exact_spill:
-        drop = repetition.apply(record)
-        if not isinstance(drop, Drop):
-            drop = exact_drop(ids[first], near_root)
-        writer.write_rejected(record, drop)
-        report.count_drop(record, drop)
+
+    def to_reject():
+        """The exact duplicates in batches for the workers to render (:func:`.work.
+        reject_rows`): ``(config, lines, extras, ids, roots)``, an extra per line: the
+        survivor number of the record it duplicates, or the drop of a short record the
+        repetition rule drops, decided here (only short records are parsed here)."""
+        lines: list[bytes] = []
+        extras: list = []
+        for line in exact_spill.lines():
+            first = int(line[line.rindex(b",") + 1:-2])  # the extra: a number, see _scan
+            if first < 0:  # short: the repetition rule may drop it
+                first = -1 - first
+                record, _ = RecordSpill.parse(line)
+                drop = repetition.apply(record)
+                if isinstance(drop, Drop):
+                    first = (drop.stage, drop.reason, drop.detail)
+            lines.append(line)
+            extras.append(first)
+            if len(lines) >= config.batch_records:
+                yield _reject_task(config, lines, extras, ids, near_root)
+                lines, extras = [], []
+        if lines:
+            yield _reject_task(config, lines, extras, ids, near_root)
+
+    for rejected in executor.map(reject_rows, to_reject()):
+        writer.write_rejected_rows(rejected.rows)
+        report.count_dropped_many(rejected.drops, rejected.marker_engines)
+        for member in rejected.members:
+            report.add_cluster_member(*member)
+
+
+def _reject_task(config: Config, lines: list[bytes], extras: list, ids: dict[int, str],
+                 near_root: dict[str, tuple[str, float]]) -> tuple:
+    """A :func:`.work.reject_rows` task, with the ids and near roots its lines need."""
+    firsts = {e for e in extras if isinstance(e, int)}
+    names = {f: ids[f] for f in firsts}
+    roots = {name: near_root[name] for name in names.values() if name in near_root}
+    return config, lines, extras, names, roots
 
 
 def near_drop(config: Config, kept_id: str, sim: float) -> Drop:
@@ -308,16 +342,6 @@ def near_drop(config: Config, kept_id: str, sim: float) -> Drop:
     return Drop("dedup", "near_duplicate",
                 f"jaccard={sim:.3f} >= {config.near_threshold:g} with {kept_id}",
                 duplicate_of=kept_id, similarity=sim)
-
-
-def exact_drop(first_id: str, near_root: dict[str, tuple[str, float]]) -> Drop:
-    """The drop of an exact duplicate of ``first_id``; it names the record finally kept:
-    ``first_id``, or the record ``first_id`` is a near duplicate of (``near_root``)."""
-    root, sim = near_root.get(first_id, (first_id, 1.0))
-    detail = f"same normalised text as {first_id}"
-    if root != first_id:
-        detail += f", a near duplicate (jaccard={sim:.3f}) of {root}"
-    return Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
 
 
 def check_readable(dump, files, report: Report) -> None:

@@ -46,6 +46,15 @@ def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: f
             "kind": kind, "jaccard": jaccard}
 
 
+def cluster_member(record: Record, drop: Drop) -> tuple:
+    """A removed duplicate's entry in its cluster: ``(kept id, source, line, snippet, kind,
+    similarity)``, ``kind`` ``exact`` or ``near`` (arguments of
+    :meth:`Report.add_cluster_member`)."""
+    kind = "exact" if drop.reason == "exact_duplicate" else "near"
+    return (drop.duplicate_of, record.source, record.line, snippet(record.text), kind,
+            1.0 if drop.similarity is None else drop.similarity)
+
+
 def snippet(text: str) -> str:
     """Return the first :data:`SNIPPET_CHARS` characters of ``text``, line breaks as spaces."""
     return " ".join(text[: SNIPPET_CHARS + 20].split())[:SNIPPET_CHARS]
@@ -110,11 +119,26 @@ class Report:
         self.count_dropped(record.source, drop.stage, drop.reason, len(record.marker_lines),
                            record.mt_engine)
         if drop.duplicate_of is not None:
-            kind = "exact" if drop.reason == "exact_duplicate" else "near"
-            self._clusters.setdefault(drop.duplicate_of, []).append((
-                sys.intern(record.source), record.line, snippet(record.text), kind,
-                1.0 if drop.similarity is None else drop.similarity,
-            ))
+            self.add_cluster_member(*cluster_member(record, drop))
+
+    def add_cluster_member(self, kept_id: str, source: str, line: int | None,
+                           snippet_text: str, kind: str, similarity: float) -> None:
+        """Remember a removed duplicate of ``kept_id`` for the dedup report (as
+        :meth:`count_drop` does; see :func:`cluster_member`), in removal order."""
+        self._clusters.setdefault(kept_id, []).append((sys.intern(source), line, snippet_text,
+                                                       kind, similarity))
+
+    def count_dropped_many(self, drops: dict[tuple[str, str, str], int],
+                           marker_engines: dict[str, int]) -> None:
+        """:meth:`count_dropped` of many records: ``drops`` counts them per ``(source,
+        stage, reason)``, ``marker_engines`` their stripped marker lines per engine."""
+        for (source, stage, reason), n in drops.items():
+            self.rejected += n
+            self.drops[stage][reason] += n
+            self.files[source].drops[stage] += n
+        for engine, n in marker_engines.items():
+            self.marker_lines += n
+            self.marker_engines[engine] += n
 
     def count_dropped(self, source: str, stage: str, reason: str, marker_lines: int = 0,
                       mt_engine: str | None = None) -> None:

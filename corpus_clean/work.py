@@ -23,19 +23,20 @@ from .blocks import block_items
 from .config import Config
 from .packed import PackedScan, pack
 from .records import Drop, Record
-from .report import snippet
+from .report import cluster_member, snippet
 from .spill import RecordSpill
 from .stages.boilerplate import BoilerplateFilter
-from .stages.dedup import dedup_key
+from .stages.dedup import dedup_key, exact_drop
 from .stages.language import identify_languages
 from .stages.markers import MarkerMatcher, MarkerStripper
 from .stages.neardup import choose_bands, sign_texts
 from .stages.quality import QualityFilter
 from .stages.spam import SpamFilter
-from .writer import clean_row
+from .writer import clean_row, rejected_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
-           "scan_batch", "tag_rows", "Tagged", "tag_batch", "RepeatMemo", "worker_memo"]
+           "scan_batch", "tag_rows", "Tagged", "reject_rows", "Rejected", "tag_batch",
+           "RepeatMemo", "worker_memo"]
 
 
 def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
@@ -360,6 +361,44 @@ def tag_rows(task: tuple[Config, list[bytes], list[int]]) -> Tagged:
             engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
     snippets = [(r.id, r.source, r.line, snippet(r.text)) for r in map(records.__getitem__, wanted)]
     return Tagged(b"".join(rows), len(rows), per_source, languages, engines, snippets, tagging)
+
+
+@dataclass
+class Rejected:
+    """What :func:`reject_rows` returns: ``rows``, the records' ``rejected.jsonl`` lines,
+    joined; for the report, the records per ``(source, stage, reason)``, their marker lines
+    per engine, and each duplicate's cluster entry (:func:`.report.cluster_member`), in
+    order."""
+
+    rows: bytes
+    drops: dict
+    marker_engines: dict
+    members: list
+
+
+def reject_rows(task: tuple) -> Rejected:
+    """Render the rejects of exact duplicates stored as spill lines. ``task``: ``(config,
+    lines, extras, ids, roots)``; an extra per line: the survivor number of the record it
+    duplicates (its id in ``ids``; ``roots``: the near roots of those ids, see
+    :func:`.stages.dedup.exact_drop`), or ``(stage, reason, detail)`` of the drop the run's
+    process decided for it. Pure; runs in any worker."""
+    _, lines, extras, ids, roots = task
+    rows: list[bytes] = []
+    drops: dict[tuple[str, str, str], int] = {}
+    engines: dict[str, int] = {}
+    members: list[tuple] = []
+    for line, extra in zip(lines, extras):
+        record, _ = RecordSpill.parse(line)
+        drop = Drop(*extra) if isinstance(extra, tuple) else exact_drop(ids[extra], roots)
+        rows.append(rejected_row(record, drop))
+        slot = (record.source, drop.stage, drop.reason)
+        drops[slot] = drops.get(slot, 0) + 1
+        if record.marker_lines:
+            engine = record.mt_engine or "unknown"
+            engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
+        if drop.duplicate_of is not None:
+            members.append(cluster_member(record, drop))
+    return Rejected(b"".join(rows), drops, engines, members)
 
 
 def tag_batch(task: tuple[Config, list[str]]) -> tuple[list[tuple[str, float]], float]:

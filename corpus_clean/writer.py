@@ -260,6 +260,12 @@ class OutputWriter:
         if self.out is not None:
             self._write("rejected.jsonl", rejected_row(record, drop))
 
+    def write_rejected_rows(self, rows: bytes) -> None:
+        """Append lines rendered by :func:`rejected_row`, joined, to the rejects (not written
+        in stdout mode)."""
+        if self.out is not None:
+            self._write("rejected.jsonl", rows)
+
     def write_rejected_row(self, row: bytes) -> None:
         """Append a line rendered by :func:`rejected_row` (with or without its ``\\n``) to the
         rejects (not written in stdout mode)."""

@@ -201,3 +201,42 @@ def test_clean_rows_written_in_one_call_shard_as_one_by_one(tmp_path, compress):
         writer._sinks["clean.jsonl"].commit()
         outs[how] = {p.name: p.read_bytes() for p in sorted((tmp_path / how).glob("clean*"))}
     assert len(outs["one"]) > 3 and outs["one"] == outs["many"]
+
+
+def test_reject_rows_renders_what_the_record_level_path_renders(tmp_path):
+    """work.reject_rows (exact duplicates rendered in a worker from spill lines) against
+    rejected_row and Report.count_drop record by record: the same lines, counts and
+    clusters, in order; a short record dropped by the repetition rule passes its drop."""
+    from corpus_clean.reader import FileInfo
+    from corpus_clean.records import Drop, Record
+    from corpus_clean.report import Report
+    from corpus_clean.spill import RecordSpill, record_row
+    from corpus_clean.stages.dedup import exact_drop
+    from corpus_clean.work import reject_rows
+
+    records = [Record(f"b.txt:{i}", t, "b.txt", i, e and "谷歌翻译", e, m) for i, (t, e, m) in
+               enumerate([("第一条 重复", "google", ["translated by 谷歌翻译"]),
+                          ("Second copy.", None, []), ("相关内容", None, []),
+                          ("Third, of a near duplicate.", None, [])], start=1)]
+    ids = {0: "a.txt:1", 4: "a.txt:9", 7: "a.txt:20"}
+    roots = {"a.txt:20": ("a.txt:2", 0.912)}  # a.txt:20 is a near duplicate of a.txt:2
+    repeated = Drop("boilerplate", "repeated_line", "occurs 5 times in the dump (>= 3)")
+    extras = [0, 4, (repeated.stage, repeated.reason, repeated.detail), 7]
+    spill = RecordSpill(tmp_path / "exact.jsonl")
+    for record, extra in zip(records, extras):
+        spill.append_row(record_row(record), extra if isinstance(extra, int) else -1)
+    got = reject_rows((Config(), list(spill.lines()), extras, ids, roots))
+    want_drops = [exact_drop(ids[0], roots), exact_drop(ids[4], roots), repeated,
+                  exact_drop(ids[7], roots)]
+    assert got.rows == b"".join(rejected_row(r, d) for r, d in zip(records, want_drops))
+    by_record, by_batch = Report(Config()), Report(Config())
+    for report in (by_record, by_batch):
+        report.add_file(FileInfo("b.txt"))
+    for record, drop in zip(records, want_drops):
+        by_record.count_drop(record, drop)
+    by_batch.count_dropped_many(got.drops, got.marker_engines)
+    for member in got.members:
+        by_batch.add_cluster_member(*member)
+    assert by_record.stats() == by_batch.stats()
+    assert by_record.dedup_report() == by_batch.dedup_report()
+    assert [m[0] for m in got.members] == ["a.txt:1", "a.txt:9", "a.txt:2"]

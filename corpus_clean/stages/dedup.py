@@ -25,7 +25,7 @@ from ..records import Drop, Record
 
 REASONS = ("exact_duplicate",)
 
-__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup", "key_words",
+__all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup", "exact_drop", "key_words",
            "first_seen"]
 
 
@@ -167,6 +167,17 @@ class ExactDedup:
     def __len__(self) -> int:
         """Number of unique keys seen."""
         return len(self._first)
+
+
+def exact_drop(first_id: str, near_root: dict[str, tuple[str, float]]) -> Drop:
+    """The drop of an exact duplicate of ``first_id``; it names the record finally kept:
+    ``first_id``, or the record ``first_id`` is a near duplicate of (``near_root``: id ->
+    ``(kept id, Jaccard similarity)``)."""
+    root, sim = near_root.get(first_id, (first_id, 1.0))
+    detail = f"same normalised text as {first_id}"
+    if root != first_id:
+        detail += f", a near duplicate (jaccard={sim:.3f}) of {root}"
+    return Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
 
 
 def key_words(keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
