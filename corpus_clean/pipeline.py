@@ -239,10 +239,11 @@ def _add_signed(near: NearDupIndex, packed: PackedScan, rows: list[int],
 def _emit(config, report, writer, survivors, exact_spill, held, removed, repetition, executor):
     """Phase 3: write survivors (repeated boilerplate and near duplicates to the rejects, the
     others tagged and rendered in the executor, :func:`.work.tag_rows`, to the clean output),
-    then the exact duplicates, whose ``duplicate_of`` names the record finally kept.
+    then the exact duplicates (rendered in the executor, :func:`.work.reject_rows`), whose
+    ``duplicate_of`` names the record finally kept.
 
-    The survivors' lines go to the workers as they are: this process parses only the lines it
-    must decide on or name (short survivors, near duplicates and the records duplicates name)."""
+    The spilled lines go to the workers as they are: this process parses only the lines it
+    must decide on or name (short records, near duplicates and the records duplicates name)."""
     # the kept records that near duplicates name (keep=longest may name a later record); a near
     # duplicate of a record dropped as repeated boilerplate is not a duplicate of anything
     # kept, so it stays. Then the records exact duplicates name, for their ids.
