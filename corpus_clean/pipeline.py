@@ -71,7 +71,15 @@ class _Learned:
         return np.concatenate(self.recent) if self.keep and self.recent else None
 
 
-def _scan_tasks(files, config, report, run, start=0, by_span=False, learned=None):
+def _with_learned(tasks, learned: _Learned):
+    """Pass ``tasks`` through, each carrying what the workers learned by the time it is made
+    (the executor makes tasks as results come back)."""
+    for task in tasks:
+        task.learned = learned.rows()
+        yield task
+
+
+def _scan_tasks(files, config, report, run, start=0, by_span=False):
     """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
     decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
     batches of records read here (:class:`.work.ScanTask`; the last batch of a file has
@@ -87,7 +95,6 @@ def _scan_tasks(files, config, report, run, start=0, by_span=False, learned=None
         if config.block_bytes and reader.splittable():
             for task in block_tasks(index, reader, config, run, by_span):
                 report.add_seconds("read", clock() - t0)
-                task.learned = learned.rows() if learned is not None else None
                 yield task
                 t0 = clock()
             continue
@@ -97,25 +104,23 @@ def _scan_tasks(files, config, report, run, start=0, by_span=False, learned=None
             task.items.append(item)
             if len(task.items) >= config.batch_records:
                 report.add_seconds("read", clock() - t0)
-                task.learned = learned.rows() if learned is not None else None
                 yield task
                 t0 = clock()
                 task = ScanTask(index, bare, [], False, config, task.number + 1, run)
         report.add_seconds("read", clock() - t0)
         task.end = True
-        task.learned = learned.rows() if learned is not None else None
         yield task
 
 
-def _scan_results(files, config, report, executor, checkpoint, learned=None):
+def _scan_results(files, config, report, executor, checkpoint, learned: _Learned):
     """The scan results (:class:`.packed.PackedScan`) in file order: the files
     ``checkpoint`` holds are restored from it (see :mod:`.resume`), runs of other files are
     scanned by the executor (their tasks carry ``learned``: see :class:`_Learned`)."""
     restore = checkpoint.plan(files) if checkpoint is not None else set()
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     if not restore:
-        yield from executor.map(scan_packed, _scan_tasks(files, config, report, run,
-                                                         learned=learned))
+        yield from executor.map(scan_packed, _with_learned(
+            _scan_tasks(files, config, report, run), learned))
         return
     index = 0
     for restored, files_run in itertools.groupby(files, key=lambda f: f.source in restore):
@@ -127,8 +132,8 @@ def _scan_results(files, config, report, executor, checkpoint, learned=None):
                 yield from batches
                 yield PackedScan(i, True, b"", b"[]")
         else:
-            yield from executor.map(scan_packed, _scan_tasks(files_run, config, report, run,
-                                                             index, learned=learned))
+            yield from executor.map(scan_packed, _with_learned(
+                _scan_tasks(files_run, config, report, run, index), learned))
         index += len(files_run)
 
 

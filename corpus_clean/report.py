@@ -137,8 +137,7 @@ class Report:
             self.drops[stage][reason] += n
             self.files[source].drops[stage] += n
         for engine, n in marker_engines.items():
-            self.marker_lines += n
-            self.marker_engines[engine] += n
+            self._add_markers(n, engine)
 
     def count_dropped(self, source: str, stage: str, reason: str, marker_lines: int = 0,
                       mt_engine: str | None = None) -> None:
@@ -148,9 +147,7 @@ class Report:
         self.rejected += 1
         self.drops[stage][reason] += 1
         self.files[source].drops[stage] += 1
-        if marker_lines:
-            self.marker_lines += marker_lines
-            self.marker_engines[mt_engine or "unknown"] += marker_lines
+        self._add_markers(marker_lines, mt_engine)
 
     def add_seconds(self, stage: str, seconds: float) -> None:
         """Add time spent in ``stage`` (seconds, summed over workers)."""
@@ -186,8 +183,7 @@ class Report:
             self.files[source].kept += n
         self.languages.update(languages)
         for engine, n in marker_engines.items():
-            self.marker_lines += n
-            self.marker_engines[engine] += n
+            self._add_markers(n, engine)
 
     def remember_snippet(self, record_id: str, source: str, line: int | None,
                          snippet_text: str) -> None:
@@ -197,9 +193,13 @@ class Report:
             self._kept_snippets[record_id] = (source, line, snippet_text)
 
     def _count_markers(self, record: Record) -> None:
-        if record.marker_lines:
-            self.marker_lines += len(record.marker_lines)
-            self.marker_engines[record.mt_engine or "unknown"] += len(record.marker_lines)
+        self._add_markers(len(record.marker_lines), record.mt_engine)
+
+    def _add_markers(self, lines: int, mt_engine: str | None) -> None:
+        """Count ``lines`` stripped marker lines of engine ``mt_engine`` (None: unknown)."""
+        if lines:
+            self.marker_lines += lines
+            self.marker_engines[mt_engine or "unknown"] += lines
 
     # --- read by the writer and the CLI -----------------------------------------------------
     @property

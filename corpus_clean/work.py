@@ -321,6 +321,14 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
     return file_index, end, out, seconds, {}
 
 
+def _count_markers(engines: dict[str, int], record: Record) -> None:
+    """Add ``record``'s stripped marker lines to ``engines`` (engine -> lines), for the
+    report (:meth:`.report.Report.count_kept_many` and ``count_dropped_many``)."""
+    if record.marker_lines:
+        engine = record.mt_engine or "unknown"
+        engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
+
+
 @dataclass
 class Tagged:
     """What :func:`tag_rows` returns: ``rows``, the ``count`` records' ``clean.jsonl`` lines,
@@ -356,9 +364,7 @@ def tag_rows(task: tuple[Config, list[bytes], list[int]]) -> Tagged:
         per_source[record.source] = per_source.get(record.source, 0) + 1
         lang = record.lang or "und"
         languages[lang] = languages.get(lang, 0) + 1
-        if record.marker_lines:
-            engine = record.mt_engine or "unknown"
-            engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
+        _count_markers(engines, record)
     snippets = [(r.id, r.source, r.line, snippet(r.text)) for r in map(records.__getitem__, wanted)]
     return Tagged(b"".join(rows), len(rows), per_source, languages, engines, snippets, tagging)
 
@@ -393,9 +399,7 @@ def reject_rows(task: tuple) -> Rejected:
         rows.append(rejected_row(record, drop))
         slot = (record.source, drop.stage, drop.reason)
         drops[slot] = drops.get(slot, 0) + 1
-        if record.marker_lines:
-            engine = record.mt_engine or "unknown"
-            engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
+        _count_markers(engines, record)
         if drop.duplicate_of is not None:
             members.append(cluster_member(record, drop))
     return Rejected(b"".join(rows), drops, engines, members)
