@@ -31,6 +31,7 @@ from .config import Config, load_config
 from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
                       start_dask)
 from .errors import CorpusCleanError
+from .executor import WORKERS_PER_CORE, max_workers
 from .pipeline import DASK_RESUME_ERROR, clean_dir
 from .reader import list_input_files
 from .render import load_report, to_html, to_markdown
@@ -40,9 +41,17 @@ from .writer import OutputWriter, make_writer, parse_shard_size
 __all__ = ["main", "cli"]
 
 
+#: environment variable that makes an internal error print its traceback (as ``--debug``)
+DEBUG_ENV = "CORPUS_CLEAN_DEBUG"
+
+
 class _DefaultCommandGroup(click.Group):
     """A group whose first argument, when it is not a command name, goes to ``clean``:
-    ``corpus-clean DUMP_DIR -o OUT`` is ``corpus-clean clean DUMP_DIR -o OUT``."""
+    ``corpus-clean DUMP_DIR -o OUT`` is ``corpus-clean clean DUMP_DIR -o OUT``.
+
+    An exception that is not one of corpus-clean's errors (a bug) becomes one line,
+    ``Error: internal error: ...``, exit 1; with ``--debug`` or :data:`DEBUG_ENV` set its
+    traceback is shown instead."""
 
     default_command = "clean"
 
@@ -50,6 +59,37 @@ class _DefaultCommandGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("corpus_clean.debug") or os.environ.get(DEBUG_ENV):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {_one_line(str(exc))} (a bug: run "
+                f"again with --debug for the traceback, and please report it)") from None
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, so that a message
+    stays one line whatever a file name or an exception holds."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _debug_option(f):
+    """``--debug``: show the traceback of an internal error (also ``CORPUS_CLEAN_DEBUG=1``)."""
+    def remember(ctx: click.Context, param, value: bool) -> bool:
+        ctx.meta["corpus_clean.debug"] = value
+        return value
+
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+                        callback=remember,
+                        help="On an internal error (a bug), show its traceback instead of one "
+                             f"line (also {DEBUG_ENV}=1).")(f)
 
 
 @click.group(cls=_DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,8 +110,51 @@ class _Terminated(BaseException):
     """SIGTERM, raised so that the writer's cleanup runs (Python's default exits at once)."""
 
 
-def _terminate(signum, frame) -> None:
-    raise _Terminated()
+class _StopSignals:
+    """SIGINT and SIGTERM handlers for the length of one command, restored when it returns
+    (library callers and tests share the process).
+
+    The first signal raises ``KeyboardInterrupt`` (SIGINT) or :class:`_Terminated` (SIGTERM)
+    in the main thread, so that the run's cleanup runs; later ones are ignored until the
+    command returns, so that a second Ctrl-C, or the SIGTERM that ``timeout`` or systemd sends
+    to every process of the group after the first, cannot cut that cleanup short (SIGKILL
+    still can). Worker processes ignore both (:mod:`.executor`): this process stops them.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        self._previous: dict = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.first is not None:
+            return
+        self.first = signum
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt()
+        raise _Terminated()
+
+    def __enter__(self) -> "_StopSignals":
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class _NotNan(click.FloatRange):
+    """``click.FloatRange`` that also refuses NaN (every comparison with NaN is false, so the
+    range alone lets it through)."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if value != value:
+            self.fail(f"{value} is not a number in the range {self._describe_range()}.",
+                      param, ctx)
+        return value
 
 
 def _size(path: Path) -> int:
@@ -108,7 +191,7 @@ class _DumpPath(click.Path):
 @click.option("--keep", type=click.Choice(["first", "longest"]), default=None,
               help="Which record of a near-duplicate cluster is kept: the first in input order "
                    "(default), or the longest.")
-@click.option("--near-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+@click.option("--near-threshold", type=_NotNan(0.0, 1.0, min_open=True), default=None,
               metavar="J",
               help="Jaccard similarity of shingle sets at or above which records are near "
                    "duplicates (default 0.8).")
@@ -139,6 +222,7 @@ class _DumpPath(click.Path):
                    "same path or URL); driver: this process sends them. auto: workers for a "
                    "URL dump or a local cluster, else driver.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@_debug_option
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
@@ -161,10 +245,29 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
       corpus-clean seeds/ -o out/
       corpus-clean seeds/ -o - | jq -r .lang | sort | uniq -c
     """
+    with _StopSignals():
+        _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
+               lang_backend, compress, shard_size, workers, executor_name, scheduler,
+               dask_reads, quiet, resume)
+
+
+def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
+           lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
+           quiet, resume) -> None:
+    """The body of :func:`clean_command`, run with its signal handlers in place."""
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
     to_stdout = output == "-"
-    signal.signal(signal.SIGTERM, _terminate)
+    if not output:
+        raise click.BadParameter("an empty name is not a directory (give one, or '-' for "
+                                 "stdout)", param_hint="'-o' / '--output'")
+    if to_stdout and (sys.stdout is None or not _open_fd(1)):
+        raise click.ClickException("<stdout>: standard output is closed; give -o OUT, or "
+                                   "open it ('-o -' writes the clean records there)")
+    if workers is not None and workers > max_workers():
+        warn.print(f"warning: --workers {workers} is more than {WORKERS_PER_CORE} per core; "
+                   f"using {max_workers()}", highlight=False, markup=False)
+        workers = max_workers()
     executor = None
     try:
         config = load_config(config_file) if config_file else Config()
@@ -228,7 +331,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
         # The reader of stdout went away (e.g. `| head`): stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         sys.exit(1)
     except KeyboardInterrupt:
         hint = _resume_hint(to_stdout or is_url(output) or executor_name == "dask")
@@ -247,6 +350,21 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
     render_summary(console, report)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at ``/dev/null`` after a write to it failed, so that the flush at exit
+    cannot fail again and print a second message."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
+
+def _open_fd(fd: int) -> bool:
+    """Whether file descriptor ``fd`` is open."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def _resume_hint(no_checkpoint: bool) -> str:
     """The hint after an interruption; none for stdout output, URL outputs or the Dask
     executor, which keep no checkpoint."""
@@ -263,6 +381,7 @@ def _resume_hint(no_checkpoint: bool) -> str:
                    "'-' for stdout).")
 @click.option("--top", type=click.IntRange(1), default=20, show_default=True,
               help="Largest clusters shown in the terminal.")
+@_debug_option
 def report_command(out: Path, fmt: str, dest: Path | None, top: int) -> None:
     """Render OUT/dedup-report.json: totals, the largest clusters with the kept and removed
     texts side by side, and which files repeat which.
@@ -284,13 +403,25 @@ def report_command(out: Path, fmt: str, dest: Path | None, top: int) -> None:
                                    f"-o {out}' first") from None
         except orjson.JSONDecodeError as exc:
             raise CorpusCleanError(f"{path}: not valid JSON ({exc})") from None
-        if fmt == "terminal":
-            render_dedup_report(Console(), data, top)
+        if fmt == "terminal" or str(dest) == "-":
+            if sys.stdout is None or not _open_fd(1):
+                raise CorpusCleanError("<stdout>: standard output is closed")
+            try:
+                if fmt == "terminal":
+                    render_dedup_report(Console(), data, top)
+                else:
+                    click.echo(to_markdown(data) if fmt == "markdown" else to_html(data),
+                               nl=False)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _quiet_stdout()
+                sys.exit(1)
+            except OSError as exc:
+                _quiet_stdout()
+                raise CorpusCleanError(f"<stdout>: cannot write ({exc.strerror or exc})") \
+                    from None
             return
         text = to_markdown(data) if fmt == "markdown" else to_html(data)
-        if str(dest) == "-":
-            click.echo(text, nl=False)
-            return
         target = dest or out / ("dedup-report.md" if fmt == "markdown" else "dedup-report.html")
         try:
             target.write_text(text, encoding="utf-8")

@@ -8,6 +8,7 @@ Changing a value changes results, so every value that shapes the output is also 
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -18,6 +19,23 @@ __all__ = ["Config", "ConfigError", "load_config"]
 
 #: settings that change how a run executes, never its results
 EXECUTION_SETTINGS = ("workers", "batch_records", "block_bytes", "repeat_cache")
+
+
+#: largest seed (``minhash_seed``, ``lang_seed``): seeds are unsigned 32-bit integers, as in
+#: datasketch and langdetect's Java original
+SEED_MAX = 2**32 - 1
+#: largest value of any integer setting without a bound of its own (C code below takes a
+#: signed 32-bit int or less; a larger value is a typo, not a setting)
+INT_MAX = 2**31 - 1
+#: upper bounds of settings whose useful range is far smaller than :data:`INT_MAX`: sizes of
+#: what is held in memory at once (a larger value exhausts memory before it helps), and the
+#: MinHash and langdetect parameters (past these, each record costs seconds)
+MAXIMUM = {
+    "sample_bytes": 1 << 30, "chunk_bytes": 1 << 30, "block_bytes": 1 << 30,
+    "layout_sample_lines": 10_000_000, "batch_records": 1_000_000, "repeat_cache": 1 << 24,
+    "workers": 1024, "num_perm": 4096, "shingle_words": 100, "shingle_chars": 100,
+    "lang_trials": 100, "lang_quick_trials": 100,
+}
 
 
 class ConfigError(CorpusCleanError):
@@ -162,6 +180,14 @@ class Config:
             for name in names:
                 if getattr(self, name) < low:
                     raise ConfigError(f"{name}={getattr(self, name)}: must be at least {low}")
+        for name in ("minhash_seed", "lang_seed"):
+            if not 0 <= getattr(self, name) <= SEED_MAX:
+                raise ConfigError(f"{name}={getattr(self, name)}: must be in 0..{SEED_MAX}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            high = MAXIMUM.get(f.name, INT_MAX)
+            if type(value) is int and value > high:
+                raise ConfigError(f"{f.name}={value}: must be at most {high:,}")
         if self.lang_backend not in ("langdetect", "cld2", "none"):
             raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect', "
                               "'cld2' or 'none'")
@@ -176,13 +202,31 @@ class Config:
 
 
 
+#: the largest settings file read (bytes): a real one is under 2 KB; this refuses a log or a
+#: device given by mistake before it is read whole
+CONFIG_MAX_BYTES = 1 << 20
+
+
+def _file_kind(mode: int) -> str:
+    """What a ``st_mode`` is, in words: ``regular file``, ``directory``, ``FIFO`` ..."""
+    import stat
+
+    for test, name in ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"),
+                       (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return name
+    return "special file"
+
+
 def load_config(path: Path, base: Config | None = None) -> Config:
     """Read settings from a TOML file (top-level ``key = value`` pairs named as the fields of
     :class:`Config`) over ``base`` (default: the defaults).
 
     Raises:
-        ConfigError: the file cannot be read or parsed, a key is unknown, or a value has the
-            wrong type or range. The message names the file and the key.
+        ConfigError: the file is not a regular file (a FIFO, a device), is larger than
+            :data:`CONFIG_MAX_BYTES`, cannot be read or parsed, a key is unknown, or a value
+            has the wrong type or range. The message names the file and the key.
     """
     try:
         import tomllib
@@ -190,7 +234,15 @@ def load_config(path: Path, base: Config | None = None) -> Config:
         import tomli as tomllib
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        kind = _file_kind(os.stat(path).st_mode)  # before open(), which waits on a FIFO
+        if kind != "regular file":
+            raise ConfigError(f"{path}: is a {kind}, not a settings file")
+        with open(path, "rb") as f:
+            text = f.read(CONFIG_MAX_BYTES + 1)
+        if len(text) > CONFIG_MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {CONFIG_MAX_BYTES:,} bytes; not a "
+                              "settings file")
+        data = tomllib.loads(text.decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

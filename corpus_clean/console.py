@@ -32,6 +32,9 @@ def render_resume(console: Console, summary) -> None:
     if summary.changed:
         console.print(f"resume: changed since the interrupted run, read again: "
                       f"{', '.join(summary.changed)}", highlight=False, markup=False)
+    if summary.damaged:
+        console.print(f"resume: saved results damaged (checksum), read again: "
+                      f"{', '.join(summary.damaged)}", highlight=False, markup=False)
 
 
 def render_summary(console: Console, report: Report) -> None:

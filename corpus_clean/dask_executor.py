@@ -31,7 +31,7 @@ from .errors import CorpusCleanError
 from .executor import Executor, default_workers
 
 __all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
-           "SCHEDULER_ENV"]
+           "check_scheduler_address", "SCHEDULER_ENV"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -160,6 +160,47 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
+#: address schemes of the Dask comm backends that reach a scheduler over a network
+#: (``distributed.comm.registry.backends`` less ``inproc``, which is this process only)
+NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Check that ``address`` is a Dask scheduler address, ``SCHEME://HOST:PORT`` (``tcp://``
+    when no scheme is given), with a scheme of :data:`NETWORK_SCHEMES` and a port in
+    1..65535, without connecting.
+
+    Why before any ``distributed.Client`` is made: a Client given a malformed address fails
+    inside its start with a ``ValueError`` and is left half-started (distributed closes a failed
+    client only on ``OSError``); when the garbage collector later finalises it during another
+    ``Client(...)``, its ``__del__`` waits for a lock that the new client holds (an
+    ``AssertionError`` after 10 s, or a hang).
+
+    Raises:
+        DaskConnectError: the address has another scheme, no host, or no valid port.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    fix = "expected tcp://HOST:PORT"
+    try:
+        scheme, location = parse_address(address)
+    except ValueError as exc:
+        raise DaskConnectError(f"{address}: not a Dask scheduler address ({exc}); "
+                               f"{fix}") from None
+    if scheme not in NETWORK_SCHEMES:
+        raise DaskConnectError(f"{address}: not a Dask scheduler address (unknown address "
+                               f"scheme {scheme!r}); {fix}")
+    try:
+        host, port = parse_host_port(location)
+    except ValueError as exc:
+        reason = str(exc) if "missing port" in str(exc) else f"bad port in {location!r}"
+        raise DaskConnectError(f"{address}: not a Dask scheduler address ({reason}); "
+                               f"{fix}") from None
+    if not host or not 0 < int(port) < 65536:
+        what = "no host" if not host else f"port {port} is not in 1..65535"
+        raise DaskConnectError(f"{address}: not a Dask scheduler address ({what}); {fix}")
+
+
 def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
     """Connect to the Dask scheduler at ``address`` (``tcp://HOST:8786``; default the
     :data:`SCHEDULER_ENV` environment variable), or, with neither, start a ``LocalCluster`` on
@@ -167,7 +208,8 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
 
     Raises:
         DaskMissingError: the ``dask`` extra is not installed.
-        DaskConnectError: ``address`` is not a scheduler address (``tcp://HOST:PORT``), or
+        DaskConnectError: ``address`` is not a scheduler address (``tcp://HOST:PORT``: see
+            :func:`check_scheduler_address`), or
             no scheduler answers there within Dask's connect timeout
             (``distributed.comm.timeouts.connect``, 30 s by default; environment variable
             ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
@@ -175,9 +217,10 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
     distributed = _import_distributed()
     address = address or os.environ.get(SCHEDULER_ENV) or None
     if address:
+        check_scheduler_address(address)  # before any Client: see its docstring
         try:
             client = distributed.Client(address)  # Dask's connect timeout (30 s) applies
-        except ValueError as exc:  # no port, an unknown scheme
+        except ValueError as exc:  # anything the check above did not foresee
             raise DaskConnectError(f"{address}: not a Dask scheduler address ({exc}); "
                                    "expected tcp://HOST:PORT") from None
         except (OSError, TimeoutError) as exc:

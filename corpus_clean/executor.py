@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
-__all__ = ["Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "default_workers"]
+__all__ = ["Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "default_workers",
+           "max_workers", "WORKERS_PER_CORE"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,6 +31,22 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: worker processes per core at most (:func:`max_workers`): the per-record work is CPU-bound,
+#: so more processes than cores only add memory (about 100 MB each with the lexicons and
+#: language profiles) and task switching; 4 leaves room for runs that wait on a slow disk
+WORKERS_PER_CORE = 4
+
+
+def max_workers() -> int:
+    """The most worker processes a run starts: :data:`WORKERS_PER_CORE` per core this process
+    may use (:func:`default_workers`). More are capped to it (the CLI warns)."""
+    return WORKERS_PER_CORE * default_workers()
+
+
+#: the signals that stop a run: its own process handles them; its workers ignore them
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
 class Executor:
     """Runs ``fn`` over tasks and yields the results in task order."""
 
@@ -39,6 +57,11 @@ class Executor:
 
     def close(self) -> None:
         """Release the workers."""
+
+    def abort(self) -> None:
+        """Stop the workers at once, dropping the tasks in flight (the run was interrupted or
+        failed); by default as :meth:`close`."""
+        self.close()
 
     def __enter__(self) -> "Executor":
         return self
@@ -55,10 +78,26 @@ class LocalExecutor(Executor):
             yield fn(task)
 
 
+def _worker_init(parent: int) -> None:
+    """Worker initializer: ignore SIGINT and SIGTERM, then exit with the parent
+    (:func:`_exit_with_parent`).
+
+    Ctrl-C in a terminal, ``timeout``, systemd and Docker send their signal to every process
+    of the group or container; a worker that took it would die with a traceback mid-task and
+    break the pool. The run's process handles the signal and stops its workers itself
+    (:meth:`ProcessExecutor.abort`). The parent blocks both signals while it starts workers
+    (:meth:`ProcessExecutor._submit`), so one that arrives before this runs stays pending, and
+    is discarded when the disposition becomes ``SIG_IGN`` here, before they are unblocked."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
-    """Worker initializer: exit when the parent process ``parent`` (a pid) is gone, checked
-    every ``interval`` seconds by a daemon thread. A run killed with SIGKILL cannot shut its
-    pool down; without this its idle workers would wait on their task queue for ever."""
+    """Exit when the parent process ``parent`` (a pid) is gone, checked every ``interval``
+    seconds by a daemon thread. A run killed with SIGKILL cannot shut its pool down; without
+    this its idle workers would wait on their task queue for ever."""
     import threading
     import time
 
@@ -81,13 +120,23 @@ class ProcessExecutor(Executor):
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                         initializer=_exit_with_parent,
+                                         initializer=_worker_init,
                                          initargs=(os.getpid(),))
+
+    def _submit(self, fn: Callable[[T], R], task: T) -> Future:
+        """Submit one task, with SIGINT and SIGTERM blocked in this thread meanwhile: a submit
+        may start worker processes (all of them at the first, under fork), and a worker
+        started so holds both signals pending until :func:`_worker_init` ignores them."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            return self._pool.submit(fn, task)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pending: deque[Future] = deque()
         for task in tasks:
-            pending.append(self._pool.submit(fn, task))
+            pending.append(self._submit(fn, task))
             if len(pending) >= self.window:
                 yield pending.popleft().result()
         while pending:
@@ -96,7 +145,24 @@ class ProcessExecutor(Executor):
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        """Cancel the queued tasks and kill the worker processes (SIGKILL: they ignore the
+        stop signals), then wait for them: an interrupted run stops within a second, not
+        after its tasks in flight."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, ValueError):  # already gone, or closed
+                pass
+        for process in processes:
+            process.join(timeout=5)
+        self._pool.shutdown(wait=True)
+
 
 def make_executor(workers: int) -> Executor:
-    """A :class:`LocalExecutor` for one worker, else a :class:`ProcessExecutor`."""
+    """A :class:`LocalExecutor` for one worker, else a :class:`ProcessExecutor` of
+    ``workers`` processes, at most :func:`max_workers`."""
+    workers = min(workers, max_workers())
     return LocalExecutor() if workers <= 1 else ProcessExecutor(workers)

@@ -462,6 +462,9 @@ def clean_dir(
             report.repeated_lines = repetition.top(20)
         _finish(report, writer)
     except BaseException as exc:
+        if executor is not None and executor is not given:
+            executor.abort()  # first: workers stop at once, whatever they were doing
+            executor = None
         writer.abort()
         keep_checkpoint = isinstance(exc, OutputError) or not isinstance(exc, Exception)
         raise

@@ -19,6 +19,13 @@ __all__ = ["load_report", "largest_clusters", "closest_calls", "overlap_matrix",
 TOP_CLUSTERS = 20
 
 
+def _json_type(value) -> str:
+    """The JSON name of the type of a parsed JSON ``value`` (``null``, ``array``, ...)."""
+    names = {type(None): "null", bool: "boolean", int: "number", float: "number",
+             str: "string", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
+
+
 def load_report(data: dict, source: str = "dedup-report.json") -> dict:
     """Check that ``data`` is a dedup report this version can render and return it.
 
@@ -27,10 +34,17 @@ def load_report(data: dict, source: str = "dedup-report.json") -> dict:
     """
     from .report import DEDUP_SCHEMA_VERSION
 
-    for key in ("schema_version", "parameters", "totals", "cluster_sizes", "file_overlap",
-                "clusters"):
+    if not isinstance(data, dict):
+        raise CorpusCleanError(f"{source}: not a corpus-clean dedup report (a JSON "
+                               f"{_json_type(data)}, not an object)")
+    shapes = {"schema_version": int, "parameters": dict, "totals": dict, "cluster_sizes": dict,
+              "file_overlap": list, "clusters": list}
+    for key, shape in shapes.items():
         if key not in data:
             raise CorpusCleanError(f"{source}: not a corpus-clean dedup report (no '{key}')")
+        if not isinstance(data[key], shape) or isinstance(data[key], bool):
+            raise CorpusCleanError(f"{source}: not a corpus-clean dedup report ('{key}' is "
+                                   f"a JSON {_json_type(data[key])})")
     if data["schema_version"] > DEDUP_SCHEMA_VERSION:
         raise CorpusCleanError(
             f"{source}: schema_version {data['schema_version']} is newer than this corpus-clean "

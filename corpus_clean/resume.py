@@ -9,8 +9,11 @@ cheap and deterministic. So while a run writes to an output directory, the resul
 input file's scan (its packed batches, in order) are appended to a data file under
 ``OUT/.corpus-clean.resume/``; when the file's last batch is in, the data file is fsync'd and
 renamed, and a completion line is appended to ``journal.jsonl`` and fsync'd. The line names
-the file (relative source, size in bytes, mtime, XXH3-64 of its bytes), the data file and the
-per-file read facts (:class:`.reader.FileInfo`) that ``stats.json`` reports.
+the file (relative source, size in bytes, mtime, XXH3-64 of its bytes), the data file with its
+size and XXH3-64, and the per-file read facts (:class:`.reader.FileInfo`) that ``stats.json``
+reports, and ends with the XXH3-64 of the line itself. Both checksums are checked on resume, so
+a flipped bit or a zeroed block in a data file or a journal line means that one file is read
+again, never a silently different output.
 
 A resumed run (:meth:`Checkpoint.plan`) takes the stored results of every journalled file
 whose size and hash still match, in place of reading and scanning it again, scans the other
@@ -53,7 +56,8 @@ __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 #: which removes ``.corpus-clean-*``)
 CHECKPOINT_DIR = ".corpus-clean.resume"
 #: version of the journal and data file layout; a checkpoint of another format is refused
-CHECKPOINT_FORMAT = 3  # 2: packed batches; 3: band keys folded in NumPy (neardup.band_keys)
+CHECKPOINT_FORMAT = 4  # 2: packed batches; 3: band keys folded in NumPy (neardup.band_keys);
+#                        4: XXH3-64 of each data file and of each journal line
 _JOURNAL = "journal.jsonl"
 _READ_BYTES = 1 << 20  # bytes per read while hashing an input file
 
@@ -72,6 +76,17 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _data_intact(path: Path, entry: dict) -> bool:
+    """Whether the data file ``path`` has the size and XXH3-64 that journal line ``entry``
+    gives for it (a flipped bit, a zeroed block, a cut: not intact)."""
+    if _stat(path) is None or _stat(path)[0] != entry["data_bytes"]:
+        return False
+    try:
+        return file_digest(path) == entry["data_xxh3_64"]
+    except OSError:
+        return False
+
+
 def _stat(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -86,6 +101,36 @@ def _fingerprint(config: Config) -> dict:
     return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": config.to_dict()}
 
 
+#: the fields of a journal completion line and their JSON types (see :meth:`Checkpoint.complete`)
+_ENTRY_FIELDS = {"source": str, "size": int, "xxh3_64": str, "data": str, "data_bytes": int,
+                 "data_xxh3_64": str, "info": dict, "line_xxh3_64": str}
+
+
+def _sealed(entry: dict) -> bytes:
+    """The journal line of ``entry``: its JSON with ``line_xxh3_64``, the XXH3-64 of the JSON
+    of the other fields, added last, so that a flipped bit anywhere in the line is seen."""
+    body = orjson.dumps(entry)
+    return body[:-1] + b',"line_xxh3_64":"' + xxhash.xxh3_64_hexdigest(body).encode() + b'"}'
+
+
+def _valid_entry(entry) -> bool:
+    """Whether a parsed journal line is a completion line this version wrote, undamaged: an
+    object with each of :data:`_ENTRY_FIELDS` of its type, whose ``line_xxh3_64`` matches
+    (:func:`_sealed`), naming a data file without a path in it, with read facts that make a
+    :class:`.reader.FileInfo`."""
+    if not (isinstance(entry, dict)
+            and all(isinstance(entry.get(k), t) for k, t in _ENTRY_FIELDS.items())):
+        return False
+    body = {k: v for k, v in entry.items() if k != "line_xxh3_64"}
+    if _sealed(body) != orjson.dumps(entry):
+        return False
+    try:
+        FileInfo(**entry["info"])
+    except TypeError:
+        return False
+    return "/" not in entry["data"] and entry["data"] not in ("", ".", "..")
+
+
 @dataclass
 class _Open:
     """A file whose scan results are being written (its completion line not yet journalled)."""
@@ -93,6 +138,7 @@ class _Open:
     file: InputFile
     partial: Path
     f: BinaryIO
+    digest: "xxhash.xxh3_64" = field(default_factory=xxhash.xxh3_64)  # of the bytes written
 
 
 @dataclass
@@ -105,6 +151,8 @@ class ResumeSummary:
             run started from the beginning).
         restored: sources whose stored scan results were used.
         changed: journalled sources that changed since (size or hash) and were scanned again.
+        damaged: journalled sources whose saved results failed their checksum (a flipped
+            bit, a zeroed block, a cut file) and were scanned again.
         bytes_restored: input bytes (on disk) not read again.
     """
 
@@ -112,6 +160,7 @@ class ResumeSummary:
     found: bool = False
     restored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
     bytes_restored: int = 0
 
 
@@ -164,7 +213,8 @@ class Checkpoint:
                 entry = orjson.loads(line)
             except orjson.JSONDecodeError:  # a line torn by a kill: that file is redone
                 continue
-            self._entries[entry["source"]] = entry  # a later line for a source wins
+            if _valid_entry(entry):  # else damaged: that file is redone too
+                self._entries[entry["source"]] = entry  # a later line for a source wins
 
     def _mismatch(self, head: dict | None) -> str:
         where = f"{self.dir}: the checkpoint"
@@ -188,8 +238,9 @@ class Checkpoint:
     # --- resuming ---------------------------------------------------------------------------
     def plan(self, files: list[InputFile]) -> set[str]:
         """Decide which of ``files`` are restored: those journalled whose size and XXH3-64
-        still match and whose data file is complete. Journalled files that changed go to
-        :attr:`summary` ``changed``. Returns the sources to restore."""
+        still match and whose data file is intact (its size and XXH3-64 those journalled).
+        Journalled files that changed go to :attr:`summary` ``changed``, those whose data file
+        is damaged to ``damaged``; both are read again. Returns the sources to restore."""
         for file in files:
             entry = self._entries.get(file.source)
             if entry is None:
@@ -204,10 +255,12 @@ class Checkpoint:
                     ok = False
             if not ok:
                 self.summary.changed.append(file.source)
-            elif _stat(data) is not None and _stat(data)[0] == entry["data_bytes"]:
+            elif _data_intact(data, entry):
                 self._restore[file.source] = entry
                 self.summary.restored.append(file.source)
                 self.summary.bytes_restored += entry["size"]
+            else:
+                self.summary.damaged.append(file.source)
         return set(self._restore)
 
     def restore(self, source: str, file_index: int) -> tuple[FileInfo, Iterator[PackedScan]]:
@@ -249,7 +302,9 @@ class Checkpoint:
                 name = f"{xxhash.xxh3_64_hexdigest(file.source.encode())}.bin"
                 partial = self.dir / f"{name}.partial"
                 current = self._open[file_index] = _Open(file, partial, open(partial, "wb"))
-            current.f.write(packed.encode())
+            data = packed.encode()
+            current.f.write(data)
+            current.digest.update(data)
         except OSError as exc:
             raise self._error(self.dir, exc) from None
 
@@ -284,9 +339,10 @@ class Checkpoint:
             final = final.with_name(final.name.replace(".bin", f"-{digest}.bin"))
             os.replace(current.partial, final)
             info_dict = {k: v for k, v in asdict(info).items() if k != "extra"}
-            self._append(orjson.dumps({
+            self._append(_sealed({
                 "source": info.source, "size": info.bytes, "mtime_ns": seen[1],
                 "xxh3_64": digest, "data": final.name, "data_bytes": size,
+                "data_xxh3_64": current.digest.hexdigest(),
                 "info": info_dict, "reason": info.extra.get("reason"),
             }))
         except OSError as exc:

@@ -205,6 +205,10 @@ def test_missing_dask_extra_is_one_error_line(monkeypatch, tmp_path):
     ("tcp://127.0.0.1:9", "cannot connect to the Dask scheduler (Timed out"),
     ("localhost", "not a Dask scheduler address (missing port number"),
     ("http://127.0.0.1:8786", "not a Dask scheduler address (unknown address scheme 'http'"),
+    ("inproc://x", "not a Dask scheduler address (unknown address scheme 'inproc'"),
+    ("tcp://h:", "not a Dask scheduler address (bad port in 'h:'"),
+    ("tcp://:8786", "not a Dask scheduler address (no host"),
+    ("tcp://host:99999", "not a Dask scheduler address (port 99999 is not in 1..65535"),
 ])
 def test_bad_or_unreachable_scheduler_is_one_error_line(tmp_path, address, message):
     import dask
@@ -216,6 +220,22 @@ def test_bad_or_unreachable_scheduler_is_one_error_line(tmp_path, address, messa
     assert result.stderr.startswith(f"Error: {address}: {message}")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_malformed_address_never_makes_a_client(monkeypatch):
+    """CI failed at random here: a Client given 'localhost' was left half-started and, when
+    the garbage collector finalised it during the next Client(...), deadlocked on a lock the
+    new one held. The address is now checked before any Client exists."""
+    import distributed
+
+    from corpus_clean.dask_executor import DaskConnectError, connect
+
+    made = []
+    monkeypatch.setattr(distributed, "Client", lambda *a, **k: made.append(a))
+    for address in ("localhost", "http://127.0.0.1:8786", "tcp://h:", "tcp://:1"):
+        with pytest.raises(DaskConnectError):
+            connect(address)
+    assert made == []
 
 
 def test_scheduler_without_dask_executor_is_a_usage_error(tmp_path):

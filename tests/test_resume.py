@@ -357,3 +357,73 @@ def test_a_restored_repeat_whose_first_copy_changed_is_signed_by_the_run(tmp_pat
     near_dups = [json.loads(ln) for ln in (out / "rejected.jsonl").read_bytes().splitlines()]
     assert [(r["id"], r["duplicate_of"]) for r in near_dups
             if r["reason"] == "near_duplicate"] == [("c.txt:2", "b.txt:2")]
+
+
+# --- checkpoint checksums (issue: flipped bits) ---------------------------------------------
+def _checkpoint_of_three_files(out: Path, monkeypatch) -> list[dict]:
+    """Interrupt a library run on seeds/ after 3 files are journalled; return their lines."""
+    with monkeypatch.context() as m:
+        interrupt_after(m, 3)
+        with pytest.raises(KeyboardInterrupt):
+            clean_dir(SEEDS, OutputWriter(out), Config(), workers=1)
+    lines = (out / CHECKPOINT_DIR / "journal.jsonl").read_bytes().splitlines()[1:]
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize("damage", ["flip_one_bit", "zero_a_block"])
+def test_damaged_checkpoint_data_is_redone_and_the_rest_reused(tmp_path, monkeypatch, damage):
+    """A flipped bit in a data file used to change clean.jsonl silently after --resume, and a
+    zeroed block threw the whole checkpoint away: now that one file is read again, the others
+    are restored, the outputs are the golden ones, and the message names the file."""
+    out = tmp_path / "out"
+    entries = _checkpoint_of_three_files(out, monkeypatch)
+    victim = entries[1]
+    data = out / CHECKPOINT_DIR / victim["data"]
+    raw = bytearray(data.read_bytes())
+    if damage == "flip_one_bit":
+        at = raw.index(b"Google") if b"Google" in raw else len(raw) // 2
+        raw[at] ^= 0x01  # 'G' -> 'F': still valid JSON text, a different record
+    else:
+        raw[len(raw) // 3: len(raw) // 3 + 512] = bytes(len(raw[len(raw) // 3: len(raw) // 3 + 512]))
+    data.write_bytes(bytes(raw))
+    result = run(SEEDS, "-o", out, "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert (f"resume: saved results damaged (checksum), read again: {victim['source']}"
+            in result.stderr)
+    assert "2 files" in result.stderr  # the other two restored
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+def test_a_damaged_journal_line_is_redone(tmp_path, monkeypatch):
+    """A flipped bit inside a journal line (here its read facts: lines 40 -> 41) would change
+    stats.json; the line's own checksum catches it, and that file is read again."""
+    out = tmp_path / "out"
+    entries = _checkpoint_of_three_files(out, monkeypatch)
+    journal = out / CHECKPOINT_DIR / "journal.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"lines":%d' % entries[0]["info"]["lines"],
+                                b'"lines":%d' % (entries[0]["info"]["lines"] + 1))
+    journal.write_bytes(b"".join(lines))
+    report = clean_dir(SEEDS, OutputWriter(out, overwrite=True), Config(), workers=1,
+                       resume=True)
+    assert report.resume.restored == [e["source"] for e in entries[1:]]
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("line", [b"null", b"[1, 2]", b'"text"', b"42",
+                                  b'{"source": "000_5531a001d51d5e0c.txt"}'])
+def test_a_journal_line_that_is_not_a_completion_object_is_redone(tmp_path, monkeypatch, line):
+    """A journal line that is JSON but not a completion object (used to be a TypeError or
+    KeyError traceback) counts as torn: the files journalled before it are restored."""
+    out = tmp_path / "out"
+    entries = _checkpoint_of_three_files(out, monkeypatch)
+    journal = out / CHECKPOINT_DIR / "journal.jsonl"
+    journal.write_bytes(journal.read_bytes() + line + b"\n")
+    result = run(SEEDS, "-o", out, "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert "3 files" in result.stderr, result.stderr
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+    assert len(entries) == 3
