@@ -9,12 +9,16 @@ The library is usable without the CLI::
     print(report.kept, report.rejected)
 """
 
-from .config import Config
-from .errors import CorpusCleanError, InputError, OutputError
-from .pipeline import clean_dir
-from .records import Drop, Record
-from .report import Report
-from .writer import OutputWriter
+import importlib
+
+#: where each public name lives; imported on first use (PEP 562), so that ``import
+#: corpus_clean`` is cheap and the command line can take over Ctrl-C before the heavy imports
+#: (NumPy, the stages) run: see :mod:`corpus_clean.__main__`
+_PUBLIC = {
+    "Config": "config", "CorpusCleanError": "errors", "InputError": "errors",
+    "OutputError": "errors", "clean_dir": "pipeline", "Drop": "records", "Record": "records",
+    "Report": "report", "OutputWriter": "writer",
+}
 
 __version__ = "0.1.0"
 
@@ -30,3 +34,15 @@ __all__ = [
     "__version__",
     "clean_dir",
 ]
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

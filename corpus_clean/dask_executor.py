@@ -22,13 +22,15 @@ Dask is optional (the ``dask`` extra); this module imports ``distributed`` only 
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import threading
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .errors import CorpusCleanError
-from .executor import Executor, default_workers
+from .executor import STOP_SIGNALS, Executor, default_workers
 
 __all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
            "check_scheduler_address", "SCHEDULER_ENV"]
@@ -57,11 +59,18 @@ class DaskTaskError(CorpusCleanError):
 
 
 def _import_distributed():
+    """Import ``distributed`` with SIGINT and SIGTERM blocked in this thread: a stop signal
+    raised inside its import (0.3 s of it) left it half-imported and the process dying by
+    SIGINT at exit; blocked, the signal arrives right after. Threads the import starts
+    inherit the block, so none of them takes a stop signal away from this one."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         import distributed
     except ImportError:
         raise DaskMissingError("--executor dask needs the dask extra: "
                                "pip install 'corpus-clean[dask]'") from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
     return distributed
 
 
@@ -153,6 +162,13 @@ class DaskExecutor(Executor):
             if pending:
                 self.client.cancel(list(pending))
 
+    def abort(self) -> None:
+        """Close after a stop signal or a failure: as :meth:`close`, with ``distributed``'s
+        logging in this process silenced first (the scheduler of a local cluster runs here,
+        and logs every stream that the shutdown cuts)."""
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        self.close()
+
     def close(self) -> None:
         """Disconnect; shut down the cluster if this executor started it."""
         self.client.close()
@@ -201,6 +217,50 @@ def check_scheduler_address(address: str) -> None:
         raise DaskConnectError(f"{address}: not a Dask scheduler address ({what}); {fix}")
 
 
+#: how the processes of a local cluster are started (see :func:`_forkserver_ignoring_stops`)
+LOCAL_START_METHOD = "forkserver"
+
+
+def _forkserver_ignoring_stops() -> None:
+    """Start multiprocessing's fork server with SIGINT and SIGTERM ignored, so that the local
+    cluster's worker processes, forked from it, ignore them too.
+
+    Ctrl-C, ``timeout`` and systemd send their signal to every process of the group or
+    cgroup; a Dask worker that took it would print a traceback and die mid-task; this process
+    stops the cluster itself. An ignored disposition survives fork and exec, and the fork
+    server gives its children the SIGINT disposition it started with (Python installs its
+    ``KeyboardInterrupt`` handler only over the default, and so does asyncio in the worker).
+    Only the fork and exec of the server (7 ms) run with the signals ignored here, and with
+    them blocked: Linux never discards a signal that the thread it is sent to blocks, so one
+    that arrives then stays pending until the handlers are back and the block is lifted (this
+    holds when every thread blocks them: the threads of ``distributed``, imported with them
+    blocked, do; see :func:`_import_distributed`). Blocking alone would not reach the
+    workers: multiprocessing resets the mask of the processes it spawns. A fork server
+    already running is used as it is. The resource tracker is started first, as the fork
+    server would start it, since starting it unblocks both signals in the calling thread."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+class _QuietCancelledGathers(logging.Filter):
+    """Drop asyncio's "Task exception was never retrieved" records whose exception is
+    distributed's ``AllExit``: the client raises it in its own pending gathers when it closes
+    after a stop signal, and each would print a traceback on the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[0] if record.exc_info else None
+        return not (exc is not None and exc.__name__ == "AllExit")
+
+
 def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
     """Connect to the Dask scheduler at ``address`` (``tcp://HOST:8786``; default the
     :data:`SCHEDULER_ENV` environment variable), or, with neither, start a ``LocalCluster`` on
@@ -215,6 +275,9 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
             ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
     """
     distributed = _import_distributed()
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _QuietCancelledGathers) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_QuietCancelledGathers())
     address = address or os.environ.get(SCHEDULER_ENV) or None
     if address:
         check_scheduler_address(address)  # before any Client: see its docstring
@@ -227,7 +290,21 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
             raise DaskConnectError(f"{address}: cannot connect to the Dask scheduler "
                                    f"({exc}); is 'dask scheduler' running there?") from None
         return DaskExecutor(client)
-    cluster = distributed.LocalCluster(n_workers=workers or default_workers(),
-                                       threads_per_worker=1, processes=True,
-                                       dashboard_address="127.0.0.1:0")  # a free port
-    return DaskExecutor(distributed.Client(cluster), cluster)
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": LOCAL_START_METHOD}):
+        get_mp_context()  # sets the fork server's preload (distributed): faster worker starts
+        _forkserver_ignoring_stops()
+        # silence_logs: what the workers log when a stopped run closes the cluster under
+        # them (cancelled tasks, closed streams) is noise on the user's terminal; a task's
+        # failure reaches the user as an error of the run (re-raised here, DaskTaskError)
+        try:
+            cluster = distributed.LocalCluster(n_workers=workers or default_workers(),
+                                               threads_per_worker=1, processes=True,
+                                               dashboard_address="127.0.0.1:0",  # free port
+                                               silence_logs=logging.CRITICAL)
+            return DaskExecutor(distributed.Client(cluster), cluster)
+        except BaseException:  # a stop signal mid-start: the half-started cluster is closed
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)  # at exit, quietly
+            raise

@@ -59,8 +59,8 @@ class Executor:
         """Release the workers."""
 
     def abort(self) -> None:
-        """Stop the workers at once, dropping the tasks in flight (the run was interrupted or
-        failed); by default as :meth:`close`."""
+        """Stop the workers promptly, dropping the tasks not yet started (the run was
+        interrupted or failed); by default as :meth:`close`."""
         self.close()
 
     def __enter__(self) -> "Executor":
@@ -146,19 +146,11 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def abort(self) -> None:
-        """Cancel the queued tasks and kill the worker processes (SIGKILL: they ignore the
-        stop signals), then wait for them: an interrupted run stops within a second, not
-        after its tasks in flight."""
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            try:
-                process.kill()
-            except (OSError, ValueError):  # already gone, or closed
-                pass
-        for process in processes:
-            process.join(timeout=5)
-        self._pool.shutdown(wait=True)
+        """Cancel the tasks not yet started and wait for the workers to finish the ones they
+        hold (a block or a batch each: well under a second), then end them. They are not
+        killed: a worker killed while it writes its result leaves the pool's manager thread
+        waiting for ever on half a message (and the interpreter's exit waiting on it)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_executor(workers: int) -> Executor:
