@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import stat
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ from .console import (dask_progress, render_dedup_report, render_resume, render_
 from .errors import CorpusCleanError
 from .executor import WORKERS_PER_CORE, max_workers
 from .pipeline import DASK_RESUME_ERROR, clean_dir
-from .reader import list_input_files
+from .reader import file_kind, list_input_files
 from .render import load_report, to_html, to_markdown
 from .storage import is_url
 from .writer import OutputWriter, make_writer, parse_shard_size
@@ -118,26 +119,51 @@ class _StopSignals:
     in the main thread, so that the run's cleanup runs; later ones are ignored until the
     command returns, so that a second Ctrl-C, or the SIGTERM that ``timeout`` or systemd sends
     to every process of the group after the first, cannot cut that cleanup short (SIGKILL
-    still can). Worker processes ignore both (:mod:`.executor`): this process stops them.
+    still can). While the writer renames the finished outputs into place
+    (``writer.committing``), the first signal is held and raised by :meth:`check` once they
+    are all in place, so that OUT never holds part of a run's outputs under final names. A
+    signal left ignored by the parent (``nohup``, a background job) stays ignored. Worker
+    processes ignore both (:mod:`.executor`): this process stops them.
+
+    Attributes:
+        first: the first stop signal received, or None.
+        writer: the run's :class:`.writer.OutputWriter` once made (for ``committing``).
+        completed: the run's outputs are complete (a signal now interrupts only the summary).
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    #: whether a command has installed these handlers in this process (then a signal after
+    #: they are restored comes when the process is ending: see :mod:`corpus_clean.__main__`)
+    used = False
 
     def __init__(self) -> None:
         self.first: int | None = None
+        self.writer = None
+        self.completed = False
         self._previous: dict = {}
+
+    @staticmethod
+    def exception(signum: int) -> BaseException:
+        return KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
 
     def _handle(self, signum, frame) -> None:
         if self.first is not None:
             return
         self.first = signum
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt()
-        raise _Terminated()
+        if getattr(self.writer, "committing", False):
+            return  # raised by check() when the renames are done
+        raise self.exception(signum)
+
+    def check(self) -> None:
+        """Raise the stop signal held while the outputs were committed, if one was."""
+        if self.first is not None:
+            raise self.exception(self.first)
 
     def __enter__(self) -> "_StopSignals":
+        _StopSignals.used = True
         for sig in self.SIGNALS:
-            self._previous[sig] = signal.signal(sig, self._handle)
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -171,7 +197,15 @@ class _DumpPath(click.Path):
     def convert(self, value, param, ctx):
         if isinstance(value, str) and "://" in value:
             return value
-        return super().convert(value, param, ctx)
+        path = super().convert(value, param, ctx)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return path  # a broken link and the like: the library says what is wrong
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            self.fail(f"{_one_line(os.fsdecode(path))!r} is a {file_kind(mode)}, not a "
+                      "directory or a regular file", param, ctx)
+        return path
 
 
 @cli.command("clean")
@@ -245,16 +279,30 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
       corpus-clean seeds/ -o out/
       corpus-clean seeds/ -o - | jq -r .lang | sort | uniq -c
     """
-    with _StopSignals():
-        _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
-               lang_backend, compress, shard_size, workers, executor_name, scheduler,
-               dask_reads, quiet, resume)
+    with _StopSignals() as stops:
+        try:
+            _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
+                   lang_backend, compress, shard_size, workers, executor_name, scheduler,
+                   dask_reads, quiet, resume, stops)
+            stops.check()
+        except (KeyboardInterrupt, _Terminated) as exc:
+            code, word = (130, "Interrupted") if isinstance(exc, KeyboardInterrupt) else \
+                (143, "Terminated")
+            if stops.completed:
+                where = "" if output == "-" else f" in {_one_line(output)}"
+                message = f"{word} after the run completed: the outputs{where} are complete."
+            else:
+                hint = _resume_hint(output == "-" or is_url(output) or executor_name == "dask")
+                message = f"{word}: no output was completed.{hint}"
+            Console(stderr=True).print(message, highlight=False, markup=False, soft_wrap=True)
+            sys.exit(code)
 
 
 def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
            lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
-           quiet, resume) -> None:
-    """The body of :func:`clean_command`, run with its signal handlers in place."""
+           quiet, resume, stops: _StopSignals) -> None:
+    """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
+    a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
     to_stdout = output == "-"
@@ -268,7 +316,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         warn.print(f"warning: --workers {workers} is more than {WORKERS_PER_CORE} per core; "
                    f"using {max_workers()}", highlight=False, markup=False)
         workers = max_workers()
-    executor = None
+    executor = writer = None
     try:
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
@@ -284,7 +332,13 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         if to_stdout and (compress or shard_size or resume):
             raise click.UsageError("--compress, --shard-size and --resume need an output "
                                    "directory, not '-o -'")
-        total = sum(_size(f.path) for f in list_input_files(dump))
+        local_out = not to_stdout and not is_url(output)
+        if local_out and not is_url(str(dump)) and \
+                os.path.realpath(output) == os.path.realpath(dump):
+            raise click.UsageError("OUT is DUMP_DIR: the outputs must go to another directory "
+                                   "(one inside DUMP_DIR is fine: it is not read as input)")
+        skip = (output,) if local_out else ()
+        total = sum(_size(f.path) for f in list_input_files(dump, skip=skip))
         if executor_name == "dask" and resume:
             raise click.ClickException(DASK_RESUME_ERROR)
         sources = click.get_current_context().get_parameter_source
@@ -302,6 +356,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         else:
             writer = make_writer(output, overwrite=overwrite or resume, compress=compress,
                                  shard_records=shard_records, shard_bytes=shard_bytes)
+        stops.writer = writer
         progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TransferSpeedColumn(), TextColumn("{task.fields[records]}"),
                             TimeRemainingColumn(), console=console, transient=True,
@@ -316,7 +371,8 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
                 if file_done:
                     done_bytes[0] += info.bytes
                     if info.error:
-                        warn.print(f"warning: {info.error}", markup=False, highlight=False,
+                        warn.print(f"warning: {_one_line(info.error)}", markup=False,
+                                   highlight=False,
                                    soft_wrap=True)
                 now = done_bytes[0] + (0 if file_done else info.extra.get("bytes_read", 0))
                 rate = report.records_in / max(time.perf_counter() - started, 1e-9)
@@ -327,25 +383,18 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
 
             report = clean_dir(dump, writer, config, on_progress=on_progress,
                                resume=resume, executor=executor)
+            stops.completed = True
     except CorpusCleanError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_one_line(str(exc))) from None
     except BrokenPipeError:
         # The reader of stdout went away (e.g. `| head`): stop quietly, as Unix tools do.
         _quiet_stdout()
         sys.exit(1)
-    except KeyboardInterrupt:
-        hint = _resume_hint(to_stdout or is_url(output) or executor_name == "dask")
-        warn.print(f"Interrupted: no output was completed.{hint}",
-                   highlight=False, soft_wrap=True)
-        sys.exit(130)
-    except _Terminated:
-        hint = _resume_hint(to_stdout or is_url(output) or executor_name == "dask")
-        warn.print(f"Terminated: no output was completed.{hint}",
-                   highlight=False, soft_wrap=True)
-        sys.exit(143)
     finally:
+        if writer is not None and not stops.completed:
+            writer.abort()  # temporary files and the lock on OUT, whatever failed
         if executor is not None:
-            executor.close()
+            executor.close() if stops.completed else executor.abort()
     render_resume(console, report.resume)
     render_summary(console, report)
 
@@ -429,7 +478,7 @@ def report_command(out: Path, fmt: str, dest: Path | None, top: int) -> None:
             raise CorpusCleanError(f"{target}: cannot write ({exc.strerror})") from None
         Console(stderr=True).print(f"wrote {target}", highlight=False, markup=False)
     except CorpusCleanError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_one_line(str(exc))) from None
 
 
 def main() -> None:
