@@ -207,18 +207,6 @@ class Config:
 CONFIG_MAX_BYTES = 1 << 20
 
 
-def _file_kind(mode: int) -> str:
-    """What a ``st_mode`` is, in words: ``regular file``, ``directory``, ``FIFO`` ..."""
-    import stat
-
-    for test, name in ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"),
-                       (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return name
-    return "special file"
-
-
 def load_config(path: Path, base: Config | None = None) -> Config:
     """Read settings from a TOML file (top-level ``key = value`` pairs named as the fields of
     :class:`Config`) over ``base`` (default: the defaults).
@@ -234,7 +222,9 @@ def load_config(path: Path, base: Config | None = None) -> Config:
         import tomli as tomllib
     path = Path(path)
     try:
-        kind = _file_kind(os.stat(path).st_mode)  # before open(), which waits on a FIFO
+        from .reader import file_kind
+
+        kind = file_kind(os.stat(path).st_mode)  # before open(), which waits on a FIFO
         if kind != "regular file":
             raise ConfigError(f"{path}: is a {kind}, not a settings file")
         with open(path, "rb") as f:

@@ -26,6 +26,7 @@ class FileReadError(CorpusCleanError):
 
     Attributes:
         reason: snake_case reason (``binary_file``, ``undecodable``, ``unreadable``,
+            ``not_regular_file``,
             ``corrupt_compressed``, ``truncated_file``, ``unsupported_compression``), used as
             the drop reason of the reject that accounts for the lost text.
         partial_text: for an error after some lines, the text of the incomplete last line

@@ -17,6 +17,7 @@ import codecs
 import lzma
 import os
 import re
+import stat
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -31,12 +32,13 @@ from .errors import FileReadError, InputError
 from .storage import is_url, list_url_files
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
-REASONS = ("unreadable", "binary_file", "undecodable", "unsupported_compression",
-           "corrupt_compressed", "truncated_file", "malformed_json", "no_text_field",
-           "line_too_long")
+REASONS = ("unreadable", "not_regular_file", "binary_file", "undecodable",
+           "unsupported_compression", "corrupt_compressed", "truncated_file", "malformed_json",
+           "no_text_field", "line_too_long")
 
 __all__ = ["REASONS", "InputFile", "FileInfo", "LongLine", "MAX_LINE_CHARS", "list_input_files",
-           "open_lines", "repair_text"]
+           "open_lines", "repair_text", "encode_source", "decode_source", "open_regular",
+           "NotRegularFile", "file_kind"]
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
@@ -115,33 +117,77 @@ class FileInfo:
     extra: dict = field(default_factory=dict)
 
 
-def list_input_files(root: Path | str) -> list[InputFile]:
+def encode_source(relative: str) -> str:
+    """Return the ``source`` of a file: its ``/``-separated path ``relative`` to the dump (a
+    ``str`` as ``os`` gives it, undecodable bytes as surrogate escapes) with ``%``, the ASCII
+    control characters (U+0000..U+001F, U+007F: a newline in a name must not break a message
+    line) and every byte that is not valid UTF-8 (a Latin-1 ``café`` on a Linux disk) written
+    as ``%XX`` (RFC 3986 percent-encoding of that byte). Every other name, the usual case, is
+    unchanged. The form is reversible: :func:`decode_source` gives the path's bytes back.
+    """
+    if relative.isascii() and relative.isprintable() and "%" not in relative:
+        return relative  # the usual case, unchanged
+    out = []
+    for ch in os.fsencode(relative).decode("utf-8", "surrogateescape"):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not valid UTF-8
+            out.append(f"%{code - 0xDC00:02X}")
+        elif ch == "%" or code < 0x20 or code == 0x7F:
+            out.append(f"%{code:02X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def decode_source(source: str) -> bytes:
+    """Return the relative path, as bytes, of the file whose ``source`` (as written in the
+    outputs) is ``source``: the inverse of :func:`encode_source` (``os.fsdecode`` of it opens
+    the file from the dump directory)."""
+    from urllib.parse import unquote_to_bytes
+
+    return unquote_to_bytes(source)
+
+
+def list_input_files(root: Path | str, skip: tuple = ()) -> list[InputFile]:
     """Return the files under ``root`` (a directory, or one file) in sorted relative-path order.
     A URL (``s3://bucket/dump``, ``memory://dump``) is listed through fsspec
     (:func:`.storage.list_url_files`; its files' ``path`` is a :class:`.storage.RemotePath`).
 
-    Hidden files and directories (name starting with ``.``) are skipped, and directory symlinks
-    are not followed (no loops). Sorting is by the ``/``-separated relative path, so the order
-    is the same on every platform.
+    Hidden files and directories (name starting with ``.``) are skipped, and so are the
+    directories ``skip`` (the run's output directory when it lies inside the dump: an earlier
+    run's outputs are not input), and directory symlinks are not followed (no loops). Sorting is by the ``/``-separated relative path, so the order
+    is the same on every platform. Each file's ``source`` is that path as
+    :func:`encode_source` writes it (names that are not UTF-8 or hold control characters).
 
     Raises:
-        InputError: ``root`` does not exist.
+        InputError: ``root`` does not exist, is neither a directory nor a regular file (a
+            FIFO, a device), or is one of ``skip``.
     """
     if is_url(root):
         return list_url_files(root)
     root = Path(root)
-    if root.is_file():
-        return [InputFile(root, root.name)]
-    if not root.is_dir():
-        raise InputError(f"{root}: no such file or directory")
+    try:
+        mode = root.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{root}: no such file or directory") from None
+    except OSError as exc:
+        raise InputError(f"{root}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return [InputFile(root, encode_source(root.name))]
+    if not stat.S_ISDIR(mode):
+        raise InputError(f"{root}: is a {file_kind(mode)}, not a directory or a regular file")
+    skipped = {os.path.realpath(d) for d in skip}
+    if os.path.realpath(root) in skipped:
+        raise InputError(f"{root}: is the output directory; the outputs must go elsewhere")
     found = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")
+                       and not (skipped and os.path.realpath(os.path.join(dirpath, d)) in skipped)]
         for name in filenames:
             if name.startswith("."):
                 continue
             path = Path(dirpath, name)
-            found.append(InputFile(path, path.relative_to(root).as_posix()))
+            found.append(InputFile(path, encode_source(path.relative_to(root).as_posix())))
     found.sort(key=lambda f: f.source)
     return found
 
@@ -208,8 +254,59 @@ class _Decompressed:
         self.close()
 
 
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` is, in words: ``regular file``, ``directory``, ``FIFO (named
+    pipe)``, ``character device`` ..."""
+    for test, name in ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"),
+                       (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+class NotRegularFile(OSError):
+    """A path of the dump is (or links to) a FIFO, a device, a socket: never read, since
+    reading one can block for ever (a FIFO with no writer) or never end (``/dev/zero``).
+
+    Attributes:
+        kind: what it is, in words (:func:`file_kind`).
+    """
+
+    def __init__(self, kind: str):
+        super().__init__(f"{kind}, not a regular file")
+        self.kind = kind
+
+
+def open_regular(path) -> BinaryIO:
+    """Open ``path`` (a :class:`pathlib.Path`, or a :class:`.storage.RemotePath`, opened as
+    it is) for reading, only if it is a regular file (following links): checked by ``stat``
+    before the open, and by ``fstat`` of a descriptor opened with ``O_NONBLOCK`` (so that a
+    FIFO put in its place meanwhile cannot block the open) and ``O_NOCTTY``.
+
+    Raises:
+        NotRegularFile: a FIFO, a device, a socket, or a link to one.
+        OSError: the file cannot be opened (permissions, gone, I/O error).
+    """
+    if not isinstance(path, Path):
+        return path.open("rb")
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(file_kind(mode))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(file_kind(mode))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
-    raw = path.open("rb")  # a Path or a storage.RemotePath; closed by the caller
+    raw = open_regular(path)  # closed by the caller
     head = raw.read(6)
     raw.seek(0)
     if head.startswith(b"\x1f\x8b"):
@@ -465,12 +562,18 @@ def _open_file(file: InputFile, info: FileInfo) -> BinaryIO:
     it changed while being read).
 
     Raises:
-        FileReadError: ``unreadable`` (permissions, I/O error, gone).
+        FileReadError: ``unreadable`` (permissions, I/O error, gone), ``not_regular_file``
+            (a FIFO, a device, a socket, or a link to one: never opened, see
+            :func:`open_regular`).
     """
     try:
         st = file.path.stat()
         info.bytes, info.extra["mtime_ns"] = st.st_size, st.st_mtime_ns
         return _open_decompressed(file.path, info)
+    except NotRegularFile as exc:
+        info.bytes = 0  # a device's size means nothing
+        raise FileReadError("not_regular_file", f"{file.source}: {exc.kind}, not a regular "
+                                                "file; skipped") from None
     except OSError as exc:
         raise FileReadError("unreadable", f"{file.source}: cannot read ({exc.strerror})") from None
 
@@ -731,7 +834,7 @@ def read_span(path, source: str, span: tuple[int, int, int]) -> bytes:
     """
     offset, length, digest = span
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             f.seek(offset)
             data = f.read(length)
     except OSError as exc:

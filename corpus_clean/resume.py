@@ -67,10 +67,12 @@ def file_digest(path: Path) -> str:
     a :class:`.storage.RemotePath`), read in 1 MiB chunks.
 
     Raises:
-        OSError: the file cannot be read.
+        OSError: the file cannot be read, or is not a regular file (``reader.NotRegularFile``).
     """
+    from .reader import open_regular
+
     h = xxhash.xxh3_64()
-    with path.open("rb") as f:  # a local Path or a storage.RemotePath
+    with open_regular(path) as f:  # a local Path or a storage.RemotePath; no FIFO, no device
         while chunk := f.read(_READ_BYTES):
             h.update(chunk)
     return h.hexdigest()
