@@ -19,6 +19,7 @@ routes it to the rejects and counts it, and the run fails with
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 from collections import deque
@@ -367,6 +368,35 @@ def _is_dask(executor: Executor | None) -> bool:
     return module is not None and isinstance(executor, module.DaskExecutor)
 
 
+@contextlib.contextmanager
+def _temporary_files(where: Path | None):
+    """The run's temporary directory (``.corpus-clean-*`` in ``where``, or in the system
+    temporary directory, ``TMPDIR``, when ``where`` is None), removed at the end; an
+    ``OSError`` while it is in use (its survivor and duplicate lists, its shingle hashes: a
+    full disk, a quota) becomes an :class:`~corpus_clean.errors.OutputError` naming it and what
+    to free. Output errors keep the checkpoint, so ``--resume`` continues once there is room."""
+    import errno
+
+    base = Path(where) if where is not None else Path(tempfile.gettempdir())
+    path = base
+    try:
+        with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=base) as tmp:
+            path = Path(tmp)
+            yield path
+    except BrokenPipeError:  # the reader of stdout went away: not a temporary file's fault
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            fix = ("free space there (about the size of the dump's text), or point TMPDIR at "
+                   "a larger disk for '-o -'" if where is None else
+                   "free space there (about the size of the dump's text)")
+            raise OutputError(f"{path}: no space left on device for the run's temporary files; "
+                              f"{fix}, then run again (--resume continues where it "
+                              "stopped)") from None
+        raise OutputError(f"{path}: cannot write the run's temporary files "
+                          f"({exc.strerror or exc})") from None
+
+
 def _finish(report: Report, writer: OutputWriter) -> Report:
     """Check conservation, then let the writer finish (rename into place, reports)."""
     if report.records_in != report.kept + report.rejected:
@@ -424,7 +454,7 @@ def clean_dir(
     executor = checkpoint = None
     keep_checkpoint = False
     try:
-        files = list_input_files(dump)
+        files = list_input_files(dump, skip=tuple(writer.own_dirs()))
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
@@ -439,7 +469,7 @@ def clean_dir(
             checkpoint = Checkpoint(writer.checkpoint_dir(), config, resume)
             report.resume = checkpoint.summary
         executor = given or make_executor(workers or default_workers())
-        with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=writer.spill_dir()) as tmp:
+        with _temporary_files(writer.spill_dir()) as tmp:
             survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
             exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
             near = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import gzip
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import BinaryIO
@@ -50,6 +51,15 @@ def rejected_row(record: Record, drop: Drop) -> bytes:
         "duplicate_of": drop.duplicate_of,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
     }) + b"\n"
+
+
+def _fsync_dir(path: Path) -> None:
+    """fsync directory ``path``, so that the renames in it survive a power cut."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _output_error(path: Path, exc: OSError) -> OutputError:
@@ -132,12 +142,17 @@ class _JsonlSink:
             self._raw.close()
         self._f = self._raw = None
 
-    def commit(self) -> None:
-        """Close, remove this output's files of an earlier run, and rename the new ones."""
+    def close(self) -> None:
+        """Finish writing (flush, fsync); the files keep their temporary names."""
         self._close()
-        for old in list(self.out.glob(f"{self.stem}.jsonl*")) + \
-                list(self.out.glob(f"{self.stem}-[0-9][0-9][0-9][0-9][0-9].jsonl*")):
-            old.unlink()
+
+    def names(self) -> list[str]:
+        """The final names of this output's files (one, or one per shard)."""
+        return [final.name for _, final in self.parts]
+
+    def commit(self) -> None:
+        """Rename the closed files to their final names (replacing files of those names)."""
+        self._close()
         for tmp, final in self.parts:
             os.replace(tmp, final)
 
@@ -149,6 +164,78 @@ class _JsonlSink:
             pass
         for tmp, _ in self.parts:
             tmp.unlink(missing_ok=True)
+
+
+#: the names of the files a run writes in OUT (see :data:`OUTPUT_FILES`; shards of the clean
+#: output are ``clean-00000.jsonl`` ...; ``.gz``/``.zst`` when compressed): only files with such
+#: names are ever replaced or removed, and only those an earlier run listed as its own
+OUTPUT_NAME = re.compile(r"(?:(?:clean|rejected)(?:-\d{5})?\.jsonl(?:\.gz|\.zst)?"
+                         r"|dedup-report\.json|stats\.json)")
+#: hidden file in OUT that a run holds an exclusive lock on (``lockf``) while it writes there
+LOCK_NAME = ".corpus-clean.lock"
+#: hidden file in OUT listing the outputs of earlier runs and of this one while this run
+#: renames its outputs into place (see :meth:`OutputWriter.finish`)
+MANIFEST_NAME = ".corpus-clean.outputs"
+
+
+def _owned(names) -> set[str]:
+    """The names among ``names`` that a run may have written (:data:`OUTPUT_NAME`)."""
+    return {n for n in names if isinstance(n, str) and OUTPUT_NAME.fullmatch(n)}
+
+
+class _OutputLock:
+    """An exclusive lock on ``OUT/.corpus-clean.lock`` for the length of a run: two runs into
+    one OUT would remove each other's temporary files. A POSIX record lock (``lockf``), not
+    ``flock``: it belongs to this process alone, where a ``flock`` would be shared with the
+    worker processes forked after it and outlive a killed run while they wind down. The
+    kernel releases it when the process ends however it ends (SIGKILL, power loss), so a
+    stale lock never blocks a run.
+    The file holds the holder's pid, for the message; it is removed when the lock is released
+    (a run that took it checks that it locked the file that is still there).
+
+    Raises:
+        OutputError: another process holds the lock (the message names its pid).
+        OSError: the lock file cannot be created.
+    """
+
+    def __init__(self, out: Path):
+        import fcntl
+
+        self.path = out / LOCK_NAME
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                os.close(fd)
+                raise OutputError(f"{out}: another corpus-clean run (pid {holder}) is writing "
+                                  "here; wait for it to end, or choose another output "
+                                  "directory") from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:  # released and removed by its holder meanwhile
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock (idempotent)."""
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        os.close(self._fd)
+        self._fd = None
 
 
 def parse_shard_size(text: str) -> tuple[int, int]:
@@ -177,16 +264,24 @@ class OutputWriter:
     ``shard_records`` / ``shard_bytes`` cut the clean output into shards (see
     :class:`_JsonlSink`). The dedup report and stats are plain JSON.
 
+    Only corpus-clean's own files in ``out`` are ever replaced or removed: the outputs that
+    the previous run listed in its ``stats.json`` (``outputs``) or, if it was killed while
+    renaming them, in its hidden manifest; never another file, even one named like an output
+    (``clean.jsonl.orig``, a user's ``notes.txt``). While a writer exists it holds a lock on
+    ``out`` (:class:`_OutputLock`); :meth:`finish` and :meth:`abort` release it.
+
     Raises:
         OutputError: the directory cannot be created or written, is not empty (and
-            ``overwrite`` is false), or the disk is full.
+            ``overwrite`` is false), another run is writing there, or the disk is full.
     """
 
     def __init__(self, out: Path | None, stream: BinaryIO | None = None, overwrite: bool = False,
                  compress: str | None = None, shard_records: int = 0, shard_bytes: int = 0):
         self.out = Path(out) if out is not None else None
         self.stream = stream
+        self.committing = False  # renaming the finished outputs into place (see finish)
         self._sinks: dict[str, _JsonlSink] = {}
+        self._lock: _OutputLock | None = None
         if compress not in COMPRESSIONS:
             raise OutputError(f"compress={compress!r}: must be one of gz, zst")
         if self.out is None:
@@ -202,6 +297,7 @@ class OutputWriter:
                 )
         try:
             self.out.mkdir(parents=True, exist_ok=True)
+            self._lock = _OutputLock(self.out)  # before anything here is touched
             self._remove_stale()
             self._sinks["clean.jsonl"] = _JsonlSink(self.out, "clean", compress, shard_records,
                                                     shard_bytes)
@@ -210,20 +306,50 @@ class OutputWriter:
             self.abort()
             raise OutputError("compress=zst needs the zstandard package: "
                               "pip install 'corpus-clean[zstd]'") from None
+        except OutputError:
+            self.abort()
+            raise
         except OSError as exc:
             self.abort()
             raise _output_error(self.out, exc) from None
 
     def _remove_stale(self) -> None:
         """Remove what a run killed before its cleanup (SIGKILL, power loss) left here: our
-        temporary files and spill directories. Never touches other files."""
-        for pattern in (".clean*.tmp", ".rejected*.tmp", ".dedup-report.json.tmp",
-                        ".stats.json.tmp"):
-            for path in self.out.glob(pattern):
+        temporary files (``.<output name>.tmp``) and spill directories (``.corpus-clean-*``).
+        Never touches other files. Safe because this writer holds the lock on ``out``."""
+        for path in self.out.iterdir():
+            name = path.name
+            if name.startswith(".") and name.endswith(".tmp") and _owned([name[1:-4]]):
                 path.unlink(missing_ok=True)
-        for path in self.out.glob(".corpus-clean-*"):
-            if path.is_dir():
+            elif name.startswith(".corpus-clean-") and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
+
+    def own_dirs(self) -> list[Path]:
+        """Directories of this writer's own files (the output directory, a staging
+        directory), which the run must not read as input when they lie inside the dump."""
+        return [self.out] if self.out is not None else []
+
+    def _previous_outputs(self) -> set[str]:
+        """The outputs of earlier runs in ``out``: those the last complete run listed in
+        ``stats.json`` and those a run killed while renaming listed in the manifest; for a
+        ``stats.json`` of a version that listed none, the files with output names. Only names
+        matching :data:`OUTPUT_NAME`, whatever the files say."""
+        names: set[str] = set()
+        try:
+            names |= set((self.out / MANIFEST_NAME).read_text("utf-8").split("\n"))
+        except (OSError, UnicodeDecodeError):
+            pass
+        try:
+            stats = orjson.loads((self.out / "stats.json").read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            stats = None
+        if isinstance(stats, dict):
+            listed = stats.get("outputs")
+            if isinstance(listed, list):
+                names |= set(listed)
+            else:  # written before outputs were listed: our names, as they were then
+                names |= {p.name for p in self.out.iterdir()}
+        return _owned(names)
 
     def _tmp(self, name: str) -> Path:
         return self.out / f".{name}.tmp"
@@ -283,29 +409,69 @@ class OutputWriter:
         return self.out
 
     def finish(self, report: Report) -> None:
-        """Write the report files and rename everything to its final name (``stats.json`` last)."""
+        """Write the report files and rename everything to its final name, all or nothing.
+
+        In order: the report files are written under temporary names; the outputs of earlier
+        runs and of this one are listed in the hidden manifest (fsync'd); the old
+        ``stats.json`` is removed, so that OUT no longer looks complete; the new files are
+        renamed into place; earlier outputs that this run did not write (a shard beyond its
+        last) are removed; ``stats.json`` is renamed last (a ``stats.json`` in OUT means the
+        outputs it lists are complete and of one run); the manifest is removed. A run killed
+        in between leaves no ``stats.json``, and the manifest tells the next run which files
+        are its own. ``stats.json`` lists the outputs (``outputs``)."""
         if self.out is None:
             self.stream.flush()
             return
         try:
+            for sink in self._sinks.values():
+                sink.close()
+            new = [n for sink in self._sinks.values() for n in sink.names()]
+            new += ["dedup-report.json", "stats.json"]
             for name in ("dedup-report.json", "stats.json"):
                 with open(self._tmp(name), "wb") as f:
                     if name == "dedup-report.json":
                         report.write_dedup_report(f)  # streamed: it can be very large
                     else:
-                        f.write(orjson.dumps(report.stats(), option=orjson.OPT_INDENT_2) + b"\n")
+                        stats = {**report.stats(), "outputs": sorted(new)}
+                        f.write(orjson.dumps(stats, option=orjson.OPT_INDENT_2) + b"\n")
                     f.flush()
                     os.fsync(f.fileno())
+            old = self._previous_outputs()
+            self.committing = True  # the CLI holds a stop signal until these are done
+            self._write_manifest(old | set(new))
+            (self.out / "stats.json").unlink(missing_ok=True)
             for sink in self._sinks.values():
                 sink.commit()
-            for name in ("dedup-report.json", "stats.json"):
-                os.replace(self._tmp(name), self.out / name)
+            os.replace(self._tmp("dedup-report.json"), self.out / "dedup-report.json")
+            for name in sorted(old - set(new)):
+                (self.out / name).unlink(missing_ok=True)
+            os.replace(self._tmp("stats.json"), self.out / "stats.json")
+            _fsync_dir(self.out)
+            (self.out / MANIFEST_NAME).unlink(missing_ok=True)
+            self.committing = False
         except OSError as exc:
+            self.committing = False
             self.abort()
             raise _output_error(self.out, exc) from None
+        self._release()
+
+    def _write_manifest(self, names: set[str]) -> None:
+        tmp = self.out / f"{MANIFEST_NAME}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(sorted(names)) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.out / MANIFEST_NAME)
+        _fsync_dir(self.out)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def abort(self) -> None:
-        """Close and delete the temporary files; final names are left untouched."""
+        """Close and delete the temporary files and release the lock; final names are left
+        untouched."""
         for sink in self._sinks.values():
             sink.abort()
         if self.out is not None:
@@ -314,6 +480,7 @@ class OutputWriter:
                     self._tmp(name).unlink()
                 except OSError:
                     pass
+        self._release()
 
 
 class RemoteOutputWriter(OutputWriter):
@@ -325,7 +492,8 @@ class RemoteOutputWriter(OutputWriter):
     temporary files; when the run completes they are uploaded, ``stats.json`` last, so a
     ``stats.json`` at the URL means every other output there is complete (object stores have
     no atomic rename). Outputs of an earlier run at the URL that this run did not write (a
-    shard beyond the new last one) are then deleted. An interrupted or failed run uploads
+    shard beyond the new last one: names of :data:`OUTPUT_NAME` that the earlier
+    ``stats.json`` lists) are then deleted; nothing else there is touched. An interrupted or failed run uploads
     nothing. No checkpoint is kept (``--resume`` needs a local output directory).
 
     Raises:
@@ -368,12 +536,20 @@ class RemoteOutputWriter(OutputWriter):
         names = sorted(p.name for p in self._staging.iterdir() if not p.name.startswith("."))
         names.sort(key=lambda n: n == "stats.json")
         try:
+            listed = None  # the earlier run's own outputs, as its stats.json lists them
             if "stats.json" in names and self.fs.exists(f"{self.root}/stats.json"):
+                try:
+                    old = orjson.loads(self.fs.cat_file(f"{self.root}/stats.json"))
+                    listed = set(old["outputs"]) if isinstance(old.get("outputs"), list) \
+                        else None
+                except (orjson.JSONDecodeError, AttributeError, TypeError):
+                    listed = set()  # not ours to read: remove nothing
                 self.fs.rm(f"{self.root}/stats.json")  # incomplete until the new one is up
             for name in names:
                 self.fs.put_file(str(self._staging / name), f"{self.root}/{name}")
-            stale = [p for p in self._existing if p.rsplit("/", 1)[-1] not in names and
-                     p.rsplit("/", 1)[-1].startswith(("clean", "rejected"))]
+            stale = [p for p in self._existing
+                     if (name := p.rsplit("/", 1)[-1]) not in names and _owned([name])
+                     and (listed is None or name in listed)]
             for path in stale:
                 self.fs.rm(path)
         except OSError as exc:
