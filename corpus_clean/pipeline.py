@@ -442,9 +442,14 @@ def clean_dir(
     are not read again, and the outputs are byte-identical to an uninterrupted run's
     (``report.resume`` says what was restored; no checkpoint: a normal run).
 
+    The writer's own directories (``writer.own_dirs()``: the output directory) are not read
+    as input when they lie inside ``dump``. An ``OSError`` under the run's temporary files (a
+    full disk) is an :class:`~corpus_clean.errors.OutputError` naming their directory.
+
     Raises:
-        InputError: ``dump`` does not exist, holds no file, or no file could be read.
-        OutputError: from the writer or the checkpoint.
+        InputError: ``dump`` does not exist, holds no file, no file could be read, or it is
+            the output directory itself.
+        OutputError: from the writer, the checkpoint or the temporary files.
         ResumeError: ``resume`` and the checkpoint was made with other settings or is damaged.
         ConservationError: records were lost (a bug).
     """
