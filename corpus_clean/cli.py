@@ -120,8 +120,10 @@ class _StopSignals:
     command returns, so that a second Ctrl-C, or the SIGTERM that ``timeout`` or systemd sends
     to every process of the group after the first, cannot cut that cleanup short (SIGKILL
     still can). While the writer renames the finished outputs into place
-    (``writer.committing``), the first signal is held and raised by :meth:`check` once they
-    are all in place, so that OUT never holds part of a run's outputs under final names. A
+    (``writer.committing``), and after that until the run has cleaned up (its checkpoint
+    removed, its workers stopped), the first signal is held and raised by :meth:`check`, so
+    that OUT never holds part of a run's outputs under final names, nor a complete run a stale
+    checkpoint. A
     signal left ignored by the parent (``nohup``, a background job) stays ignored. Worker
     processes ignore both (:mod:`.executor`): this process stops them.
 
@@ -139,8 +141,18 @@ class _StopSignals:
     def __init__(self) -> None:
         self.first: int | None = None
         self.writer = None
-        self.completed = False
+        self._completed = False
         self._previous: dict = {}
+
+    @property
+    def completed(self) -> bool:
+        """Whether the run's outputs are complete: its writer finished (a signal may still
+        come during the cleanup after that, and must not be reported as a lost run)."""
+        return self._completed or bool(getattr(self.writer, "finished", False))
+
+    @completed.setter
+    def completed(self, value: bool) -> None:
+        self._completed = value
 
     @staticmethod
     def exception(signum: int) -> BaseException:
@@ -150,8 +162,10 @@ class _StopSignals:
         if self.first is not None:
             return
         self.first = signum
-        if getattr(self.writer, "committing", False):
-            return  # raised by check() when the renames are done
+        writer = self.writer
+        if getattr(writer, "committing", False) or (getattr(writer, "finished", False)
+                                                    and not self._completed):
+            return  # held: raised by check() once the renames and the run's cleanup are done
         raise self.exception(signum)
 
     def check(self) -> None:
@@ -384,6 +398,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
             report = clean_dir(dump, writer, config, on_progress=on_progress,
                                resume=resume, executor=executor)
             stops.completed = True
+            stops.check()  # a signal held since the commit: reported now, as after the run
     except CorpusCleanError as exc:
         raise click.ClickException(_one_line(str(exc))) from None
     except BrokenPipeError:

@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .errors import CorpusCleanError
-from .executor import STOP_SIGNALS, Executor, default_workers
+from .executor import STOP_SIGNALS, Executor, default_workers, stop_signals_blocked
 
 __all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
            "check_scheduler_address", "SCHEDULER_ENV"]
@@ -63,14 +63,12 @@ def _import_distributed():
     raised inside its import (0.3 s of it) left it half-imported and the process dying by
     SIGINT at exit; blocked, the signal arrives right after. Threads the import starts
     inherit the block, so none of them takes a stop signal away from this one."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        import distributed
+        with stop_signals_blocked():
+            import distributed
     except ImportError:
         raise DaskMissingError("--executor dask needs the dask extra: "
                                "pip install 'corpus-clean[dask]'") from None
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
     return distributed
 
 
@@ -241,14 +239,13 @@ def _forkserver_ignoring_stops() -> None:
     from multiprocessing import forkserver, resource_tracker
 
     resource_tracker.ensure_running()
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
-    try:
-        forkserver.ensure_running()
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    with stop_signals_blocked():
+        old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+        try:
+            forkserver.ensure_running()
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
 
 
 class _QuietCancelledGathers(logging.Filter):

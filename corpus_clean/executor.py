@@ -9,6 +9,7 @@ flight, so memory stays bounded however large the input is.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -17,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
 __all__ = ["Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "default_workers",
-           "max_workers", "WORKERS_PER_CORE"]
+           "max_workers", "WORKERS_PER_CORE", "STOP_SIGNALS", "stop_signals_blocked"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,6 +46,19 @@ def max_workers() -> int:
 
 #: the signals that stop a run: its own process handles them; its workers ignore them
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def stop_signals_blocked():
+    """Block :data:`STOP_SIGNALS` in this thread for the ``with`` block, then restore the
+    thread's mask. A signal sent meanwhile stays pending and is delivered (to the handler in
+    force then) when the block ends; processes forked and threads started inside inherit the
+    block."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class Executor:
@@ -127,11 +141,8 @@ class ProcessExecutor(Executor):
         """Submit one task, with SIGINT and SIGTERM blocked in this thread meanwhile: a submit
         may start worker processes (all of them at the first, under fork), and a worker
         started so holds both signals pending until :func:`_worker_init` ignores them."""
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with stop_signals_blocked():
             return self._pool.submit(fn, task)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pending: deque[Future] = deque()

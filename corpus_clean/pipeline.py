@@ -380,9 +380,11 @@ def _temporary_files(where: Path | None):
     base = Path(where) if where is not None else Path(tempfile.gettempdir())
     path = base
     try:
-        with tempfile.TemporaryDirectory(prefix=".corpus-clean-", dir=base) as tmp:
-            path = Path(tmp)
+        path = Path(tempfile.mkdtemp(prefix=".corpus-clean-", dir=base))
+        try:
             yield path
+        finally:
+            _remove_tree(path)
     except BrokenPipeError:  # the reader of stdout went away: not a temporary file's fault
         raise
     except OSError as exc:
@@ -395,6 +397,23 @@ def _temporary_files(where: Path | None):
                               "stopped)") from None
         raise OutputError(f"{path}: cannot write the run's temporary files "
                           f"({exc.strerror or exc})") from None
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove directory ``path`` and everything in it, to the end even if an exception (a
+    stop signal's ``KeyboardInterrupt``) interrupts the removal: it is finished, then the
+    exception is raised again. The CLI raises once per run, so the second pass completes."""
+    import shutil
+
+    interrupted: BaseException | None = None
+    for _ in range(3):
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            break
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _finish(report: Report, writer: OutputWriter) -> Report:
@@ -501,7 +520,9 @@ def clean_dir(
             executor.abort()  # first: workers stop at once, whatever they were doing
             executor = None
         writer.abort()
-        keep_checkpoint = isinstance(exc, OutputError) or not isinstance(exc, Exception)
+        # kept for --resume unless the outputs are complete (a signal after the commit)
+        keep_checkpoint = not writer.finished and (
+            isinstance(exc, OutputError) or not isinstance(exc, Exception))
         raise
     finally:
         if executor is not None and executor is not given:

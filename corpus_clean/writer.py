@@ -275,11 +275,18 @@ class OutputWriter:
             ``overwrite`` is false), another run is writing there, or the disk is full.
     """
 
+    #: whether the files renamed into place by :meth:`finish` are the outputs themselves
+    #: (False for a writer that uploads them afterwards)
+    final_here = True
+
     def __init__(self, out: Path | None, stream: BinaryIO | None = None, overwrite: bool = False,
                  compress: str | None = None, shard_records: int = 0, shard_bytes: int = 0):
         self.out = Path(out) if out is not None else None
         self.stream = stream
         self.committing = False  # renaming the finished outputs into place (see finish)
+        self.finished = False  # finish() completed: the outputs are complete where they go
+        #: (the CLI holds a stop signal while ``committing``, and reports one after
+        #: ``finished`` as arriving after the run completed)
         self._sinks: dict[str, _JsonlSink] = {}
         self._lock: _OutputLock | None = None
         if compress not in COMPRESSIONS:
@@ -421,6 +428,7 @@ class OutputWriter:
         are its own. ``stats.json`` lists the outputs (``outputs``)."""
         if self.out is None:
             self.stream.flush()
+            self.finished = True
             return
         try:
             for sink in self._sinks.values():
@@ -448,6 +456,7 @@ class OutputWriter:
             os.replace(self._tmp("stats.json"), self.out / "stats.json")
             _fsync_dir(self.out)
             (self.out / MANIFEST_NAME).unlink(missing_ok=True)
+            self.finished = self.final_here
             self.committing = False
         except OSError as exc:
             self.committing = False
@@ -501,6 +510,8 @@ class RemoteOutputWriter(OutputWriter):
             ``overwrite`` is false; the staging directory cannot be written; an upload fails.
     """
 
+    final_here = False  # finish() uploads them after the local commit
+
     def __init__(self, url: str, overwrite: bool = False, compress: str | None = None,
                  shard_records: int = 0, shard_bytes: int = 0, staging: Path | None = None):
         import tempfile
@@ -552,6 +563,7 @@ class RemoteOutputWriter(OutputWriter):
                      and (listed is None or name in listed)]
             for path in stale:
                 self.fs.rm(path)
+            self.finished = True
         except OSError as exc:
             raise OutputError(f"{self.url}: upload failed ({exc})") from None
         finally:
