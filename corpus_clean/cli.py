@@ -12,6 +12,7 @@ import os
 import signal
 import stat
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -161,6 +162,9 @@ class _StopSignals:
     def _handle(self, signum, frame) -> None:
         if self.first is not None:
             return
+        if _in_finalizer(frame):  # an exception raised there is printed and dropped
+            threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()  # again, shortly
+            return
         self.first = signum
         writer = self.writer
         if getattr(writer, "committing", False) or (getattr(writer, "finished", False)
@@ -183,6 +187,20 @@ class _StopSignals:
     def __exit__(self, *exc) -> None:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+def _in_finalizer(frame) -> bool:
+    """Whether ``frame`` (where a signal handler interrupted the main thread) runs inside a
+    ``__del__`` method or a garbage-collector callback (``gc.callbacks``: distributed installs
+    one), where Python prints and drops any exception, a stop signal's included."""
+    import gc
+
+    callbacks = {getattr(getattr(cb, "__func__", cb), "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_code in callbacks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _NotNan(click.FloatRange):

@@ -636,3 +636,26 @@ def test_any_options_and_settings_end_in_0_1_or_2_without_a_traceback(tmp_path):
     check()
     print(codes)
     assert set(codes) == {0, 1, 2}, codes  # it reached completed runs and both errors
+
+
+def test_a_signal_that_lands_in_a_finalizer_is_raised_at_the_next_safe_point():
+    """A handler that runs inside a __del__ or a gc callback (distributed installs one)
+    used to raise there, where Python prints 'Exception ignored' and drops the exception:
+    the stop was lost. It now re-sends the signal and raises it at the next safe point."""
+    import sys
+    import time
+
+    from corpus_clean.cli import _StopSignals, _Terminated
+
+    with _StopSignals() as stops:
+        class Dying:
+            def __del__(self):
+                stops._handle(signal.SIGTERM, sys._getframe())  # as if it landed here
+
+        Dying()  # __del__ runs now: no exception may come out of it
+        assert stops.first is None
+        with pytest.raises(_Terminated):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # the re-sent SIGTERM arrives here
+                time.sleep(0.01)
+        assert stops.first == signal.SIGTERM

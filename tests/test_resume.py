@@ -234,18 +234,23 @@ def test_failed_run_removes_the_checkpoint_an_output_error_keeps_it(tmp_path, mo
                                              (signal.SIGTERM, 143, "Terminated")])
 def test_ctrl_c_and_sigterm_exit_codes_leave_no_output_and_a_checkpoint(tmp_path, sig, code,
                                                                          word):
-    dump = build_dump(tmp_path / "dump", files=12, records=60, seed=2)
+    # 40 files at one worker: seconds of run after the second file is journalled, so that a
+    # poller starved on a loaded machine still signals it mid-run
+    dump = build_dump(tmp_path / "dump", files=40, records=60, seed=2)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "corpus_clean", str(dump), "-o", str(out),
                              "--lang-backend", "none", "--workers", "1"], cwd=ROOT,
                             stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
     journal = out / CHECKPOINT_DIR / "journal.jsonl"
+    sent = False
     while proc.poll() is None:
         if journal.exists() and journal.read_bytes().count(b"\n") >= 3:
             proc.send_signal(sig)
+            sent = True
             break
         time.sleep(0.005)
     stderr = proc.communicate()[1].decode()
+    assert sent, "the run ended before the test could signal it (machine too loaded?)"
     assert proc.returncode == code, stderr
     assert stderr.splitlines() == [f"{word}: no output was completed. Run again with --resume "
                                    "to continue from the files done."]
