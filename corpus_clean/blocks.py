@@ -139,7 +139,8 @@ class FileReader:
         self.file, self.info = file, info
         self.jsonl = is_jsonl(file.source)
         self._lines = open_lines(file, info, config.chunk_bytes, config.sample_bytes,
-                                 repair=not self.jsonl)
+                                 repair=not self.jsonl, encoding=config.encoding,
+                                 scan_bytes=config.encoding_scan_bytes)
         self._head: list[str] = []
         self._early: FileReadError | None = None
         try:  # look ahead; a fault here still leaves the lines read so far

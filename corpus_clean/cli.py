@@ -254,6 +254,9 @@ class _DumpPath(click.Path):
               metavar="TOML",
               help="Settings file: any field of corpus_clean.Config as 'key = value' (see "
                    "README); unknown keys are an error. Options below override it.")
+@click.option("--encoding", metavar="CODEC", default=None,
+              help="Decode every file with this codec (gb18030, big5, cp1252, ...) instead "
+                   "of deciding per file.")
 @click.option("--keep", type=click.Choice(["first", "longest"]), default=None,
               help="Which record of a near-duplicate cluster is kept: the first in input order "
                    "(default), or the longest.")
@@ -293,7 +296,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   keep: str | None, near_threshold: float | None, no_near_dedup: bool,
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
                   workers: int | None, executor_name: str, scheduler: str | None,
-                  dask_reads: str, quiet: bool, resume: bool = False) -> None:
+                  dask_reads: str, quiet: bool, resume: bool = False,
+                  encoding: str | None = None) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -315,7 +319,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         try:
             _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
                    lang_backend, compress, shard_size, workers, executor_name, scheduler,
-                   dask_reads, quiet, resume, stops)
+                   dask_reads, quiet, resume, stops, encoding)
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
             code, word = (130, "Interrupted") if isinstance(exc, KeyboardInterrupt) else \
@@ -332,7 +336,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
 
 def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
            lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
-           quiet, resume, stops: _StopSignals) -> None:
+           quiet, resume, stops: _StopSignals, encoding: str | None = None) -> None:
     """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
     a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
     console = Console(stderr=True, quiet=quiet)
@@ -353,7 +357,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
                      "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
-                     "workers": workers}
+                     "workers": workers, "encoding": encoding}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
         shard_records = shard_bytes = 0
         if shard_size is not None:

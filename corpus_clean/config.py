@@ -32,6 +32,7 @@ INT_MAX = 2**31 - 1
 #: MinHash and langdetect parameters (past these, each record costs seconds)
 MAXIMUM = {
     "sample_bytes": 1 << 30, "chunk_bytes": 1 << 30, "block_bytes": 1 << 30,
+    "encoding_scan_bytes": 1 << 30,
     "layout_sample_lines": 10_000_000, "batch_records": 1_000_000, "repeat_cache": 1 << 24,
     "workers": 1024, "num_perm": 4096, "shingle_words": 100, "shingle_chars": 100,
     "lang_trials": 100, "lang_quick_trials": 100,
@@ -50,6 +51,14 @@ class Config:
         sample_bytes: bytes (decompressed) read from the start of a file to detect its encoding
             and binary content. 64 KiB holds hundreds of lines of real dump text, enough for
             charset-normalizer to tell GBK from Big5 (measured on the tests' fixtures).
+        encoding: a Python codec (``gb18030``, ``cp1252``, ...) that every file is decoded
+            with, instead of deciding per file; empty (default): decided per file (see
+            :func:`corpus_clean.reader.decide_encoding`).
+        encoding_scan_bytes: bytes (decompressed) read beyond ``sample_bytes``, at most, to
+            find non-ASCII text to decide a file's encoding on, when its first
+            ``sample_bytes`` hold little (:data:`corpus_clean.reader.EVIDENCE_MIN_BYTES`):
+            ASCII decodes alike in every codec, so a file of English first and Chinese
+            further on is decided on its Chinese. 16 MiB: held in memory meanwhile.
         layout_sample_lines: lines read ahead to detect a file's record layout (see
             :func:`corpus_clean.split.detect_layout`). 2,000 lines is at least 500 records in
             every seed layout, and bounds the look-ahead memory.
@@ -129,6 +138,8 @@ class Config:
     """
 
     sample_bytes: int = 64 * 1024
+    encoding: str = ""
+    encoding_scan_bytes: int = 16 << 20
     layout_sample_lines: int = 2000
     chunk_bytes: int = 1 << 20
     jsonl_text_field: str = "text"
@@ -171,6 +182,7 @@ class Config:
         if not 0.0 < self.near_threshold <= 1.0:
             raise ConfigError(f"near_threshold={self.near_threshold}: must be in (0, 1]")
         minimum = {0: ("workers", "block_bytes", "repeat_cache", "min_words", "min_cjk_chars",
+                       "encoding_scan_bytes",
                        "chrome_max_chars",
                        "repeat_max_chars", "lang_min_letters", "lang_quick_trials"),
                    1: ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
@@ -193,6 +205,15 @@ class Config:
                               "'cld2' or 'none'")
         if self.keep not in ("first", "longest"):
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
+        if self.encoding:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ConfigError(f"encoding={self.encoding!r}: not a codec Python knows "
+                                  "(gb18030, big5, shift_jis, euc_kr, cp1252, utf-8, ...)") \
+                    from None
 
     def to_dict(self) -> dict:
         """Return the settings that shape results as a plain dict in field order (for the JSON

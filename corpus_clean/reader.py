@@ -98,6 +98,8 @@ class FileInfo:
         bytes: size on disk in bytes.
         compression: ``gzip``, ``bzip2``, ``xz``, ``zstd`` or ``None``.
         encoding: the codec used to decode it (Python codec name), ``None`` if never decoded.
+        encoding_how: how ``encoding`` was decided (see :func:`decide_encoding`), or
+            ``forced`` (the ``encoding`` setting).
         lines: lines read (after decompression and decoding).
         replaced_bytes: bytes that were not valid in ``encoding`` and became U+FFFD.
         layout: the record layout (``marker``, ``blank``, ``line``, or ``jsonl`` for JSON
@@ -110,6 +112,7 @@ class FileInfo:
     bytes: int = 0
     compression: str | None = None
     encoding: str | None = None
+    encoding_how: str | None = None
     lines: int = 0
     replaced_bytes: int = 0
     layout: str | None = None
@@ -382,6 +385,177 @@ def _looks_like_utf16(sample: bytes) -> str | None:
     return best if best_share >= 0.98 else None
 
 
+#: non-ASCII bytes in a file's first ``sample_bytes`` below which the encoding is decided on
+#: more of the file (:func:`open_lines` reads ahead for lines with non-ASCII bytes): ASCII
+#: bytes decode alike in every codec corpus-clean accepts, so only non-ASCII text is evidence,
+#: and a start of English abstracts before the Chinese ones holds too little of it (a GBK
+#: file came out as iso8859_10 mojibake from 64 KiB of mostly English)
+EVIDENCE_MIN_BYTES = 4096
+_HIGH_BYTES = bytes(range(0x80, 0x100))  # deleted by translate() to count non-ASCII bytes
+#: most bytes of non-ASCII lines gathered as evidence (the detectors' cost grows with it)
+EVIDENCE_MAX_BYTES = 256 * 1024
+#: the legacy CJK codecs preferred over a single-byte code page when a strict decode of the
+#: evidence succeeds and reads as CJK text (:func:`plausible_cjk`)
+LEGACY_CJK = ("gb18030", "big5", "shift_jis", "euc_kr")
+#: codecs that already are CJK multi-byte codecs (no second opinion needed)
+_CJK_FAMILY = ("gb", "big5", "cp950", "cp936", "shift_jis", "sjis", "cp932", "euc", "iso2022",
+               "johab", "cp949", "hz")
+
+
+def _common_cjk(ch: str) -> bool:
+    """Whether ``ch`` is a character that real CJK text is made of: a Han character among
+    the most frequent (GB 2312 level 1, 3,755 characters, or Big5's frequent characters,
+    5,401), kana, a Hangul syllable of KS X 1001 (2,350), CJK punctuation or full-width
+    ASCII. A pair of Latin-1 bytes read as GBK gives rare Han characters, not these."""
+    code = ord(ch)
+    if 0x3000 <= code <= 0x30FF or 0xFF01 <= code <= 0xFF5E:  # punctuation, kana, full width
+        return True
+    if 0xAC00 <= code <= 0xD7A3:
+        try:
+            ch.encode("euc_kr")
+            return True
+        except UnicodeEncodeError:
+            return False
+    if 0x4E00 <= code <= 0x9FFF:
+        try:
+            gb = ch.encode("gb2312")
+            if 0xB0 <= gb[0] <= 0xD7:
+                return True
+        except UnicodeEncodeError:
+            pass
+        try:
+            big5 = ch.encode("big5")
+            return 0xA4 <= big5[0] <= 0xC6
+        except UnicodeEncodeError:
+            return False
+    return False
+
+
+def plausible_cjk(text: str) -> float:
+    """How much ``text`` (a strict decode of a file's non-ASCII lines) reads as CJK text, in
+    [0, 1]: the share of its non-ASCII characters that are common CJK characters
+    (:func:`_common_cjk`). 0.0 with fewer than 8 non-ASCII characters (too little to say)."""
+    non_ascii = [c for c in text if ord(c) >= 0x80]
+    if len(non_ascii) < 8:
+        return 0.0
+    return sum(map(_common_cjk, non_ascii)) / len(non_ascii)
+
+
+#: plausibility (:func:`plausible_cjk`) at or above which a legacy CJK codec is taken: real
+#: Chinese, Japanese and Korean text scores 0.95 or more (the tests' fixtures); Latin-1
+#: European text that happens to decode strictly as GBK scores far lower
+MIN_CJK_PLAUSIBILITY = 0.85
+
+
+#: bytes of one line, at most, taken as evidence (cut after an ASCII byte, which in UTF-8,
+#: GB18030, Big5, Shift_JIS and EUC-KR always ends a character)
+EVIDENCE_LINE_BYTES = 4096
+
+
+def evidence_lines(data: bytes, limit: int = EVIDENCE_MAX_BYTES) -> bytes:
+    """The lines of ``data`` that hold a non-ASCII byte, each cut to at most
+    :data:`EVIDENCE_LINE_BYTES`, joined by ``\\n``, about ``limit`` bytes at most. Linear in
+    ``len(data)`` (a 50 MB line of ASCII costs one ``split``)."""
+    found, size = [], 0
+    for line in data.split(b"\n"):
+        if line.isascii():
+            continue
+        if len(line) > EVIDENCE_LINE_BYTES:
+            cut = EVIDENCE_LINE_BYTES
+            while cut > 0 and line[cut - 1] >= 0x80:
+                cut -= 1
+            line = line[:cut]
+            if line.isascii():
+                continue
+        found.append(line)
+        size += len(line) + 1
+        if size >= limit:
+            break
+    return b"\n".join(found)
+
+
+def _scan_evidence(stream, limit: int, chunk_bytes: int) -> bytes:
+    """Read on through up to ``limit`` bytes of ``stream`` (a file after its sample) for its
+    lines with non-ASCII bytes (:func:`evidence_lines` of each chunk, less the partial lines
+    at the chunk's edges, which a chunk may cut inside a character), until
+    :data:`EVIDENCE_MIN_BYTES` non-ASCII bytes are found. Holds one chunk at a time. A fault
+    of compressed data ends the scan (the reader meets it where it stands)."""
+    found, non_ascii, read = [], 0, 0
+    while read < limit and non_ascii < EVIDENCE_MIN_BYTES:
+        try:
+            data = stream.read(min(chunk_bytes, limit - read))
+        except _DECOMPRESS_ERRORS:
+            break
+        if not data:
+            break
+        read += len(data)
+        if data.isascii():
+            continue
+        first, last = data.find(b"\n"), data.rfind(b"\n")
+        if first < 0 or first == last:
+            continue
+        lines = evidence_lines(data[first + 1:last])
+        if lines:
+            found.append(lines)
+            non_ascii += len(lines) - len(lines.translate(None, _HIGH_BYTES))
+    return b"\n".join(found)
+
+
+def decide_encoding(sample: bytes, source: str, evidence: bytes | None = None) -> tuple[str, str]:
+    """Return ``(codec, how)`` for a file whose first bytes are ``sample``, with
+    ``evidence`` (its lines that hold non-ASCII bytes, from further on: see
+    :func:`open_lines`; default: those of ``sample``). ``how`` says how it was decided, for
+    ``stats.json``: ``bom``, ``utf-8``, ``utf-16 pattern``, ``ascii``, ``charset-normalizer``
+    or ``legacy CJK (strict decode)``.
+
+    Order: known binary magic; BOM; UTF-8 (up to :data:`MAX_INVALID_UTF8_SHARE` invalid
+    bytes); UTF-16 without BOM; charset-normalizer's best guess on the evidence, except that
+    a single-byte code page gives way to the legacy CJK codec (:data:`LEGACY_CJK`) that
+    charset-normalizer prefers among those alone, if its strict decode of the evidence
+    succeeds and reads as CJK text (:func:`plausible_cjk` at least
+    :data:`MIN_CJK_PLAUSIBILITY`), so that a GBK file is not read as Latin mojibake and Latin
+    text never as GBK.
+
+    Raises:
+        FileReadError: ``binary_file`` (a known binary format, or NUL bytes in non-UTF-16 data)
+            or ``undecodable`` (no encoding fits).
+    """
+    for magic, kind in _BINARY_MAGIC.items():
+        if sample.startswith(magic):
+            raise FileReadError("binary_file", f"{source}: binary file ({kind}), skipped")
+    for bom, codec in _BOMS:
+        if sample.startswith(bom):
+            return ("utf-8-sig" if codec == "utf-8" else codec), "bom"
+    utf16 = _looks_like_utf16(sample) if b"\x00" in sample else None
+    if utf16:
+        return utf16, "utf-16 pattern"
+    if b"\x00" in sample:
+        raise FileReadError("binary_file", f"{source}: binary file (NUL bytes), skipped")
+    if evidence is None:
+        evidence = evidence_lines(sample)
+    if not evidence:  # ASCII only, as far as was read: UTF-8 reads it, and what may follow
+        return "utf-8", "ascii"
+    if _mostly_utf8(evidence):
+        return "utf-8", "utf-8"
+    best = charset_normalizer.from_bytes(evidence).best()
+    guess = best.encoding if best is not None else None
+    if guess is None or not any(f in guess.replace("-", "_") for f in _CJK_FAMILY):
+        # which CJK codec, by charset-normalizer's per-language coherence (Korean EUC-KR bytes
+        # also decode strictly as GBK, into common Han characters: only language models of
+        # character use tell them apart); taken only if its strict decode reads as CJK text
+        cjk = charset_normalizer.from_bytes(evidence, cp_isolation=list(LEGACY_CJK)).best()
+        if cjk is not None:
+            try:
+                score = plausible_cjk(evidence.decode(cjk.encoding))
+            except UnicodeDecodeError:
+                score = 0.0
+            if score >= MIN_CJK_PLAUSIBILITY:
+                return cjk.encoding, "legacy CJK (strict decode)"
+    if guess is None:
+        raise FileReadError("undecodable", f"{source}: no text encoding fits, skipped")
+    return guess, "charset-normalizer"
+
+
 def detect_encoding(sample: bytes, source: str) -> str:
     """Return the Python codec for a file whose first bytes are ``sample``.
 
@@ -393,23 +567,7 @@ def detect_encoding(sample: bytes, source: str) -> str:
         FileReadError: ``binary_file`` (a known binary format, or NUL bytes in non-UTF-16 data)
             or ``undecodable`` (no encoding fits).
     """
-    for magic, kind in _BINARY_MAGIC.items():
-        if sample.startswith(magic):
-            raise FileReadError("binary_file", f"{source}: binary file ({kind}), skipped")
-    for bom, codec in _BOMS:
-        if sample.startswith(bom):
-            return "utf-8-sig" if codec == "utf-8" else codec
-    if b"\x00" not in sample and _mostly_utf8(sample):
-        return "utf-8"
-    utf16 = _looks_like_utf16(sample)
-    if utf16:
-        return utf16
-    if b"\x00" in sample:
-        raise FileReadError("binary_file", f"{source}: binary file (NUL bytes), skipped")
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
-        raise FileReadError("undecodable", f"{source}: no text encoding fits, skipped")
-    return best.encoding
+    return decide_encoding(sample, source)[0]
 
 
 def repair_text(text: str) -> str:
@@ -501,13 +659,20 @@ def _split_lines(chunks: Iterator[str], max_chars: int | None = None) -> Iterato
 
 def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
                sample_bytes: int = 64 * 1024, repair: bool = True,
-               max_line_chars: int | None = None) -> Iterator[str]:
+               max_line_chars: int | None = None, encoding: str = "",
+               scan_bytes: int = 16 << 20) -> Iterator[str]:
     """Stream the repaired lines of ``file`` (line ends removed), filling ``info`` as it goes.
     With ``repair=False`` lines are not passed through ftfy (JSON Lines: the text is repaired
     once it is parsed).
 
     Lines are numbered by the caller from 1, in the decompressed, decoded text. A line longer
     than ``max_line_chars`` comes out as a :class:`LongLine` (not repaired, never held whole).
+
+    The encoding (``info.encoding``, and ``info.encoding_how``) is ``encoding`` when given,
+    else decided by :func:`decide_encoding` on the first ``sample_bytes`` and, when those
+    hold fewer than :data:`EVIDENCE_MIN_BYTES` non-ASCII bytes, on the lines with non-ASCII
+    bytes of up to ``scan_bytes`` more (:func:`_scan_evidence`; the file is then opened again
+    to be read from its start: only such files are read twice, that far).
 
     A file whose size or modification time differ at the end of the read from when it was
     opened changed while being read: the lines read are given as usual, and ``info.error``
@@ -518,15 +683,31 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
             ``unsupported_compression``, ``corrupt_compressed``) or after some lines
             (``truncated_file``: a compressed stream ends early or is corrupt further on).
     """
-    stream = _open_file(file, info)
-    with stream:
+    def first_bytes(stream) -> bytes:
         try:
-            sample = stream.read(sample_bytes)
+            return stream.read(sample_bytes)
         except _DECOMPRESS_ERRORS as exc:
             raise FileReadError(
                 "corrupt_compressed", f"{file.source}: corrupt {info.compression} data ({exc})"
             ) from None
-        info.encoding = detect_encoding(sample, file.source)
+
+    stream = _open_file(file, info)
+    sample = first_bytes(stream)
+    evidence = None
+    few = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    if not encoding and len(sample) == sample_bytes and few < EVIDENCE_MIN_BYTES:
+        with stream:
+            scanned = _scan_evidence(stream, scan_bytes, chunk_bytes)
+        if scanned:  # read from the start again, decided on this evidence
+            evidence = evidence_lines(sample) + b"\n" + scanned
+        stream = _open_file(file, info)
+        sample = first_bytes(stream)
+    with stream:
+        if encoding:
+            decide_encoding(sample, file.source)  # binary files are still refused
+            info.encoding, info.encoding_how = encoding, "forced"
+        else:
+            info.encoding, info.encoding_how = decide_encoding(sample, file.source, evidence)
         decoder = codecs.getincrementaldecoder(info.encoding)(errors="corpus_clean_replace")
 
         def decode(data: bytes, final: bool = False) -> str:
