@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from paths import GOLDEN, ROOT, SEEDS
+from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean import cli as cli_module
@@ -236,7 +236,8 @@ def test_a_signal_to_the_process_group_at_any_moment_stops_the_run_cleanly(tmp_p
         code, word = STOP[sig]
         out = tmp_path / f"out{n}"
         proc = subprocess.Popen([*args, "-o", str(out)], env=env, stderr=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, start_new_session=True)
+                                stdout=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=default_stop_signals)
         _wait_for_handlers(proc.pid)
         time.sleep(delay)
         os.killpg(proc.pid, sig)
@@ -659,3 +660,25 @@ def test_a_signal_that_lands_in_a_finalizer_is_raised_at_the_next_safe_point():
             while time.monotonic() < deadline:  # the re-sent SIGTERM arrives here
                 time.sleep(0.01)
         assert stops.first == signal.SIGTERM
+
+
+def test_a_sigint_the_parent_left_ignored_stays_ignored(tmp_path):
+    """A background job of a non-interactive shell starts with SIGINT ignored, so that Ctrl-C
+    at the terminal does not reach it; corpus-clean, as Python, leaves that alone (SIGTERM
+    still stops it)."""
+    import time
+
+    def ignore_sigint():
+        default_stop_signals()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "corpus_clean", str(SEEDS), "-o", str(out),
+                             "-q", "--workers", "2"], cwd=ROOT, stderr=subprocess.PIPE,
+                            start_new_session=True, preexec_fn=ignore_sigint)
+    _wait_for_handlers(proc.pid)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from dumps import build_dump
-from paths import GOLDEN, ROOT, SEEDS
+from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.cli import cli
@@ -240,7 +240,8 @@ def test_ctrl_c_and_sigterm_exit_codes_leave_no_output_and_a_checkpoint(tmp_path
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "corpus_clean", str(dump), "-o", str(out),
                              "--lang-backend", "none", "--workers", "1"], cwd=ROOT,
-                            stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+                            stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
+                            preexec_fn=default_stop_signals)
     journal = out / CHECKPOINT_DIR / "journal.jsonl"
     sent = False
     while proc.poll() is None:
