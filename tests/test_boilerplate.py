@@ -4,6 +4,7 @@ real abstracts that must survive."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 
 import pytest
@@ -289,3 +290,60 @@ def test_equivalent_to_reference_on_real_texts():
 def test_equivalent_to_reference_on_random_strings(text):
     for config in _EQUIV_CONFIGS:
         assert classify_boilerplate(text, config) == _reference_classify_boilerplate(text, config)
+
+
+# --- repetition counted with digits folded (cc_net) ------------------------------------------
+def test_chrome_that_differs_only_in_digits_counts_as_one_repeated_line():
+    """Real toolbar lines of the seeds' site differ only in the arXiv id: counted by the
+    exact key each occurs once; with digits folded (cc_net) they are one line seen 7 times."""
+    from helpers_io import fixture_jsonl
+
+    from corpus_clean.records import Record
+    from corpus_clean.stages.dedup import dedup_key
+    from corpus_clean.stages.repetition import RepeatedLineFilter, repeat_key
+
+    lines = [r["text"] for r in fixture_jsonl("boilerplate_lines.jsonl")
+             if r["role"] == "toolbar_line"]
+    assert len(lines) == 7 and len({dedup_key(t) for t in lines}) == 7
+    assert len({repeat_key(t) for t in lines}) == 1
+    rep = RepeatedLineFilter(Config())
+    records = [Record(f"f:{i}", t, "f", i) for i, t in enumerate(lines, 1)]
+    for record in records:
+        rep.observe(record)
+    for record in records:
+        drop = rep.apply(record)
+        assert isinstance(drop, Drop) and drop.reason == "repeated_line", record.text
+        assert "occurs 7 times" in drop.detail
+    # hard negatives: short real lines with digits that differ in their words stay apart
+    others = ["Copyright © 2020", "© 2020 Springer Nature Switzerland AG",
+              "Lesedauer: 3 Minuten", "3:1 - Vorwärts Steyr half der SV Ried"]
+    rep = RepeatedLineFilter(Config())
+    for i, text in enumerate(others):
+        rep.observe(Record(f"g:{i}", text, "g", i))
+    assert [rep.count(Record("x", t, "x", 1)) for t in others] == [1, 1, 1, 1]
+
+
+def test_a_dated_footer_under_every_page_is_dropped_as_repeated_chrome(tmp_path):
+    """The issue's held-out examples, a footer with the day's date and a heading with a count,
+    under real abstracts of the seeds: each differs from page to page only in digits."""
+    from helpers_io import seed_lines
+
+    from corpus_clean import OutputWriter, clean_dir
+
+    abstracts = [line for line in seed_lines("003") if len(line) > 300][:6]
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    blocks = []
+    for day, text in enumerate(abstracts, 1):
+        blocks += [f"Latest papers ({day + 3})", text,
+                   f"Powered by Jekyll · Generated on 2025-12-{day:02d}"]
+    (dump / "pages.txt").write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    clean_dir(dump, OutputWriter(out), Config(), workers=1)
+    kept = [json.loads(x)["text"] for x in (out / "clean.jsonl").read_text().splitlines()]
+    rejected = {json.loads(x)["text"]: json.loads(x)["reason"]
+                for x in (out / "rejected.jsonl").read_text().splitlines()}
+    assert kept == abstracts
+    assert all(reason in ("repeated_line", "too_short", "site_heading")
+               for reason in rejected.values())
+    assert sum(r == "repeated_line" for r in rejected.values()) >= 6  # the footers at least

@@ -2,8 +2,9 @@
 
 Site chrome that no pattern knows ("Das könnte dich auch interessieren", a site's slogan, a
 newsletter blurb in any language) gives itself away by recurring on page after page. This
-stage counts, over the whole dump, how often each short record occurs (by its exact-dedup key,
-so case, width and punctuation variants count together) and drops every occurrence of a record
+stage counts, over the whole dump, how often each short record occurs (by its exact-dedup key
+with digits folded to 0, :func:`repeat_key`, so case, width and punctuation variants and lines
+that differ only in a date or a count count together) and drops every occurrence of a record
 of at most ``Config.repeat_max_chars`` characters that occurs at least ``Config.repeat_min_count``
 times, with reason ``repeated_line`` (Wenzek et al. 2020, "CCNet", which removes paragraphs
 whose hash recurs across a shard).
@@ -18,13 +19,29 @@ a count and the text of at most ``repeat_max_chars`` characters, for the report)
 
 from __future__ import annotations
 
+import re
+
 from ..config import Config
 from ..records import Drop, Record
 from .dedup import dedup_key
 
 REASONS = ("repeated_line",)
 
-__all__ = ["REASONS", "RepeatedLineFilter"]
+__all__ = ["REASONS", "RepeatedLineFilter", "repeat_key"]
+
+_DIGIT = re.compile(r"\d")
+
+
+def repeat_key(text: str, exact_key: bytes | None = None) -> bytes:
+    """The key a short record is counted by: its exact-dedup key (:func:`.dedup.dedup_key`)
+    with every digit folded to ``0`` first, as cc_net does (Wenzek et al. 2020), so that
+    chrome that differs only in digits counts as one line: a footer with a date
+    (``Generated on 2025-12-06``), a heading with a count (``Comments (5)``, ``(1 篇)``), a
+    pager (``Page 2 of 7``). ``exact_key``, the text's exact-dedup key when already known, is
+    the answer for a text without a digit (``\\d``: any Unicode decimal digit)."""
+    if _DIGIT.search(text) is None:
+        return exact_key if exact_key is not None else dedup_key(text)
+    return dedup_key(_DIGIT.sub("0", text))
 
 
 class RepeatedLineFilter:
@@ -42,12 +59,12 @@ class RepeatedLineFilter:
         text = record.text.strip()
         if len(text) > self.max_chars:
             return
-        key = record.dedup_key if record.dedup_key is not None else dedup_key(text)
-        self.observe_short(key, text)
+        self.observe_short(record.dedup_key, text)
 
-    def observe_short(self, key: bytes, text: str) -> None:
+    def observe_short(self, key: bytes | None, text: str) -> None:
         """:meth:`observe` by the fields: ``text`` is a record's stripped text, at most
-        ``repeat_max_chars`` characters long, and ``key`` its exact-dedup key."""
+        ``repeat_max_chars`` characters long, and ``key`` its exact-dedup key (or None)."""
+        key = repeat_key(text, key)
         entry = self._counts.get(key)
         if entry is None:
             self._counts[key] = [1, text]
@@ -59,7 +76,7 @@ class RepeatedLineFilter:
         text = record.text.strip()
         if len(text) > self.max_chars:
             return 0
-        entry = self._counts.get(dedup_key(text))
+        entry = self._counts.get(repeat_key(text))
         return entry[0] if entry else 0
 
     def apply(self, record: Record) -> Record | Drop:
