@@ -10,7 +10,8 @@ import os
 import signal
 import sys
 
-#: exit code and first word of the message of each stop signal (128 + the signal's number)
+#: exit code and first word of the message of each stop signal (128 + the signal's number),
+#: for this module and :mod:`corpus_clean.cli` (kept here: this module imports nothing heavy)
 STOPS = {signal.SIGINT: (130, "Interrupted"), signal.SIGTERM: (143, "Terminated")}
 
 

@@ -29,6 +29,7 @@ from rich.progress import (
 )
 
 from . import __version__
+from .__main__ import STOPS
 from .config import Config, load_config
 from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
                       start_dask)
@@ -134,7 +135,7 @@ class _StopSignals:
         completed: the run's outputs are complete (a signal now interrupts only the summary).
     """
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    SIGNALS = tuple(STOPS)
     #: whether a command has installed these handlers in this process (then a signal after
     #: they are restored comes when the process is ending: see :mod:`corpus_clean.__main__`)
     used = False
@@ -322,8 +323,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                    dask_reads, quiet, resume, stops, encoding)
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
-            code, word = (130, "Interrupted") if isinstance(exc, KeyboardInterrupt) else \
-                (143, "Terminated")
+            code, word = STOPS[signal.SIGINT if isinstance(exc, KeyboardInterrupt) else
+                               signal.SIGTERM]
             if stops.completed:
                 where = "" if output == "-" else f" in {_one_line(output)}"
                 message = f"{word} after the run completed: the outputs{where} are complete."
@@ -345,7 +346,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
     if not output:
         raise click.BadParameter("an empty name is not a directory (give one, or '-' for "
                                  "stdout)", param_hint="'-o' / '--output'")
-    if to_stdout and (sys.stdout is None or not _open_fd(1)):
+    if to_stdout and not _stdout_open():
         raise click.ClickException("<stdout>: standard output is closed; give -o OUT, or "
                                    "open it ('-o -' writes the clean records there)")
     if workers is not None and workers > max_workers():
@@ -442,10 +443,13 @@ def _quiet_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
 
 
-def _open_fd(fd: int) -> bool:
-    """Whether file descriptor ``fd`` is open."""
+def _stdout_open() -> bool:
+    """Whether standard output is open (``>&-`` closes it: Python then has no
+    ``sys.stdout``, and file descriptor 1 is not valid)."""
+    if sys.stdout is None:
+        return False
     try:
-        os.fstat(fd)
+        os.fstat(1)
     except OSError:
         return False
     return True
@@ -490,7 +494,7 @@ def report_command(out: Path, fmt: str, dest: Path | None, top: int) -> None:
         except orjson.JSONDecodeError as exc:
             raise CorpusCleanError(f"{path}: not valid JSON ({exc})") from None
         if fmt == "terminal" or str(dest) == "-":
-            if sys.stdout is None or not _open_fd(1):
+            if not _stdout_open():
                 raise CorpusCleanError("<stdout>: standard output is closed")
             try:
                 if fmt == "terminal":

@@ -501,6 +501,18 @@ def _scan_evidence(stream, limit: int, chunk_bytes: int) -> bytes:
     return b"\n".join(found)
 
 
+def refuse_binary(sample: bytes, source: str) -> None:
+    """Refuse a file whose first bytes ``sample`` begin with a known binary format's magic
+    (PNG, PDF, ELF, ZIP ...), whatever its encoding is said to be.
+
+    Raises:
+        FileReadError: ``binary_file``.
+    """
+    for magic, kind in _BINARY_MAGIC.items():
+        if sample.startswith(magic):
+            raise FileReadError("binary_file", f"{source}: binary file ({kind}), skipped")
+
+
 def decide_encoding(sample: bytes, source: str, evidence: bytes | None = None) -> tuple[str, str]:
     """Return ``(codec, how)`` for a file whose first bytes are ``sample``, with
     ``evidence`` (its lines that hold non-ASCII bytes, from further on: see
@@ -520,9 +532,7 @@ def decide_encoding(sample: bytes, source: str, evidence: bytes | None = None) -
         FileReadError: ``binary_file`` (a known binary format, or NUL bytes in non-UTF-16 data)
             or ``undecodable`` (no encoding fits).
     """
-    for magic, kind in _BINARY_MAGIC.items():
-        if sample.startswith(magic):
-            raise FileReadError("binary_file", f"{source}: binary file ({kind}), skipped")
+    refuse_binary(sample, source)
     for bom, codec in _BOMS:
         if sample.startswith(bom):
             return ("utf-8-sig" if codec == "utf-8" else codec), "bom"
@@ -704,7 +714,7 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
         sample = first_bytes(stream)
     with stream:
         if encoding:
-            decide_encoding(sample, file.source)  # binary files are still refused
+            refuse_binary(sample, file.source)
             info.encoding, info.encoding_how = encoding, "forced"
         else:
             info.encoding, info.encoding_how = decide_encoding(sample, file.source, evidence)

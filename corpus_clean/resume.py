@@ -81,7 +81,8 @@ def file_digest(path: Path) -> str:
 def _data_intact(path: Path, entry: dict) -> bool:
     """Whether the data file ``path`` has the size and XXH3-64 that journal line ``entry``
     gives for it (a flipped bit, a zeroed block, a cut: not intact)."""
-    if _stat(path) is None or _stat(path)[0] != entry["data_bytes"]:
+    now = _stat(path)
+    if now is None or now[0] != entry["data_bytes"]:
         return False
     try:
         return file_digest(path) == entry["data_xxh3_64"]

@@ -178,6 +178,20 @@ LOCK_NAME = ".corpus-clean.lock"
 MANIFEST_NAME = ".corpus-clean.outputs"
 
 
+def _listed_outputs(stats_json: bytes) -> set[str] | None:
+    """The outputs an earlier run's ``stats.json`` (its bytes) lists as its own, only those
+    named as outputs (:data:`OUTPUT_NAME`); None if it is a ``stats.json`` written before
+    outputs were listed; an empty set if it is not a ``stats.json`` of ours at all."""
+    try:
+        stats = orjson.loads(stats_json)
+    except orjson.JSONDecodeError:
+        return set()
+    if not isinstance(stats, dict):
+        return set()
+    listed = stats.get("outputs")
+    return _owned(listed) if isinstance(listed, list) else None
+
+
 def _owned(names) -> set[str]:
     """The names among ``names`` that a run may have written (:data:`OUTPUT_NAME`)."""
     return {n for n in names if isinstance(n, str) and OUTPUT_NAME.fullmatch(n)}
@@ -347,16 +361,12 @@ class OutputWriter:
         except (OSError, UnicodeDecodeError):
             pass
         try:
-            stats = orjson.loads((self.out / "stats.json").read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            stats = None
-        if isinstance(stats, dict):
-            listed = stats.get("outputs")
-            if isinstance(listed, list):
-                names |= set(listed)
-            else:  # written before outputs were listed: our names, as they were then
-                names |= {p.name for p in self.out.iterdir()}
-        return _owned(names)
+            listed = _listed_outputs((self.out / "stats.json").read_bytes())
+        except OSError:  # no earlier complete run
+            listed = set()
+        if listed is None:  # written before outputs were listed: our names, as they were then
+            listed = {p.name for p in self.out.iterdir()}
+        return _owned(names | listed)
 
     def _tmp(self, name: str) -> Path:
         return self.out / f".{name}.tmp"
@@ -549,12 +559,7 @@ class RemoteOutputWriter(OutputWriter):
         try:
             listed = None  # the earlier run's own outputs, as its stats.json lists them
             if "stats.json" in names and self.fs.exists(f"{self.root}/stats.json"):
-                try:
-                    old = orjson.loads(self.fs.cat_file(f"{self.root}/stats.json"))
-                    listed = set(old["outputs"]) if isinstance(old.get("outputs"), list) \
-                        else None
-                except (orjson.JSONDecodeError, AttributeError, TypeError):
-                    listed = set()  # not ours to read: remove nothing
+                listed = _listed_outputs(self.fs.cat_file(f"{self.root}/stats.json"))
                 self.fs.rm(f"{self.root}/stats.json")  # incomplete until the new one is up
             for name in names:
                 self.fs.put_file(str(self._staging / name), f"{self.root}/{name}")
