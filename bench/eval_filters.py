@@ -38,16 +38,10 @@ def read_rows(path: Path) -> list[dict]:
 def evaluate_dump(dump: Path, config: Config, show: int = 8) -> dict:
     labels_path = dump.parent / f"{dump.name}.labels.jsonl"
     labels = read_rows(labels_path)
-    from corpus_clean import work
-
-    real = work.identify_language
-    work.identify_language = lambda text, config: ("und", 0.0)  # not evaluated here; slow
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        try:
-            clean_dir(dump, OutputWriter(out), config)
-        finally:
-            work.identify_language = real
+        # language identification is not evaluated here, and slow
+        clean_dir(dump, OutputWriter(out), dataclasses.replace(config, lang_backend="none"))
         rows = {}
         for name in ("clean", "rejected"):
             for r in read_rows(out / f"{name}.jsonl"):
@@ -136,6 +130,66 @@ def hard_negatives(config: Config) -> tuple[int, list[str]]:
     return total, dropped
 
 
+def _outcome(stages, rec: Record) -> str:
+    """The stage that drops ``rec`` ("stage/reason"), or "kept"."""
+    for stage in stages:
+        out = stage.apply(rec)
+        if isinstance(out, Drop):
+            return f"{out.stage}/{out.reason}"
+        rec = out
+    return "kept"
+
+
+def real_lines(data: Path) -> list[tuple[str, str, str, str]]:
+    """(file, label, category, text) of the labelled real lines of ``data/spam``: web lines
+    (spam, chrome, ham), SpamAssassin subjects (spam, ham) and UCI SMS spam."""
+    spam_dir = data / "spam"
+    rows = []
+    for r in read_rows(spam_dir / "web_spam.dev.jsonl"):
+        rows.append(("web_spam", r["label"], r["category"], r["text"]))
+    for r in read_rows(spam_dir / "spamassassin_subjects.dev.jsonl"):
+        rows.append(("spamassassin", r["label"], r["source"].split("/")[0], r["text"]))
+    for line in (spam_dir / "sms_spam.dev.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rows.append(("sms", "spam", "sms", line.strip()))
+    return rows
+
+
+#: what a line of each label should become: spam and chrome removed, ham kept
+_WANTED = {"spam": "removed", "chrome": "removed", "ham": "kept"}
+
+
+def evaluate_real(data: Path, config: Config, show: int = 8) -> None:
+    """Print, per file, label and category, the share of real lines each filter removes
+    (each line run through the stages as one record), and precision of the spam stage."""
+    stages = [s for s in build_stages(config) if s.name in ("markers", "boilerplate", "spam",
+                                                             "quality")]
+    by: dict[tuple[str, str], Counter] = {}
+    by_cat: dict[tuple[str, str, str], Counter] = {}
+    misses: dict[tuple[str, str], list[str]] = {}
+    for i, (file, label, cat, text) in enumerate(real_lines(data)):
+        outcome = _outcome(stages, Record(f"{file}:{i}", text, file, i))
+        removed = outcome != "kept"
+        for table, key in ((by, (file, label)), (by_cat, (file, label, cat))):
+            table.setdefault(key, Counter())[outcome.split("/")[0]] += 1
+        if removed != (_WANTED[label] == "removed"):
+            misses.setdefault((file, label), []).append(f"[{cat}] {outcome}: {text[:100]}")
+    print("\n== real lines (../shared/data/spam): share removed by any filter; ham should stay")
+    for (file, label), c in sorted(by.items()):
+        total = sum(c.values())
+        removed = total - c["kept"]
+        stages_seen = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k != "kept")
+        print(f"{file:13s} {label:7s} {total:4d} lines: removed {removed / total:.3f} ({stages_seen})")
+    print("\nper category (removed / lines):")
+    for (file, label, cat), c in sorted(by_cat.items()):
+        total = sum(c.values())
+        print(f"  {file} {label} {cat}: {total - c['kept']}/{total}")
+    for key, texts in sorted(misses.items()):
+        print(f"  wrong ({' '.join(key)}): {len(texts)}")
+        for t in texts[:show]:
+            print(f"      {t}")
+
+
 def print_report(name: str, result: dict) -> None:
     c = result["counts"]
     print(f"\n== {name}")
@@ -197,6 +251,8 @@ def main() -> None:
             dumps.append(out)
         for dump in dumps:
             print_report(str(dump.name), evaluate_dump(dump, config, args.show))
+    if (args.data / "spam" / "web_spam.dev.jsonl").exists():
+        evaluate_real(args.data, config, args.show)
     total, dropped = hard_negatives(config)
     print(f"\n== hard negatives (tests/fixtures): {total} records, {len(dropped)} dropped or changed")
     for d in dropped:

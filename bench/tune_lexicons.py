@@ -2,7 +2,8 @@
 
 Public bad-word lexicons were made for moderation, not for cleaning scientific text: matched as
 substrings, the LDNOOBW Chinese list hits most clean Chinese abstracts (性 in 性能, 逼 in 逼近).
-This script counts, for every term of the bundled lexicons, how many clean texts of the
+This script counts, for every term of the bundled lexicons and of the project's vice list
+(``vice_terms.txt``, the ``vice`` signal's offers), how many clean texts of the
 shared data contain it (Chinese: substring; English: whole word, case-insensitive), and writes
 the terms found in at least one clean text to ``corpus_clean/lexicons/weak_terms.txt``. The spam
 stage gives those terms a low weight; the others are strong terms.
@@ -24,7 +25,17 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from corpus_clean.stages.spam import LEXICON_DIR, load_lexicon_terms  # noqa: E402
+from corpus_clean.stages.spam import LEXICON_DIR, VICE_FILE, load_lexicon_terms  # noqa: E402
+
+
+def vice_terms() -> set[str]:
+    """The terms of the vice list (the ``vice`` signal's offers), lower-cased."""
+    terms = set()
+    for line in (LEXICON_DIR / VICE_FILE).read_text(encoding="utf-8").splitlines():
+        term = " ".join(line.strip().lower().split())
+        if term and not term.startswith("#"):
+            terms.add(term)
+    return terms
 
 
 def clean_texts(data: Path, max_en_files: int = 60):
@@ -49,7 +60,7 @@ def clean_texts(data: Path, max_en_files: int = 60):
 
 def main() -> None:
     data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
-    terms = load_lexicon_terms()
+    terms = load_lexicon_terms() | vice_terms()
     cjk_terms = sorted(t for t in terms if not t.isascii())
     ascii_terms = sorted(t for t in terms if t.isascii())
     word_re = {t: re.compile(r"(?<![^\W_])" + re.escape(t) + r"(?![^\W_])") for t in ascii_terms}
@@ -59,7 +70,7 @@ def main() -> None:
         n += 1
         low = text.lower()
         for t in cjk_terms:
-            if t in text:
+            if t in low:
                 hits[t] += 1
         for t, rx in word_re.items():
             if t in low and rx.search(low):

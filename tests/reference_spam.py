@@ -53,8 +53,7 @@ REASONS = ("spam",)
 __all__ = ["REASONS", "SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
 
 LEXICON_DIR = Path(__import__("corpus_clean").__file__).resolve().parent / "lexicons"
-LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "better_profanity_en.txt",
-                 "konsheng_ads.txt", "konsheng_porn_types.txt", "konsheng_porn.txt")
+from corpus_clean.stages.spam import LEXICON_FILES  # noqa: E402
 WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3, "ad_cues": 0.5}
 #: a keyword of SEO stuffing is short; clauses of prose separated by commas are longer
 MAX_KEYWORD_CHARS = 16
@@ -62,8 +61,8 @@ MAX_KEYWORD_CHARS = 16
 #: an abstract about agents or networks) can never reach the threshold.
 WEAK_CAP = 0.15
 
-_SEGMENT_SPLIT = re.compile(r"[,，、|｜/;；]+")
-_SEGMENT_SPLIT_CJK = re.compile(r"[,，、|｜/;；\s]+")
+# the separators and lexicon files are the rules' data, shared with the code under test
+from corpus_clean.stages.spam import _SEGMENT_SPLIT, _SEGMENT_SPLIT_CJK  # noqa: E402
 _SEO_RE = re.compile(
     r"(?:19|20)\d\d\s*av\b|\bav\s*(?:19|20)\d\d|免费视频|免費視頻|在线观看|在線觀看|在线看|在線看"
     r"|成人(?:网站|網站|视频|視頻|电影|電影|影院|小说|小說)|点击进入|點擊進入|黄色网站|黃色網站"

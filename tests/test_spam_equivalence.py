@@ -38,7 +38,10 @@ def _same(text: str) -> None:
     words = spam._WORD_RE.findall(low)
     assert spam._words(low) == words
     assert spam._words(text) == spam._WORD_RE.findall(text)
-    assert spam.spam_signals(text) == ref.spam_signals(text)
+    signals = spam.spam_signals(text)
+    # signals added after the reference was frozen
+    added = {k: signals.pop(k) for k in ("vice", "cjk_ad_cues")}
+    assert signals == ref.spam_signals(text)
     assert spam._lexicon_hits(text) == ref._lexicon_hits(text)
     assert spam._lexicon_hits(text, words, low) == ref._lexicon_hits(text, words)
     assert spam._ad_cues(words, text) == ref._ad_cues(words, text)
@@ -62,7 +65,8 @@ def _same(text: str) -> None:
     record = Record("t.txt:1", text, "t.txt", 1)
     for threshold in (0.5, 0.1):
         config = Config(spam_threshold=threshold)
-        assert spam.SpamFilter(config).apply(record) == ref.SpamFilter(config).apply(record)
+        if not any(added.values()):
+            assert spam.SpamFilter(config).apply(record) == ref.SpamFilter(config).apply(record)
 
 
 def test_patterns_are_the_reference_patterns():

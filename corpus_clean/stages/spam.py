@@ -9,7 +9,8 @@ Signals:
     the record is a run of at least 4 segments, 80% of them short (at most 16 characters, a
     keyword; clauses of Chinese prose are longer), with no sentence punctuation anywhere (one
     sentence of prose with commas ends in 。 or .), separated by
-    commas, 、, |, / or (in Chinese and Japanese text) spaces: SEO keyword stuffing,
+    commas, 、, |, /, ;, underscores, middle dots and bullets, guillemets, dashes, a hyphen
+    between spaces or (in Chinese and Japanese text) spaces: SEO keyword stuffing,
     like the first line of seed 002. A paper's keyword list is not stuffing: it sits in a record
     that has sentences.
 ``lexicon`` (up to 0.6)
@@ -32,7 +33,21 @@ Signals:
 ``ad_cues`` (up to 0.5)
     the wording of ads and SMS spam per 100 characters ("call 0800...", "send STOP to 80488",
     txt, msg, urgent, prize, claim, £100, 150p/min, T&C), read off the spam class of the UCI
-    SMS Spam Collection (CC BY 4.0; no text of it is bundled).
+    SMS Spam Collection (CC BY 4.0; no text of it is bundled).``vice`` (up to 0.6)
+    offer terms of :data:`VICE_FILE` (``lexicons/vice_terms.txt``, written for this project,
+    Apache-2.0): gambling offers in 20 languages (online casino, free spins, no deposit bonus,
+    xổ số, soi cầu, nhà cái, 토토사이트, オンラインカジノ, บาคาร่า, deneme bonusu, фриспины ...),
+    adult-service and porn-site title words, payday loans, pills, replicas, essay mills, and
+    the labels and opt-outs of ad mail ((광고), 【広告】, 配信停止, 退订, a leading ``ADV:``).
+    An offer, not a topic: "casino", "lottery", 博彩 and パチンコ are left out, as news and
+    abstracts discuss them. Hits per :data:`VICE_CHARS` characters: one term in a title of up
+    to 100 characters reaches the default threshold, two in an abstract do not. A term found
+    in clean real text (``weak_terms.txt``) does not count.
+``cjk_ad_cues`` (up to 0.5)
+    the wording of ad mails and ad posts in Chinese, Japanese and Korean per 100 characters:
+    free offers, limited time, welcome to call, hotlines, WeChat, invoices for a fee,
+    part-time pay (1 each); words prose also uses (免费, 价格, 無料, 무료, 문의: 1/2 each,
+    counted only beside a strong cue).
 """
 
 from __future__ import annotations
@@ -53,17 +68,29 @@ REASONS = ("spam",)
 __all__ = ["REASONS", "SpamFilter", "spam_signals", "spam_score", "load_lexicon_terms", "LEXICON_DIR"]
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
-LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "better_profanity_en.txt",
-                 "konsheng_ads.txt", "konsheng_porn_types.txt", "konsheng_porn.txt")
-WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3, "ad_cues": 0.5}
+LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "ldnoobw_ja.txt", "ldnoobw_ko.txt",
+                 "better_profanity_en.txt", "konsheng_ads.txt", "konsheng_porn_types.txt",
+                 "konsheng_porn.txt")
+#: the project's own list of offers (gambling, adult services, loans, counterfeits) and
+#: ad-mail labels, read by the ``vice`` signal (not by ``lexicon``)
+VICE_FILE = "vice_terms.txt"
+WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3, "ad_cues": 0.5,
+           "vice": 0.6, "cjk_ad_cues": 0.5}
+#: characters per unit of the ``vice`` signal's length normalisation: one offer term in a line
+#: of up to 100 characters (a title) reaches the default threshold alone, two in 500 do not
+VICE_CHARS = 500
 #: a keyword of SEO stuffing is short; clauses of prose separated by commas are longer
 MAX_KEYWORD_CHARS = 16
 #: the most that weak lexicon terms add to the lexicon signal: weak terms alone (代理, 网络 in
 #: an abstract about agents or networks) can never reach the threshold.
 WEAK_CAP = 0.15
 
-_SEGMENT_SPLIT = re.compile(r"[,，、|｜/;；]+")
-_SEGMENT_SPLIT_CJK = re.compile(r"[,，、|｜/;；\s]+")
+#: separators of keywords in SEO titles: commas, 、, bars, slashes, semicolons, underscores
+#: (澳门赌场_官网_app), middle dots and bullets, guillemets, dashes, and a hyphen between spaces
+#: ("casino - slots - bonus"); a hyphen inside a word (well-known) separates nothing
+_SEPARATORS = r"[,，、|｜/;；_·•・»«–—]"
+_SEGMENT_SPLIT = re.compile(rf"(?:{_SEPARATORS}|\s+-+(?=\s))+")
+_SEGMENT_SPLIT_CJK = re.compile(rf"(?:{_SEPARATORS}|\s)+")
 _SEO_RE = re.compile(
     r"(?:19|20)\d\d\s*av\b|\bav\s*(?:19|20)\d\d|免费视频|免費視頻|在线观看|在線觀看|在线看|在線看"
     r"|成人(?:网站|網站|视频|視頻|电影|電影|影院|小说|小說)|点击进入|點擊進入|黄色网站|黃色網站"
@@ -432,15 +459,21 @@ def load_lexicon_terms() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _weak_terms() -> frozenset[str]:
+    """The terms of ``lexicons/weak_terms.txt``: found in clean real text."""
+    weak_file = LEXICON_DIR / "weak_terms.txt"
+    if not weak_file.exists():
+        return frozenset()
+    return frozenset(t for t in weak_file.read_text(encoding="utf-8").splitlines()
+                     if t and not t.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def _lexicon_index() -> tuple[dict, dict]:
     """Index the terms: CJK terms by their first two characters (longest first, then the
     one-character term of the first character) and one-character terms by that character;
     ASCII terms by first word."""
-    weak_file = LEXICON_DIR / "weak_terms.txt"
-    weak = set()
-    if weak_file.exists():
-        weak = {t for t in weak_file.read_text(encoding="utf-8").splitlines()
-                if t and not t.startswith("#")}
+    weak = _weak_terms()
     by_char: dict[str, list[tuple[str, bool]]] = {}
     by_word: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
     for term in sorted(load_lexicon_terms()):
@@ -584,10 +617,100 @@ def _lexicon_hits(text: str, words: list[str] | None = None, low: str | None = N
     return strong, weak, found
 
 
+# The wording of advertising mail and ad posts in Chinese (simplified and traditional),
+# Japanese and Korean: the offer (free, discount, limited time), the call to contact
+# (welcome to call, hotline, add WeChat), and the trades of ad mail (invoices issued for a fee,
+# part-time jobs, loans). Words that ordinary prose also uses (免费 free, 价格 price, 点击
+# click, 무료 free, 문의 inquiry) are weak cues, half a cue each. Written for this project from
+# the common vocabulary of such ads; matched as substrings, counted per 100 characters.
+_CJK_AD_STRONG = (
+    "免费领取", "免費領取", "欢迎来电", "歡迎來電", "欢迎咨询", "歡迎諮詢",
+    "详情请", "詳情請", "限时优惠", "限時優惠", "限时抢购", "特价", "特價", "优惠价", "優惠價",
+    "代开发票", "代開發票", "税点", "稅點", "立即领取", "点击领取", "热线", "熱線", "联系电话",
+    "聯繫電話", "聯絡電話", "加微信", "加v", "诚招", "誠招", "招商加盟", "日赚", "日賺", "月入过万",
+    "无抵押", "無抵押", "办证", "辦證", "刷单", "刷單", "高薪诚聘", "包邮", "包郵", "厂家直销",
+    "廠家直銷", "完全無料", "今すぐ", "期間限定", "登録はこちら", "お申し込みはこちら", "激安",
+    "副業", "稼げる", "高収入", "今だけ", "特別価格", "無料プレゼント", "최저가", "특가", "지금 바로",
+    "무료 상담", "무료상담", "대출 상담", "즉시 대출", "당일 대출", "회원가입", "가입 즉시",
+)
+_CJK_AD_WEAK = (
+    "免费", "免費", "免费试用", "免費試用", "优惠", "優惠", "促销", "促銷", "折扣", "咨询", "諮詢", "价格", "價格",
+    "赠送", "贈送", "兼职", "兼職", "贷款", "貸款", "发票", "發票", "联系人", "聯繫人",
+    "無料", "限定", "特典", "割引", "プレゼント", "お得", "무료", "할인", "이벤트", "혜택",
+    "신청", "문의", "상담", "대출",
+)
+_CJK_AD_RE = re.compile("|".join(map(re.escape, sorted(_CJK_AD_STRONG + _CJK_AD_WEAK,
+                                                       key=len, reverse=True))))
+_CJK_AD_WEAK_SET = frozenset(_CJK_AD_WEAK)
+
+
+@lru_cache(maxsize=1)
+def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | None]:
+    """Read :data:`VICE_FILE`: return its ASCII terms as word sequences by first word
+    (longest first) and one regex of its other terms (longest first), lower-cased. Terms
+    found in clean real text (``weak_terms.txt``, by ``bench/tune_lexicons.py``) are left out:
+    an offer term that clean text uses (娱乐平台, entertainment platform) is no evidence."""
+    by_word: dict[str, list[tuple[str, ...]]] = {}
+    other = set()
+    weak = _weak_terms()
+    for line in (LEXICON_DIR / VICE_FILE).read_text(encoding="utf-8").splitlines():
+        term = " ".join(line.strip().lower().split())
+        if not term or term.startswith("#") or term in weak:
+            continue
+        if term.isascii() and _WORD_RE.fullmatch(term.replace(" ", "")) is None and \
+                not all(_WORD_RE.fullmatch(w) for w in term.split()):
+            other.add(term)  # punctuation in it ([ad], (광고) is not ASCII): a substring
+        elif term.isascii():
+            words = tuple(_WORD_RE.findall(term))
+            by_word.setdefault(words[0], []).append(words)
+        else:
+            other.add(term)
+    for seqs in by_word.values():
+        seqs.sort(key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, sorted(other, key=len, reverse=True)))) \
+        if other else None
+    return by_word, pattern
+
+
+def vice_hits(low: str, words: list[str]) -> list[str]:
+    """The offer terms of :data:`VICE_FILE` in ``low`` (a lower-cased record) given its
+    Unicode words: ASCII terms as whole words (at most one per word position, longest
+    first), other terms as substrings (non-overlapping, longest first)."""
+    by_word, pattern = load_vice_terms()
+    found = []
+    for w in by_word.keys() & set(words):
+        for i in _occurrences(words, w):
+            for seq in by_word[w]:
+                if tuple(words[i:i + len(seq)]) == seq:
+                    found.append(" ".join(seq))
+                    break
+    if pattern is not None and not low.isascii():
+        found += pattern.findall(low)
+    if ":" in low[:20] and _AD_LABEL_RE.match(low):
+        found.append("adv:")
+    return found
+
+
+#: the label that laws ask advertising mail to carry in its subject: "ADV:" (several US
+#: states, and the CAN-SPAM debate of 2003), at the start of a record
+_AD_LABEL_RE = re.compile(r"\W{0,3}(?:adv|advert|advertisement)\s*:")
+
+
+def cjk_ad_cues(low: str) -> float:
+    """The ad cues of ``low`` (a lower-cased record that is not all ASCII) in Chinese,
+    Japanese and Korean: 1 per strong cue, and 1/2 per weak cue where a strong one is present
+    (news about a public consultation, 公眾諮詢, is no ad); non-overlapping, longest first."""
+    found = _CJK_AD_RE.findall(low)
+    weak = sum(m in _CJK_AD_WEAK_SET for m in found)
+    strong = len(found) - weak
+    return strong + weak / 2 if strong else 0.0
+
+
 def spam_signals(text: str) -> dict[str, float]:
     """Return each spam signal of ``text`` (one record) as a value in [0, 1].
 
-    Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact``, ``ad_cues`` (see the module docstring).
+    Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact``, ``ad_cues``, ``vice``,
+    ``cjk_ad_cues`` (see the module docstring).
     """
     n = max(len(text), 1)
     stuffing = 0.0
@@ -617,10 +740,17 @@ def spam_signals(text: str) -> dict[str, float]:
     if "@" in text or "http" in low or (www and "www." in low) or _seven_digits(text):
         contact = min(1.0, len(_contacts(text)) / per_100)
     ad_cues = min(1.0, _ad_cues(words, text, low, www, looked_up) / per_100)
+    vice = len(vice_hits(low, words))
+    vice = min(1.0, vice / (1 + n / VICE_CHARS)) if vice else 0.0
+    cjk_ad = 0.0
+    if not low.isascii():
+        cjk_ad = min(1.0, cjk_ad_cues(low) / per_100)
     # round(0.0, 4) is 0.0: most signals are 0, and round() is not free
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4) if lexicon else 0.0, "seo": seo,
             "contact": round(contact, 4) if contact else 0.0,
-            "ad_cues": round(ad_cues, 4) if ad_cues else 0.0}
+            "ad_cues": round(ad_cues, 4) if ad_cues else 0.0,
+            "vice": round(vice, 4) if vice else 0.0,
+            "cjk_ad_cues": round(cjk_ad, 4) if cjk_ad else 0.0}
 
 
 def spam_score(signals: dict[str, float]) -> float:
