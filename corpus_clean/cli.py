@@ -420,6 +420,9 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
 
             report = clean_dir(dump, writer, config, on_progress=on_progress,
                                resume=resume, executor=executor)
+            for line in report.mojibake_files():
+                warn.print(f"warning: {_one_line(line)}", markup=False, highlight=False,
+                           soft_wrap=True)
             stops.completed = True
             stops.check()  # a signal held since the commit: reported now, as after the run
     except CorpusCleanError as exc:

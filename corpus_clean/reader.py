@@ -431,12 +431,13 @@ def _common_cjk(ch: str) -> bool:
     return False
 
 
-def plausible_cjk(text: str) -> float:
+def plausible_cjk(text: str, min_chars: int = 8) -> float:
     """How much ``text`` (a strict decode of a file's non-ASCII lines) reads as CJK text, in
     [0, 1]: the share of its non-ASCII characters that are common CJK characters
-    (:func:`_common_cjk`). 0.0 with fewer than 8 non-ASCII characters (too little to say)."""
+    (:func:`_common_cjk`). 0.0 with fewer than ``min_chars`` non-ASCII characters (too little
+    to say)."""
     non_ascii = [c for c in text if ord(c) >= 0x80]
-    if len(non_ascii) < 8:
+    if len(non_ascii) < min_chars:
         return 0.0
     return sum(map(_common_cjk, non_ascii)) / len(non_ascii)
 

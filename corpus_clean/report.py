@@ -31,14 +31,21 @@ DEDUP_NORMALISATION = (
 )
 
 
+#: the share of a file's records rejected as garbled from which the file is named on stderr:
+#: a few mis-decoded lines come from upstream; many mean the file's encoding is wrong
+MOJIBAKE_FILE_SHARE = 0.05
+
+
 @dataclass
 class FileCounts:
-    """Per-file counts: ``info`` from the reader; records in, kept, and drops per stage."""
+    """Per-file counts: ``info`` from the reader; records in, kept, drops per stage, and the
+    records rejected as ``garbled`` (mojibake: a sign that the file's encoding was wrong)."""
 
     info: FileInfo
     records_in: int = 0
     kept: int = 0
     drops: Counter = field(default_factory=Counter)
+    garbled: int = 0
 
 
 def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: float) -> dict:
@@ -136,6 +143,8 @@ class Report:
             self.rejected += n
             self.drops[stage][reason] += n
             self.files[source].drops[stage] += n
+            if reason == "garbled":
+                self.files[source].garbled += n
         for engine, n in marker_engines.items():
             self._add_markers(n, engine)
 
@@ -147,7 +156,23 @@ class Report:
         self.rejected += 1
         self.drops[stage][reason] += 1
         self.files[source].drops[stage] += 1
+        if reason == "garbled":
+            self.files[source].garbled += 1
         self._add_markers(marker_lines, mt_engine)
+
+    def mojibake_files(self) -> list[str]:
+        """One line for each file whose records were rejected as ``garbled`` (mojibake) at
+        least :data:`MOJIBAKE_FILE_SHARE` of the time: its name, the count, and how its
+        encoding was decided, for a warning on stderr."""
+        lines = []
+        for fc in self.files.values():
+            if fc.garbled and fc.garbled >= MOJIBAKE_FILE_SHARE * fc.records_in:
+                info = fc.info
+                lines.append(f"{info.source}: {fc.garbled} of {fc.records_in} records look "
+                             f"like mojibake (rejected as quality/garbled); it was read as "
+                             f"{info.encoding} ({info.encoding_how}); if that is wrong, run "
+                             f"again with --encoding CODEC")
+        return lines
 
     def add_seconds(self, stage: str, seconds: float) -> None:
         """Add time spent in ``stage`` (seconds, summed over workers)."""

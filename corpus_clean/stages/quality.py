@@ -16,8 +16,9 @@ mostly Han/Kana uses n-grams of ``2 * n`` characters where Gopher uses n words (
 with spaces, uses words). Gopher's English-only rules (stop words, mean word length, ASCII
 end-of-line punctuation) are not used: they would drop Chinese records.
 
-Reasons: ``repeated_lines`` and ``repeated_ngrams``; the measured fraction and the threshold
-are in the drop's detail.
+Reasons: ``garbled`` (mojibake that ftfy cannot repair, checked first: see
+:mod:`corpus_clean.stages.garbled`), ``repeated_lines`` and ``repeated_ngrams``; the measured
+fraction and the threshold are in the drop's detail.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import numpy as np
 
 from ..records import Drop, Record
 from .dedup import normalise_for_dedup
+from .garbled import GARBLED_SHARE, garbled_share
 from ..scripts import HAN_KANA_CLASS, count_han_kana, han_kana_mask
 
-REASONS = ("repeated_lines", "repeated_ngrams")
+REASONS = ("garbled", "repeated_lines", "repeated_ngrams")
 
 __all__ = ["REASONS", "QualityFilter", "repetition_scores"]
 
@@ -389,8 +391,9 @@ def repetition_scores(text: str) -> dict[str, float]:
 
 
 class QualityFilter:
-    """Stage ``quality``: drop records that repeat themselves (Gopher's repetition rules,
-    adapted to unspaced scripts; see the module docstring). Works on batches
+    """Stage ``quality``: drop garbled records (mojibake ftfy cannot repair) and records that
+    repeat themselves (Gopher's repetition rules, adapted to unspaced scripts; see the module
+    docstring). Works on batches
     (:meth:`apply_batch`); :meth:`apply` is a batch of one."""
 
     name = "quality"
@@ -405,6 +408,11 @@ class QualityFilter:
         out: list[Record | Drop | None] = [None] * len(records)
         pending = []
         for i, record in enumerate(records):
+            garbled = garbled_share(record.text)
+            if garbled >= GARBLED_SHARE:
+                out[i] = Drop(self.name, "garbled",
+                              f"ftfy_badness_per_char={garbled:.3f} >= {GARBLED_SHARE:.3f}")
+                continue
             dup_lines, dup_line_chars = _line_scores(record.text)
             if dup_lines > LINE_DUP_FRACTION:
                 out[i] = Drop(self.name, "repeated_lines",
