@@ -250,6 +250,10 @@ def _reference_classify_boilerplate(text: str, config: Config):
             return "site_heading", f"section heading {stripped!r}"
         if b._NAVIGATION_RE.fullmatch(norm) or b._TOOLBAR_RE.fullmatch(norm):
             return "navigation", f"navigation/toolbar text {stripped!r}"
+        if b._is_pager(norm):  # the pager and breadcrumb rules came later (issue 16)
+            return "navigation", f"pager {stripped!r}"
+    if len(stripped) <= 200 and b._BREADCRUMB_RE.fullmatch(norm):
+        return "navigation", f"breadcrumb {stripped!r}"
     if len(stripped) <= config.chrome_max_chars:
         m = b._COPYRIGHT_RE.search(norm)
         if m:
@@ -347,3 +351,33 @@ def test_a_dated_footer_under_every_page_is_dropped_as_repeated_chrome(tmp_path)
     assert all(reason in ("repeated_line", "too_short", "site_heading")
                for reason in rejected.values())
     assert sum(r == "repeated_line" for r in rejected.values()) >= 6  # the footers at least
+
+
+# --- breadcrumbs and pagers (issue 16, item 4): chrome lines composed in the forms sites use,
+# with real content that starts like them as hard negatives
+
+
+@pytest.mark.parametrize("line", [
+    "首页 > 新闻中心 > 正文", "当前位置：首页 > 学术动态 > 2025年 > 第6期 > 正文",
+    "您的位置: 新聞資訊 > 知識百科", "首頁 - 學院 - 開發設計", "Home > News > Science",
+    "Home » Opinion Pieces, Analysis and Columns", "You are here: Home / Blog / 2025",
+    "上一页 1 2 3 下一页", "« Previous 1 2 3 … 10 Next »", "Page 2 of 7", "第 2 页 / 共 10 页",
+    "1 2 3 4 5 6", "首页 上一页 1 2 下一页 尾页",
+])
+def test_breadcrumb_and_pager_lines_are_navigation(line):
+    found = classify_boilerplate(line, Config())
+    assert found is not None and found[0] == "navigation", (line, found)
+
+
+def test_content_that_starts_like_a_breadcrumb_or_pager_is_kept():
+    cfg = Config()
+    texts = [r["text"] for r in load_jsonl("zh_clean_abstracts")]
+    texts += [r["text"] for r in load_jsonl("marker_hard_negatives")]
+    texts += [r["text"] for r in load_jsonl("langid_sentences")]
+    for text in texts:
+        found = classify_boilerplate(text, cfg)
+        assert found is None or found[0] != "navigation", text[:60]
+    # the words alone start sentences of content: Home automation, 位置编码 (positional encoding)
+    first = texts[0]
+    for prefix in ("Home automation systems are studied here, and ", "位置编码", "首页推荐"):
+        assert classify_boilerplate(prefix + first, cfg) is None

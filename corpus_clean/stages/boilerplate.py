@@ -8,7 +8,10 @@ Reasons, checked in this order:
     headings of the seed site (摘要（中文）, 一句话要点 ...).
 ``navigation``
     a whole record of navigation or toolbar text: read more, previous/next, back to top,
-    share/print/favourite buttons, login and sign-up prompts.
+    share/print/favourite buttons, login and sign-up prompts; a pager (上一页 1 2 3 下一页,
+    Page 2 of 7: only numbers, pager words and punctuation, at most 100 characters); a
+    breadcrumb of at most 200 characters (首页 > 新闻中心 > 正文, 当前位置：..., Home » News:
+    "you are here", or the home page's name followed by a path separator).
 ``copyright_notice``
     a short record (at most ``Config.chrome_max_chars``) with a copyright or licence notice:
     ©, "Copyright 2020", "All rights reserved", 版权所有, ICP licence numbers (京ICP备12345678号),
@@ -95,6 +98,36 @@ _COMPANY_RE = re.compile(
 )
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]|\.\s")
 
+# A breadcrumb: "you are here" or the home page's name, then a path separator, then the
+# trail (首页 > 新闻中心 > 正文, Home » News, 当前位置：首页 > ...). A sentence that starts with
+# the word Home has no separator after it.
+_HOME = (r"首页|首頁|主页|主頁|网站首页|網站首頁|home(?: ?page)?|startseite|accueil|inicio|início"
+         r"|главная|ホーム|トップ|홈|trang chủ|beranda|الرئيسية|المنزل")
+_CRUMB_SEP = r"(?:[>»›/→|]|::|＞|-{1,2}(?=\s))"
+_BREADCRUMB_RE = re.compile(
+    r"\W*(?:(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|所在位置|现在位置"
+    r"|you are here|vous êtes ici|sie sind hier)\s*[:：]"
+    r"|(?:" + _HOME + r")\s*" + _CRUMB_SEP + r").{0,200}", re.IGNORECASE | re.DOTALL)
+# A pager: page numbers and the words around them, nothing else (上一页 1 2 3 下一页,
+# « Previous 1 2 3 Next », Page 2 of 7, 第2页/共10页, Вы находитесь на странице: 1 из 7)
+_PAGER_WORDS = (r"上一页|下一页|上一頁|下一頁|上页|下页|首页|首頁|尾页|尾頁|末页|末頁|第|页|頁|共|跳转|跳轉"
+                r"|前往|previous|prev|next|first|last|pages?|of|older|newer|go to|seite|von|zurück"
+                r"|weiter|suivant|précédent|siguiente|anterior|página|de|страниц[аеы]|из"
+                r"|вы находитесь на|次へ|前へ|ページ|다음|이전|trang|sau|trước")
+_PAGER_TOKEN = r"(?:\d+|" + _PAGER_WORDS + r"|[\W_])"
+_PAGER_RE = re.compile(r"\s*(?:" + _PAGER_TOKEN + r"\s*)+", re.IGNORECASE)
+_PAGER_WORD_RE = re.compile(_PAGER_WORDS, re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\d+")
+
+
+def _is_pager(norm: str) -> bool:
+    """Whether ``norm`` (a short record) is only page numbers, pager words and punctuation,
+    with a number and a pager word, or at least three numbers (1 2 3 4 5 …)."""
+    if not _PAGER_RE.fullmatch(norm):
+        return False
+    numbers = len(_NUMBER_RE.findall(norm))
+    return numbers >= 3 or (numbers >= 1 and _PAGER_WORD_RE.search(norm) is not None)
+
 
 def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     """Return ``(reason, detail)`` if ``text`` (one record, characters) is boilerplate, else None.
@@ -103,13 +136,17 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     """
     stripped = text.strip()
     # the patterns read the NFKC form of short records only: longer ones are not normalised
-    if len(stripped) <= max(100, config.chrome_max_chars, 40):
+    if len(stripped) <= max(200, config.chrome_max_chars):
         norm = unicodedata.normalize("NFKC", stripped)
     if len(stripped) <= 100:
         if _HEADING_RE.fullmatch(norm):
             return "site_heading", f"section heading {stripped!r}"
         if _NAVIGATION_RE.fullmatch(norm) or _TOOLBAR_RE.fullmatch(norm):
             return "navigation", f"navigation/toolbar text {stripped!r}"
+        if _is_pager(norm):
+            return "navigation", f"pager {stripped!r}"
+    if len(stripped) <= 200 and _BREADCRUMB_RE.fullmatch(norm):
+        return "navigation", f"breadcrumb {stripped!r}"
     if len(stripped) <= config.chrome_max_chars:
         m = _COPYRIGHT_RE.search(norm)
         if m:
