@@ -13,12 +13,16 @@ Two measurements:
    MB/s of the near-dup stage alone (shingling, MinHash, banding, decisions), peak RSS of the
    process, and the index's bytes per unique record (its arrays, measured).
 
-    python bench/bench_neardup.py ../shared/data [--dump DIR] [--threshold 0.8]
+3. **Distinct papers**: one abstract per arXiv id (up to 20,000 from the dw-dengwei crawls)
+   and the pairs' texts in one index; a merge of two different ids is a false merge.
+
+    python bench/bench_neardup.py ../shared/data [--dump DIR] [--threshold 0.8] [--shingle-words 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import resource
 import sys
@@ -34,17 +38,18 @@ from corpus_clean.stages.markers import MarkerStripper  # noqa: E402
 from corpus_clean.stages.neardup import NearDupIndex, jaccard, shingle_hashes  # noqa: E402
 
 
-def pairs_eval(data: Path, threshold: float) -> None:
+def pairs_eval(data: Path, threshold: float, words: int = 0) -> None:
     pairs = [json.loads(line) for line in open(data / "neardup/pairs.dev.jsonl", encoding="utf-8")]
     texts = []
     for p in pairs:
         texts += [p["a"]["text"], p["b"]["text"]]
     with tempfile.TemporaryDirectory() as tmp:
-        index = NearDupIndex(Path(tmp), threshold=threshold)
+        index = NearDupIndex(Path(tmp), threshold=threshold, words=words)
         index.add_batch(texts)
         removed = index.decide("first")
     # ground truth: exact Jaccard of the stage's shingle sets
-    truth = [jaccard(shingle_hashes(p["a"]["text"]), shingle_hashes(p["b"]["text"])) for p in pairs]
+    truth = [jaccard(shingle_hashes(p["a"]["text"], words), shingle_hashes(p["b"]["text"], words))
+             for p in pairs]
     merged = []
     for i in range(len(pairs)):
         a, b = 2 * i, 2 * i + 1
@@ -60,12 +65,44 @@ def pairs_eval(data: Path, threshold: float) -> None:
     c5 = [i for i, p in enumerate(pairs) if p["jaccard_char5"] >= threshold]
     hit5 = sum(merged[i] for i in c5)
     print(f"  against the data set's jaccard_char5 >= {threshold}: {len(c5)} pairs, merged {hit5}, "
-          f"recall {hit5 / max(len(c5), 1):.4f} (word 5-grams are stricter than char 5-grams)")
+          f"recall {hit5 / max(len(c5), 1):.4f}")
     by_kind: dict[str, list[int]] = {}
     for i in pos:
         by_kind.setdefault(pairs[i]["kind"], []).append(merged[i])
     for kind, m in sorted(by_kind.items()):
         print(f"    {kind:16s} {sum(m)}/{len(m)}")
+
+
+def distinct_papers(data: Path, threshold: float, words: int = 0, limit: int = 20000) -> None:
+    """Index one abstract per arXiv id (dw-dengwei crawls, then the near-dup pairs' texts
+    with their ids) and count merges of two different papers: there must be none."""
+    texts, ids = [], []
+    seen = set()
+    for path in sorted((data / "arxiv/dw_raw").glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                if d.get("summary") and d["id"] not in seen:
+                    seen.add(d["id"])
+                    texts.append(d["summary"])
+                    ids.append(d["id"])
+        if len(texts) >= limit:
+            break
+    for line in open(data / "neardup/pairs.dev.jsonl", encoding="utf-8"):
+        p = json.loads(line)
+        for side in ("a", "b"):
+            texts.append(p[side]["text"])
+            ids.append(p["arxiv_id"])
+    with tempfile.TemporaryDirectory() as tmp:
+        index = NearDupIndex(Path(tmp), threshold=threshold, words=words)
+        for i in range(0, len(texts), 512):
+            index.add_batch(texts[i:i + 512])
+        removed = index.decide("first")
+    wrong = [(j, k, s) for j, (k, s) in removed.items() if ids[j] != ids[k]]
+    print(f"distinct papers: {len(set(ids))} arXiv ids in {len(texts)} texts; merges "
+          f"{len(removed)}; merges of two different papers: {len(wrong)}")
+    for j, k, sim in wrong[:5]:
+        print(f"    {ids[j]} ~ {ids[k]} at {sim:.3f}: {texts[j][:70]!r}")
 
 
 def throughput(dump: Path, threshold: float) -> None:
@@ -108,8 +145,12 @@ def main() -> None:
     ap.add_argument("data", type=Path, help="the shared data directory")
     ap.add_argument("--dump", type=Path, help="a dump directory for the throughput figures")
     ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--shingle-words", type=int, default=0,
+                    help="0: character 5-grams of every text (the default); n: word n-grams")
     args = ap.parse_args()
-    pairs_eval(args.data, args.threshold)
+    print(f"shingle_words={args.shingle_words}")
+    pairs_eval(args.data, args.threshold, args.shingle_words)
+    distinct_papers(args.data, args.threshold, args.shingle_words)
     if args.dump:
         throughput(args.dump, args.threshold)
 

@@ -113,8 +113,15 @@ class Config:
         num_perm: MinHash permutations (signature length). 128: the estimate's standard error
             is about 0.035 at s=0.8, and candidates are verified exactly anyway.
         minhash_seed: seed of the MinHash permutations (written in the dedup report).
-        shingle_words: word n-gram length for space-delimited text. 5: Lee et al. 2022.
-        shingle_chars: character n-gram length for Han/Kana/Hangul text. 5.
+        shingle_words: 0 (the default): every record is shingled as character
+            ``shingle_chars``-grams of its normal form, spaces kept, whatever its script; near
+            duplicates are then defined by the Jaccard similarity of character 5-gram sets,
+            which catches revised abstracts that change a few words (word 5-grams at 0.8
+            merged 0.76 of the pairs at character 5-gram Jaccard >= 0.8 of
+            ``neardup/pairs.dev.jsonl``). n > 0: word n-grams for space-delimited text and
+            character n-grams (spaces removed) for Han/Kana/Hangul text, the definition of Lee
+            et al. 2022 with n = 5.
+        shingle_chars: character n-gram length. 5.
         keep: which record of a near-duplicate cluster is kept: ``first`` (input order) or
             ``longest`` (most characters, then input order). Exact copies keep the first.
 
@@ -162,7 +169,7 @@ class Config:
     near_threshold: float = 0.8
     num_perm: int = 128
     minhash_seed: int = 1
-    shingle_words: int = 5
+    shingle_words: int = 0
     shingle_chars: int = 5
     keep: str = "first"
 
@@ -182,11 +189,11 @@ class Config:
         if not 0.0 < self.near_threshold <= 1.0:
             raise ConfigError(f"near_threshold={self.near_threshold}: must be in (0, 1]")
         minimum = {0: ("workers", "block_bytes", "repeat_cache", "min_words", "min_cjk_chars",
-                       "encoding_scan_bytes",
+                       "encoding_scan_bytes", "shingle_words",
                        "chrome_max_chars",
                        "repeat_max_chars", "lang_min_letters", "lang_quick_trials"),
                    1: ("sample_bytes", "layout_sample_lines", "chunk_bytes", "num_perm",
-                       "shingle_words", "shingle_chars", "repeat_min_count", "lang_max_chars",
+                       "shingle_chars", "repeat_min_count", "lang_max_chars",
                        "lang_trials", "batch_records")}
         for low, names in minimum.items():
             for name in names:

@@ -42,23 +42,57 @@ def decide(texts, tmp_path, threshold=0.8, keep="first"):
 
 # --- shingles and parameters ---------------------------------------------------------------
 
-def test_english_text_is_shingled_in_word_5_grams():
+def test_every_text_is_shingled_in_character_5_grams_by_default():
     sh = shingles("Deep neural networks (DNNs) are often used for text classification tasks.")
+    norm = "deep neural networks dnns are often used for text classification tasks"
+    assert sh == {norm[i:i + 5] for i in range(len(norm) - 4)}
+    assert "dnns " in sh and " are " in sh  # spaces kept: word boundaries count
+    text = PAIRS[0]["a"]["text"]
+    assert "本论文提出" in shingles(text)
+
+
+def test_with_shingle_words_english_text_is_shingled_in_word_5_grams():
+    sh = shingles("Deep neural networks (DNNs) are often used for text classification tasks.",
+                  words=5)
     assert "deep neural networks dnns are" in sh
     assert len(sh) == 11 - 5 + 1  # 11 words after punctuation is removed
 
 
-def test_chinese_text_is_shingled_in_character_5_grams():
+def test_with_shingle_words_chinese_text_is_shingled_in_character_5_grams():
     text = PAIRS[0]["a"]["text"]
-    sh = shingles(text)
+    sh = shingles(text, words=5)
     assert all(len(s) == 5 and " " not in s for s in sh)
     assert "本论文提出" in sh
 
 
 def test_short_text_is_one_shingle():
-    assert shingles("Graph neural networks") == {"graph neural networks"}
+    assert shingles("Graph neural networks", words=5) == {"graph neural networks"}
     assert shingles("相關內容") == {"相關內容"}
+    assert shingles("Graph") == {"graph"}
     assert shingles("!!!") == set()
+
+
+def test_revised_abstracts_are_merged_at_character_5_gram_jaccard(tmp_path):
+    # the fixture's pairs at jaccard_char5 >= 0.8 (0.822 ... 0.985, data set's definition): every
+    # one is merged by default; word 5-grams, the old default, merge fewer of them
+    pairs = [p for p in PAIRS if p["jaccard_char5"] >= 0.8]
+    assert len(pairs) >= 6
+
+    def merged(words, tmp):
+        tmp.mkdir()
+        index = NearDupIndex(tmp, threshold=0.8, words=words)
+        index.add_batch([t for p in pairs for t in (p["a"]["text"], p["b"]["text"])])
+        removed = index.decide("first")
+        return sum(removed.get(2 * i + 1, (None,))[0] == 2 * i for i in range(len(pairs)))
+
+    assert merged(0, tmp_path / "chars") == len(pairs)
+    assert merged(5, tmp_path / "words") < len(pairs)
+    # and below 0.75 nothing is merged: different enough to keep
+    low = [p for p in PAIRS if p["jaccard_char5"] < 0.75]
+    (tmp_path / "low").mkdir()
+    index = NearDupIndex(tmp_path / "low", threshold=0.8)
+    index.add_batch([t for p in low for t in (p["a"]["text"], p["b"]["text"])])
+    assert index.decide("first") == {}
 
 
 def test_case_and_punctuation_do_not_change_shingles():

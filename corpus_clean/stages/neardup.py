@@ -5,13 +5,18 @@ Split like exact dedup (see ``shared/GUIDE.md``): :func:`shingle_hashes` and
 :class:`NearDupIndex` collects what it needs per record and decides once all records are in.
 
 **Shingles.** Computed on the exact-dedup normal form (:func:`.dedup.normalise_for_dedup`:
-NFKC, case folded, punctuation as spaces). Text whose letters are mostly Han, Kana or Hangul is
-shingled as character n-grams with spaces removed (default 5, ``Config.shingle_chars``); other
-text as word n-grams (default 5, ``Config.shingle_words``). Word 5-grams and a Jaccard
-threshold of 0.8 are the settings of Lee et al. 2022, "Deduplicating Training Data Makes
-Language Models Better" (ACL), also used by RefinedWeb and datatrove; character 5-grams for
-unspaced scripts follow the common practice for Chinese corpora (there are no word boundaries
-to count words by). A text shorter than n units is one shingle. Each shingle is hashed to 32
+NFKC, case folded, punctuation as spaces, white space collapsed to single spaces). By default
+(``Config.shingle_words`` 0) every record is shingled as character n-grams of it, spaces kept
+(default 5, ``Config.shingle_chars``), whatever its script: near duplicates are records whose
+character 5-gram sets have Jaccard similarity >= 0.8. A revised abstract that changes one word
+in twenty loses about a quarter of its word 5-grams but a tenth of its character 5-grams: on
+the 595 real pairs of ``neardup/pairs.dev.jsonl`` at character 5-gram Jaccard >= 0.8 (a
+revised abstract, another crawl's version), word 5-grams at 0.8 merged 0.76, character
+5-grams merge 0.99 (``bench/bench_neardup.py``). With ``shingle_words`` n > 0, the definition
+of Lee et al. 2022, "Deduplicating Training Data Makes Language Models Better" (ACL), also
+used by RefinedWeb and datatrove: word n-grams for space-delimited text, and character n-grams
+with spaces removed for text whose letters are mostly Han, Kana or Hangul (there are no word
+boundaries to count words by). A text shorter than n units is one shingle. Each shingle is hashed to 32
 bits (:func:`shingle_hashes`: XXH3-64 word hashes or code points combined polynomially, then
 the splitmix64 finaliser): over the few thousand shingles of a record, 32-bit collisions change
 a Jaccard similarity by less than 1e-6.
@@ -76,10 +81,16 @@ def _is_unspaced(norm: str) -> bool:
     return cjk * 2 >= len(norm.replace(" ", ""))
 
 
-def shingles(text: str, words: int = 5, chars: int = 5) -> set[str]:
-    """Return the shingle set of ``text``: character ``chars``-grams (spaces removed) for text
-    that is mostly Han/Kana/Hangul, else word ``words``-grams, of the dedup normal form."""
+def shingles(text: str, words: int = 0, chars: int = 5) -> set[str]:
+    """Return the shingle set of ``text``, of the dedup normal form: character ``chars``-grams
+    (spaces kept) if ``words`` is 0; else character ``chars``-grams (spaces removed) for text
+    that is mostly Han/Kana/Hangul, and word ``words``-grams for other text."""
     norm = normalise_for_dedup(text)
+    if not words:
+        n = chars
+        if len(norm) <= n:
+            return {norm} if norm else set()
+        return {norm[i:i + n] for i in range(len(norm) - n + 1)}
     if _is_unspaced(norm):
         s = norm.replace(" ", "")
         n = chars
@@ -98,10 +109,11 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constants (Steele 
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-def _units(text: str, chars_mode: bool) -> np.ndarray:
+def _units(text: str, chars_mode: bool, keep_spaces: bool = False) -> np.ndarray:
     norm = normalise_for_dedup(text)
     if chars_mode:
-        s = norm.replace(" ", "")  # the code points, as UTF-32 (not one ord() per character)
+        # the code points, as UTF-32 (not one ord() per character)
+        s = norm if keep_spaces else norm.replace(" ", "")
         return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
     if not norm:
         return np.zeros(0, dtype=np.uint64)
@@ -112,7 +124,7 @@ def _units(text: str, chars_mode: bool) -> np.ndarray:
     return np.fromiter(map(xxhash.xxh3_64_intdigest, toks), dtype=np.uint64, count=len(toks))
 
 
-def shingle_hashes(text: str, words: int = 5, chars: int = 5) -> np.ndarray:
+def shingle_hashes(text: str, words: int = 0, chars: int = 5) -> np.ndarray:
     """Return the sorted unique 32-bit hashes of ``text``'s shingles (those of
     :func:`shingles`), as a ``numpy.uint32`` array (empty for text with no letters or digits).
 
@@ -147,7 +159,7 @@ def _polynomial(u: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def batch_shingle_hashes(texts: list[str], words: int = 5,
+def batch_shingle_hashes(texts: list[str], words: int = 0,
                          chars: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Return the shingle hashes of several texts at once: ``(flat, offsets)``, where
     ``flat[offsets[i]:offsets[i + 1]]`` is ``shingle_hashes(texts[i], words, chars)``
@@ -162,8 +174,12 @@ def batch_shingle_hashes(texts: list[str], words: int = 5,
     sizes = []
     short = []  # (index, hash) of each text shorter than its n: one shingle of all units
     for i, text in enumerate(texts):
-        chars_mode = _is_unspaced(normalise_for_dedup(text))
-        u = _units(text, chars_mode)
+        if words:
+            chars_mode = _is_unspaced(normalise_for_dedup(text))
+            u = _units(text, chars_mode)
+        else:  # character n-grams of every text, spaces kept
+            chars_mode = True
+            u = _units(text, True, keep_spaces=True)
         n = chars if chars_mode else words
         if 0 < len(u) < n:
             short.append((i, _polynomial(u, len(u))))
@@ -280,6 +296,9 @@ def index_parameters(threshold: float, num_perm: int, seed: int, words: int,
     bands, rows = choose_bands(threshold, num_perm)
     return {"threshold": threshold, "num_perm": num_perm, "bands": bands, "rows": rows,
             "seed": seed, "shingle_words": words, "shingle_chars": chars,
+            "shingles": (f"character {chars}-grams of the normal form, spaces kept" if not words
+                         else f"word {words}-grams; character {chars}-grams, spaces removed, "
+                              "for Han/Kana/Hangul text"),
             "minhash": "rensa R-MinHash",
             "shingle_hash": "polynomial of xxh3_64 word hashes or code points, "
                             "splitmix64 finaliser, 32 bits"}
@@ -301,7 +320,7 @@ class NearDupIndex:
     """
 
     def __init__(self, spill_dir: Path, threshold: float = 0.8, num_perm: int = 128,
-                 seed: int = 1, words: int = 5, chars: int = 5):
+                 seed: int = 1, words: int = 0, chars: int = 5):
         self.threshold, self.num_perm, self.seed = threshold, num_perm, seed
         self.words, self.chars = words, chars
         self.bands, self.rows = choose_bands(threshold, num_perm)
