@@ -657,13 +657,16 @@ def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | No
         term = " ".join(line.strip().lower().split())
         if not term or term.startswith("#") or term in weak:
             continue
-        if term.isascii() and _WORD_RE.fullmatch(term.replace(" ", "")) is None and \
-                not all(_WORD_RE.fullmatch(w) for w in term.split()):
-            other.add(term)  # punctuation in it ([ad], (광고) is not ASCII): a substring
-        elif term.isascii():
-            words = tuple(_WORD_RE.findall(term))
+        if term[0].isascii() and term[0].isalnum() and \
+                all(_WORD_RE.fullmatch(w) for w in term.split()):
+            # a term of words in a script with spaces (free spins, xổ số, casinò online):
+            # whole words, as a word sequence
+            words = tuple(term.split())
             by_word.setdefault(words[0], []).append(words)
         else:
+            # a term of a script without spaces (オンカジ, 彩金), or with punctuation ((광고),
+            # 【广告】): a substring, searched in non-ASCII text only, where its first
+            # character (not an ASCII letter: English text is not scanned for it) can occur
             other.add(term)
     for seqs in by_word.values():
         seqs.sort(key=len, reverse=True)
@@ -672,13 +675,19 @@ def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | No
     return by_word, pattern
 
 
+@lru_cache(maxsize=1)
+def _vice_first_words() -> frozenset[str]:
+    """The first words of the vice list's word-sequence terms."""
+    return frozenset(load_vice_terms()[0])
+
+
 def vice_hits(low: str, words: list[str]) -> list[str]:
     """The offer terms of :data:`VICE_FILE` in ``low`` (a lower-cased record) given its
     Unicode words: ASCII terms as whole words (at most one per word position, longest
     first), other terms as substrings (non-overlapping, longest first)."""
     by_word, pattern = load_vice_terms()
     found = []
-    for w in by_word.keys() & set(words):
+    for w in _vice_first_words().intersection(words):
         for i in _occurrences(words, w):
             for seq in by_word[w]:
                 if tuple(words[i:i + len(seq)]) == seq:
