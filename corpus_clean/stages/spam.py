@@ -645,9 +645,12 @@ _CJK_AD_WEAK_SET = frozenset(_CJK_AD_WEAK)
 
 
 @lru_cache(maxsize=1)
-def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | None]:
+def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | None,
+                               dict[str, list[tuple[str, int]]]]:
     """Read :data:`VICE_FILE`: return its ASCII terms as word sequences by first word
-    (longest first) and one regex of its other terms (longest first), lower-cased. Terms
+    (longest first), one regex of its terms that start with a character beyond ASCII
+    (longest first), and the other terms (an ASCII start, then letters beyond ASCII: xổ số)
+    by their first character beyond ASCII, with its offset; all lower-cased. Terms
     found in clean real text (``weak_terms.txt``, by ``bench/tune_lexicons.py``) are left out:
     an offer term that clean text uses (娱乐平台, entertainment platform) is no evidence."""
     by_word: dict[str, list[tuple[str, ...]]] = {}
@@ -657,22 +660,36 @@ def load_vice_terms() -> tuple[dict[str, list[tuple[str, ...]]], re.Pattern | No
         term = " ".join(line.strip().lower().split())
         if not term or term.startswith("#") or term in weak:
             continue
-        if term[0].isascii() and term[0].isalnum() and \
-                all(_WORD_RE.fullmatch(w) for w in term.split()):
-            # a term of words in a script with spaces (free spins, xổ số, casinò online):
-            # whole words, as a word sequence
+        if term.isascii() and all(_WORD_RE.fullmatch(w) for w in term.split()):
+            # ASCII words (free spins, online casino): whole words, as a word sequence
             words = tuple(term.split())
             by_word.setdefault(words[0], []).append(words)
         else:
-            # a term of a script without spaces (オンカジ, 彩金), or with punctuation ((광고),
-            # 【广告】): a substring, searched in non-ASCII text only, where its first
-            # character (not an ASCII letter: English text is not scanned for it) can occur
+            # a term of a script without spaces (オンカジ, 彩金), with punctuation ((광고),
+            # 【广告】) or with letters beyond ASCII (xổ số, casinò online, glued to the next
+            # word in SEO spam: "miền bắcxổ số"): a substring, searched in non-ASCII text
+            # only. An ASCII start is written as a look-behind, so that the pattern starts at
+            # the first non-ASCII character: English text is scanned at its rare non-ASCII
+            # characters only, not at every letter
             other.add(term)
     for seqs in by_word.values():
         seqs.sort(key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, sorted(other, key=len, reverse=True)))) \
-        if other else None
-    return by_word, pattern
+    plain = sorted((t for t in other if not t[0].isascii() or not t[0].isalnum()),
+                   key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, plain))) if plain else None
+    # a term with an ASCII start and letters beyond ASCII later (xổ số, casinò online), by the
+    # first of those: its look-up character, and its offset in the term
+    anchored: dict[str, list[tuple[str, int]]] = {}
+    for term in sorted(other - set(plain), key=len, reverse=True):
+        cut = next(i for i, c in enumerate(term) if not c.isascii())
+        anchored.setdefault(term[cut], []).append((term, cut))
+    return by_word, pattern, anchored
+
+
+@lru_cache(maxsize=1)
+def _vice_anchor_re() -> re.Pattern:
+    """One character class of the look-up characters of :func:`load_vice_terms`."""
+    return re.compile("[" + "".join(map(re.escape, sorted(load_vice_terms()[2]))) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -685,7 +702,7 @@ def vice_hits(low: str, words: list[str]) -> list[str]:
     """The offer terms of :data:`VICE_FILE` in ``low`` (a lower-cased record) given its
     Unicode words: ASCII terms as whole words (at most one per word position, longest
     first), other terms as substrings (non-overlapping, longest first)."""
-    by_word, pattern = load_vice_terms()
+    by_word, pattern, anchored = load_vice_terms()
     found = []
     for w in _vice_first_words().intersection(words):
         for i in _occurrences(words, w):
@@ -693,8 +710,19 @@ def vice_hits(low: str, words: list[str]) -> list[str]:
                 if tuple(words[i:i + len(seq)]) == seq:
                     found.append(" ".join(seq))
                     break
-    if pattern is not None and not low.isascii():
-        found += pattern.findall(low)
+    if not low.isascii():
+        if pattern is not None:
+            found += pattern.findall(low)
+        # the look-up characters (ổ, ò, ç ...) are rare in English text: one search of their
+        # class, then each term that has it there is tried where it would start
+        end = 0
+        for m in _vice_anchor_re().finditer(low):
+            i = m.start()
+            for term, cut in anchored[low[i]]:
+                if i - cut >= end and low.startswith(term, i - cut):
+                    found.append(term)
+                    end = i - cut + len(term)
+                    break
     if ":" in low[:20] and _AD_LABEL_RE.match(low):
         found.append("adv:")
     return found
