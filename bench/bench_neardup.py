@@ -105,7 +105,7 @@ def distinct_papers(data: Path, threshold: float, words: int = 0, limit: int = 2
         print(f"    {ids[j]} ~ {ids[k]} at {sim:.3f}: {texts[j][:70]!r}")
 
 
-def throughput(dump: Path, threshold: float) -> None:
+def throughput(dump: Path, threshold: float, words: int = 0) -> None:
     config = Config()
     texts = []
     stripper = MarkerStripper()
@@ -118,7 +118,7 @@ def throughput(dump: Path, threshold: float) -> None:
     texts = list(dict.fromkeys(texts))  # unique, as after exact dedup
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
-        index = NearDupIndex(Path(tmp), threshold=threshold)
+        index = NearDupIndex(Path(tmp), threshold=threshold, words=words)
         t0 = time.perf_counter()
         for i in range(0, len(texts), 512):
             index.add_batch(texts[i:i + 512])
@@ -152,7 +152,7 @@ def main() -> None:
     pairs_eval(args.data, args.threshold, args.shingle_words)
     distinct_papers(args.data, args.threshold, args.shingle_words)
     if args.dump:
-        throughput(args.dump, args.threshold)
+        throughput(args.dump, args.threshold, args.shingle_words)
 
 
 if __name__ == "__main__":
