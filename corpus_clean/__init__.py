@@ -20,7 +20,18 @@ _PUBLIC = {
     "Report": "report", "OutputWriter": "writer",
 }
 
-__version__ = "0.1.0"
+def _version() -> str:
+    """The installed distribution's version (``pyproject.toml`` is its one source), or
+    ``"0+unknown"`` when the package is imported from a tree that was never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("corpus-clean")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "Config",
