@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .records import STAGE_ORDER
+from .stages.registry import stage_order
 from .render import TOP_CLUSTERS, closest_calls, largest_clusters
 from .report import Report
 
@@ -44,7 +44,8 @@ def render_summary(console: Console, report: Report) -> None:
     table.add_column("reason")
     table.add_column("records", justify="right")
     table.add_row("read", "records in", str(report.records_in))
-    for stage in STAGE_ORDER:
+    order = stage_order()
+    for stage in [*order, *sorted(s for s in report.drops if s not in order)]:
         for reason, n in sorted(report.drops.get(stage, {}).items()):
             table.add_row(stage, reason, str(n))
     table.add_row("write", "kept", str(report.kept), style="bold")
@@ -62,8 +63,8 @@ def render_summary(console: Console, report: Report) -> None:
         times.add_column("seconds", justify="right")
         times.add_column("share", justify="right")
         for stage, secs in sorted(report.seconds.items(),
-                                  key=lambda kv: STAGE_ORDER.index(kv[0])
-                                  if kv[0] in STAGE_ORDER else 99):
+                                  key=lambda kv: order.index(kv[0])
+                                  if kv[0] in order else len(order)):
             times.add_row(stage, f"{secs:.2f}", f"{100 * secs / total:.0f}%")
         console.print(times)
 

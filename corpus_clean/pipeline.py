@@ -1,6 +1,6 @@
 """The pipeline: the only loop. read -> split -> stages -> write, one way.
 
-Stages, in order (:data:`STAGE_ORDER`): ``read`` and ``split`` (:mod:`.blocks`, with
+Stages, in order (:func:`.stages.registry.stage_order`): ``read`` and ``split`` (:mod:`.blocks`, with
 :mod:`.reader` and :mod:`.split`: this process cuts files into blocks, workers decode and
 split them), ``markers``, ``boilerplate``, ``spam``, ``quality`` (per-record stages,
 :func:`build_stages`, run by :mod:`.work` in an executor), the boilerplate repetition rule,
@@ -37,7 +37,7 @@ from .config import Config
 from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
 from .errors import ConservationError, InputError, OutputError, ResumeError
 from .reader import FileInfo, list_input_files
-from .records import STAGE_ORDER, Drop
+from .records import Drop
 from .report import Report
 from .executor import Executor, default_workers, make_executor
 from .resume import Checkpoint
@@ -50,8 +50,7 @@ from .packed import PackedScan
 from .work import ScanTask, build_stages, reject_rows, scan_packed, tag_rows
 from .writer import OutputWriter
 
-__all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl",
-           "STAGE_ORDER"]
+__all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl"]
 
 
 class _Learned:
@@ -423,6 +422,11 @@ def _finish(report: Report, writer: OutputWriter) -> Report:
             f"records_in={report.records_in} != kept={report.kept} + "
             f"rejected={report.rejected}: records were lost; please report this bug"
         )
+    dropped = sum(n for by_reason in report.drops.values() for n in by_reason.values())
+    if dropped != report.rejected:
+        raise ConservationError(
+            f"drops by stage and reason sum to {dropped}, rejected={report.rejected}: "
+            "rejects were not counted by stage; please report this bug")
     writer.finish(report)
     return report
 

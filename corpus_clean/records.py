@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Record", "Drop", "record_id", "STAGE_ORDER"]
-
-#: The stages in flow order; a drop's ``stage`` is one of them.
-STAGE_ORDER = ("read", "split", "markers", "boilerplate", "spam", "quality", "dedup", "language",
-               "write")
-
+__all__ = ["Record", "Drop", "record_id"]
 
 def record_id(source: str, line: int | None) -> str:
     """Return the stable id of the record that starts at ``line`` of ``source``.
@@ -68,8 +63,9 @@ class Drop:
 
     Attributes:
         stage: name of the stage that dropped the record (``read``, ``markers``,
-            ``boilerplate``, ``spam``, ``quality``, ``dedup``), as listed in the README.
-        reason: snake_case reason, documented in the README for its stage.
+            ``boilerplate``, ``spam``, ``quality``, ``dedup``, or a registered one: see
+            :mod:`corpus_clean.stages.registry`).
+        reason: snake_case reason, one of the stage's registered reasons.
         detail: a short human-readable explanation; where a threshold decided, the score and
             the threshold (``"spam_score=0.71 >= 0.50"``).
         duplicate_of: for duplicates, the id of the kept record; otherwise ``None``.

@@ -25,29 +25,16 @@ from .packed import PackedScan, pack
 from .records import Drop, Record
 from .report import cluster_member, snippet
 from .spill import RecordSpill
-from .stages.boilerplate import BoilerplateFilter
 from .stages.dedup import dedup_key, exact_drop
 from .stages.language import identify_languages
-from .stages.markers import MarkerMatcher, MarkerStripper
+from .stages.markers import MarkerMatcher
 from .stages.neardup import choose_bands, sign_texts
-from .stages.quality import QualityFilter
-from .stages.spam import SpamFilter
+from .stages.registry import build_stages, record_stages
 from .writer import clean_row, rejected_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
            "scan_batch", "tag_rows", "Tagged", "reject_rows", "Rejected", "tag_batch",
            "RepeatMemo", "worker_memo"]
-
-
-def build_stages(config: Config, is_marker: MarkerMatcher | None = None) -> list:
-    """Return the per-record stages in order, for one file (``is_marker``: the file's marker
-    matcher, see :class:`.blocks.FileReader`). Each has ``name`` and ``apply(record)``,
-    returning the record (maybe changed) or a :class:`Drop`; the last also has
-    ``apply_batch(records)``, which the scan calls once per batch on the records that passed
-    the others (quality's n-gram statistics are computed for a whole batch in NumPy). Adding a
-    stage is one line here."""
-    return [MarkerStripper(is_marker), BoilerplateFilter(config), SpamFilter(config),
-            QualityFilter()]
 
 
 class RepeatMemo:
@@ -237,71 +224,80 @@ def scan_batch(task: ScanTask) -> ScanResult:
 
 def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tuple,
                 file_index: int, end: bool, run: str) -> ScanResult:
+    """The per-record stages over one batch, stage by stage (each on the records the earlier
+    ones kept, with its ``apply_batch`` when it has one), then the exact-dedup keys and the
+    MinHash signatures of the survivors.
+
+    A verbatim repeat (see :class:`RepeatMemo`) of a text whose outcome is known takes that
+    outcome; only the stages registered with ``changes_text`` run on it again (those before
+    the stage that dropped it, or all of them if it survived), so its record is the one a
+    full run gives: the other stages return a record unchanged."""
     stages = build_stages(config, MarkerMatcher(bare_markers))
+    infos = record_stages()
+    order = {stage.name: i for i, stage in enumerate(stages)}
+    changers = [i for i, info in enumerate(infos) if info.changes_text]
     seconds = dict.fromkeys([s.name for s in stages] + ["dedup"], 0.0)
     clock = time.perf_counter
     memo = worker_memo(config, run)
-    out: list[Scanned] = []
-    signs: list[bool] = []  # whether each record needs a MinHash signature
-    # the last stage (quality) runs once for the whole batch, on the records that passed the
-    # others: (index in out, memo key, position) of each, and for a verbatim repeat of one of
-    # them later in the batch, the index of that first copy
-    *each, last = stages
-    waiting: list[tuple[int, int | None, tuple]] = []
-    first_copy: dict[int, int] = {}
-    repeats: list[tuple[int, int]] = []
-    for index, (record, drop) in enumerate(items):
-        sign = True
-        if drop is None:
-            key = memo.key(record.text, bare_markers) if memo is not None else None
-            found = memo.get(key) if memo is not None else None
-            position = (where, index)
-            cached = None
-            waiting_copy = first_copy.get(key) if key is not None else None
-            if found is not None or waiting_copy is not None:
-                # a verbatim repeat takes its copy's outcome: only the marker lines, which the
-                # record keeps as provenance, are stripped again
-                if found is not None:
-                    cached, first = found
-                    sign = first >= position  # a copy that comes later is no exact duplicate
-                else:
-                    sign = False  # its first copy is earlier in this batch
-                run = stages[:1]
-            else:
-                run = each
-            for stage in run:
-                t0 = clock()
-                result = stage.apply(record)
-                seconds[stage.name] += clock() - t0
-                if isinstance(result, Drop):
-                    drop = result
-                    break
-                record = result
-            drop = drop or cached
-            if found is None and waiting_copy is None:
-                if drop is None:  # on to the last stage, with the batch
-                    waiting.append((len(out), key, position))
-                    if key is not None:
-                        first_copy[key] = len(out)
-                elif memo is not None:
-                    memo.put(key, drop, position)
-            elif waiting_copy is not None and drop is None:
-                repeats.append((len(out), waiting_copy))
-        out.append(Scanned(record, drop))
-        signs.append(sign)
-    if waiting:
+    out = [Scanned(record, drop) for record, drop in items]
+    signs = [True] * len(out)  # whether each record needs a MinHash signature
+    fresh: list[tuple[int, int | None, tuple]] = []  # (index, memo key, position): all stages
+    repeats: list[tuple[int, Drop | None, int | None]] = []  # (index, known drop, first copy)
+    first_copy: dict[int, int] = {}  # memo key -> index of its first fresh copy in the batch
+    for index, item in enumerate(out):
+        if item.drop is not None:
+            continue
+        position = (where, index)
+        key = memo.key(item.record.text, bare_markers) if memo is not None else None
+        found = memo.get(key) if memo is not None else None
+        copy = first_copy.get(key) if key is not None else None
+        if found is not None:
+            known, first = found
+            signs[index] = first >= position  # a copy that comes later is no exact duplicate
+            repeats.append((index, known, None))
+        elif copy is not None:
+            signs[index] = False  # its first copy is earlier in this batch
+            repeats.append((index, None, copy))
+        else:
+            fresh.append((index, key, position))
+            if key is not None:
+                first_copy[key] = index
+    live = [index for index, _, _ in fresh]
+    for stage in stages:
+        if not live:
+            break
         t0 = clock()
-        results = last.apply_batch([out[i].record for i, _, _ in waiting])
-        seconds[last.name] += clock() - t0
-        for (i, key, position), result in zip(waiting, results):
+        batch = getattr(stage, "apply_batch", None)
+        records = [out[i].record for i in live]
+        results = batch(records) if batch is not None else [stage.apply(r) for r in records]
+        seconds[stage.name] += clock() - t0
+        still = []
+        for i, result in zip(live, results, strict=True):
             if isinstance(result, Drop):
                 out[i].drop = result
             else:
                 out[i].record = result
-            if memo is not None:
-                memo.put(key, out[i].drop, position)
-    for i, copy in repeats:
-        out[i].drop = out[copy].drop
+                still.append(i)
+        live = still
+    if memo is not None:
+        for index, key, position in fresh:
+            memo.put(key, out[index].drop, position)
+    for index, known, copy in repeats:
+        if copy is not None:
+            known = out[copy].drop
+        # replay the text-changing stages the first copy went through
+        last = order.get(known.stage, len(stages)) if known is not None else len(stages)
+        record = out[index].record
+        for i in changers:
+            if i > last:
+                break
+            t0 = clock()
+            result = stages[i].apply(record)
+            seconds[stages[i].name] += clock() - t0
+            if isinstance(result, Drop):
+                break
+            record = result
+        out[index].record, out[index].drop = record, known
     to_sign: list[Scanned] = []
     for item, sign in zip(out, signs):
         if item.drop is None:

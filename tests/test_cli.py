@@ -186,8 +186,12 @@ def test_help_ends_with_an_example():
     assert text.index("Example:") < text.index("Options:")
 
 
-def test_every_option_is_documented_in_the_readme():
-    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+def test_every_option_is_documented_in_the_readme_and_the_usage_docs():
+    for doc in ("README.md", "docs/usage.md"):
+        _assert_options_documented((SEEDS.parent / doc).read_text(encoding="utf-8"))
+
+
+def _assert_options_documented(readme: str) -> None:
     command = cli.commands["clean"]
     for param in command.params:
         for opt in getattr(param, "opts", []):

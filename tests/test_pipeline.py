@@ -15,7 +15,7 @@ from paths import ROOT, SEEDS
 
 from corpus_clean import Config, InputError, OutputWriter, clean_dir
 from corpus_clean.errors import ConservationError
-from corpus_clean.pipeline import build_stages
+from corpus_clean.stages.registry import build_stages
 from corpus_clean.reader import REASONS as READ_REASONS
 from corpus_clean.records import Drop
 from corpus_clean.stages import boilerplate, dedup, markers, neardup, quality, repetition, spam
