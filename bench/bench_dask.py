@@ -69,14 +69,14 @@ def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
     file's bytes) and receives (``work.scan`` results), and record text bytes, over the
     first ``batches`` tasks."""
     from corpus_clean import Config
-    from corpus_clean.pipeline import _scan_tasks
+    from corpus_clean.tasks import scan_tasks
     from corpus_clean.reader import list_input_files
     from corpus_clean.report import Report
     from corpus_clean.work import scan
 
     config = Config()
     sent = got = records = text = survivors = 0
-    tasks = _scan_tasks(list_input_files(dump), config, Report(config), "sizes")
+    tasks = scan_tasks(list_input_files(dump), config, Report(config), "sizes")
     for i, task in enumerate(tasks):
         if i >= batches:
             break
@@ -97,14 +97,14 @@ def shuffle_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
     there and back), the band-key shuffle (per exact survivor), and per candidate pair the
     exported shingle hashes (per distinct earlier record) and the verification result."""
     from corpus_clean import Config, dask_dedup as dd
-    from corpus_clean.pipeline import _scan_tasks
+    from corpus_clean.tasks import scan_tasks
     from corpus_clean.reader import list_input_files
     from corpus_clean.report import Report
     from corpus_clean.work import scan
 
     config = Config()
     results = []
-    tasks = _scan_tasks(list_input_files(dump), config, Report(config), "shuffle")
+    tasks = scan_tasks(list_input_files(dump), config, Report(config), "shuffle")
     for i, task in enumerate(tasks):
         if i >= batches:
             break

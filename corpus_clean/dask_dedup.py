@@ -7,7 +7,7 @@ driver sees only small per-batch facts, candidate pairs and, when it writes, one
 records at a time. The steps (each a set of ``distributed`` futures):
 
 1. **Scan** (:func:`_scan_on_workers`, the only code that touches scan tasks and
-   :func:`.work.scan`): the tasks are main's (:func:`.pipeline._scan_tasks`: blocks of bytes
+   :func:`.work.scan`): the tasks are main's (:func:`.tasks.scan_tasks`: blocks of bytes
    that the workers decode, repair and split, or batches of records read here for files that
    cannot be cut), so the workers read and run the per-record stages exactly as with the
    local executors, each settling verbatim repeats with its own memo
@@ -80,9 +80,10 @@ import numpy as np
 from .config import Config
 from .records import Drop, record_id
 from .stages.dedup import first_seen, key_words
-from .stages.neardup import (band_pairs, decide_pairs, index_parameters, jaccard,
+from .stages.neardup import (band_pairs, decide_pairs, index_parameters, jaccard, near_drop,
                              unique_pairs)
 from .stages.repetition import RepeatedLineFilter
+from .tasks import check_readable, scan_tasks
 from .work import Scanned, ScanTask, scan, tag_batch
 
 __all__ = ["clean_on_dask", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
@@ -316,7 +317,6 @@ def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> d
 def _emit_part(part: Part, frequent: RepeatedLineFilter, removed: dict, config: Config):
     """The part's survivors in order as ``(record, drop or None)``, kept ones tagged
     (:func:`tag_batch`); the ids of its records that have exact copies; tagging seconds."""
-    from .pipeline import near_drop
 
     events, kept = [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
@@ -326,7 +326,7 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, removed: dict, config: 
             drop = None
             if n in removed:
                 kept_id, sim = removed[n]
-                drop = near_drop(config, kept_id, sim)
+                drop = near_drop(config.near_threshold, kept_id, sim)
         if drop is None:
             kept.append(record)
         events.append((record, drop))
@@ -410,12 +410,11 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
     scanned on one worker and become one part.
 
     The only code that knows scan tasks and :func:`.work.scan`'s result (see
-    :data:`.work.ScanResult`); tasks come from :func:`.pipeline._scan_tasks` (blocks the
+    :data:`.work.ScanResult`); tasks come from :func:`.tasks.scan_tasks` (blocks the
     workers decode and split, or batches read here) as for the local executors, and each
     worker settles verbatim repeats with its own memo (:func:`.work.worker_memo`), so the
     results are theirs whatever worker runs a task.
     """
-    from .pipeline import _scan_tasks
 
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     # in flight: the tasks of at least two groups per worker thread, so that all are busy
@@ -446,7 +445,7 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
             on_progress(info, end, report)
 
     group, in_group, home = 0, 0, None
-    for task in _scan_tasks(files, config, report, run,
+    for task in scan_tasks(files, config, report, run,
                             by_span=cluster.executor.workers_read(files)):
         if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
             group, in_group = (group + 1 if home is not None else 0), 0
@@ -549,7 +548,6 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
 def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
     """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
     fills ``report``. Called by :func:`.pipeline.clean_dir`."""
-    from .pipeline import check_readable
     from .stages.dedup import exact_drop
 
     cluster = _Cluster(executor)

@@ -95,6 +95,8 @@ class DaskExecutor(Executor):
             ``bokeh``).
     """
 
+    ordered_on_cluster = True
+
     def __init__(self, client: Any, cluster: Any = None, window: int | None = None,
                  read_dump: bool | None = None):
         self.client, self.cluster, self._window = client, cluster, window

@@ -65,6 +65,9 @@ class Executor:
     """Runs ``fn`` over tasks and yields the results in task order."""
 
     workers = 1
+    #: whether the ordered half (dedup, emit) runs on the executor's cluster too
+    #: (:mod:`.dask_dedup`) rather than in the run's process
+    ordered_on_cluster = False
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         raise NotImplementedError

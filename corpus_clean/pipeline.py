@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import sys
 from collections import deque
 import tempfile
 import time
@@ -34,7 +33,7 @@ import numpy as np
 import orjson
 
 from .config import Config
-from .blocks import FileReader, block_tasks, is_jsonl, iter_file_records
+from .blocks import FileReader, is_jsonl, iter_file_records
 from .errors import ConservationError, InputError, OutputError, ResumeError
 from .reader import FileInfo, list_input_files
 from .records import Drop
@@ -43,11 +42,12 @@ from .executor import Executor, default_workers, make_executor
 from .resume import Checkpoint
 from .spill import RecordSpill
 from .stages.dedup import ExactDedup
-from .stages.neardup import NearDupIndex
+from .stages.neardup import NearDupIndex, near_drop
 from .stages.repetition import RepeatedLineFilter
 from .stages.language import check_backend
 from .packed import PackedScan
-from .work import ScanTask, build_stages, reject_rows, scan_packed, tag_rows
+from .tasks import check_readable, scan_tasks
+from .work import build_stages, reject_rows, scan_packed, tag_rows
 from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl"]
@@ -79,39 +79,6 @@ def _with_learned(tasks, learned: _Learned):
         yield task
 
 
-def _scan_tasks(files, config, report, run, start=0, by_span=False):
-    """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
-    decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
-    batches of records read here (:class:`.work.ScanTask`; the last batch of a file has
-    ``end`` set). ``run``: a name unique to this run; ``start``: the run's number of the first
-    file; ``by_span``: blocks of uncompressed files name their bytes instead of carrying them
-    (see :func:`.blocks.block_tasks`)."""
-    clock = time.perf_counter
-    for index, file in enumerate(files, start):
-        t0 = clock()
-        info = FileInfo(file.source)
-        report.add_file(info)
-        reader = FileReader(file, info, config)
-        if config.block_bytes and reader.splittable():
-            for task in block_tasks(index, reader, config, run, by_span):
-                report.add_seconds("read", clock() - t0)
-                yield task
-                t0 = clock()
-            continue
-        bare = reader.is_marker.bare_lines
-        task = ScanTask(index, bare, [], False, config, 0, run)
-        for item in reader:
-            task.items.append(item)
-            if len(task.items) >= config.batch_records:
-                report.add_seconds("read", clock() - t0)
-                yield task
-                t0 = clock()
-                task = ScanTask(index, bare, [], False, config, task.number + 1, run)
-        report.add_seconds("read", clock() - t0)
-        task.end = True
-        yield task
-
-
 def _scan_results(files, config, report, executor, checkpoint, learned: _Learned):
     """The scan results (:class:`.packed.PackedScan`) in file order: the files
     ``checkpoint`` holds are restored from it (see :mod:`.resume`), runs of other files are
@@ -120,7 +87,7 @@ def _scan_results(files, config, report, executor, checkpoint, learned: _Learned
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     if not restore:
         yield from executor.map(scan_packed, _with_learned(
-            _scan_tasks(files, config, report, run), learned))
+            scan_tasks(files, config, report, run), learned))
         return
     index = 0
     for restored, files_run in itertools.groupby(files, key=lambda f: f.source in restore):
@@ -133,7 +100,7 @@ def _scan_results(files, config, report, executor, checkpoint, learned: _Learned
                 yield PackedScan(i, True, b"", b"[]")
         else:
             yield from executor.map(scan_packed, _with_learned(
-                _scan_tasks(files_run, config, report, run, index), learned))
+                scan_tasks(files_run, config, report, run, index), learned))
         index += len(files_run)
 
 
@@ -283,7 +250,7 @@ def _emit(config, report, writer, survivors, exact_spill, held, removed, repetit
                     kept_idx, sim = removed[idx]
                     kept_id = ids[kept_idx]
                     near_root[record.id] = (kept_id, sim)
-                    drop = near_drop(config, kept_id, sim)
+                    drop = near_drop(config.near_threshold, kept_id, sim)
                 if isinstance(drop, Drop):
                     writer.write_rejected(record, drop)
                     report.count_drop(record, drop)
@@ -343,28 +310,11 @@ def _reject_task(config: Config, lines: list[bytes], extras: list, ids: dict[int
     return config, lines, extras, names, roots
 
 
-def near_drop(config: Config, kept_id: str, sim: float) -> Drop:
-    """The drop of a near duplicate of ``kept_id`` (Jaccard ``sim``)."""
-    return Drop("dedup", "near_duplicate",
-                f"jaccard={sim:.3f} >= {config.near_threshold:g} with {kept_id}",
-                duplicate_of=kept_id, similarity=sim)
-
-
-def check_readable(dump, files, report: Report) -> None:
-    """Raise InputError when no file could be read (after the scan)."""
-    if all(fc.info.lines == 0 and fc.info.error for fc in report.files.values()):
-        raise InputError(f"{dump}: no readable file ({len(files)} skipped; see messages above)")
-
-
 #: ``--resume`` with the Dask executor (scan results stay on the workers; none is saved)
 DASK_RESUME_ERROR = ("--resume is not supported with --executor dask (scan results stay on "
                      "the workers and are not checkpointed); run without --resume")
 
 
-def _is_dask(executor: Executor | None) -> bool:
-    """Whether ``executor`` is a DaskExecutor (without importing Dask for the others)."""
-    module = sys.modules.get("corpus_clean.dask_executor")  # loaded if one was made
-    return module is not None and isinstance(executor, module.DaskExecutor)
 
 
 @contextlib.contextmanager
@@ -486,7 +436,7 @@ def clean_dir(
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
-        if _is_dask(given):  # the ordered half distributed too: see dask_dedup
+        if given is not None and given.ordered_on_cluster:  # see dask_dedup
             if resume:
                 raise ResumeError(DASK_RESUME_ERROR)
             from .dask_dedup import clean_on_dask

@@ -14,7 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = ["ScriptCounts", "count_scripts", "count_scripts_batch", "count_han_kana", "count_cjk", "han_kana_mask", "HAN_RE", "KANA_RE", "HANGUL_RE", "CJK_RE",
-           "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE"]
+           "HAN_KANA_CLASS", "HAN_KANA_RE", "SENTENCE_END_RE", "plausible_cjk",
+           "MIN_CJK_PLAUSIBILITY"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA = "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
@@ -208,3 +209,49 @@ def _class_sums() -> np.ndarray:
 
 
 _CLASS_SUMS = _class_sums()
+
+
+def _common_cjk(ch: str) -> bool:
+    """Whether ``ch`` is a character that real CJK text is made of: a Han character among
+    the most frequent (GB 2312 level 1, 3,755 characters, or Big5's frequent characters,
+    5,401), kana, a Hangul syllable of KS X 1001 (2,350), CJK punctuation or full-width
+    ASCII. A pair of Latin-1 bytes read as GBK gives rare Han characters, not these."""
+    code = ord(ch)
+    if 0x3000 <= code <= 0x30FF or 0xFF01 <= code <= 0xFF5E:  # punctuation, kana, full width
+        return True
+    if 0xAC00 <= code <= 0xD7A3:
+        try:
+            ch.encode("euc_kr")
+            return True
+        except UnicodeEncodeError:
+            return False
+    if 0x4E00 <= code <= 0x9FFF:
+        try:
+            gb = ch.encode("gb2312")
+            if 0xB0 <= gb[0] <= 0xD7:
+                return True
+        except UnicodeEncodeError:
+            pass
+        try:
+            big5 = ch.encode("big5")
+            return 0xA4 <= big5[0] <= 0xC6
+        except UnicodeEncodeError:
+            return False
+    return False
+
+
+def plausible_cjk(text: str, min_chars: int = 8) -> float:
+    """How much ``text`` (a strict decode of a file's non-ASCII lines) reads as CJK text, in
+    [0, 1]: the share of its non-ASCII characters that are common CJK characters
+    (:func:`_common_cjk`). 0.0 with fewer than ``min_chars`` non-ASCII characters (too little
+    to say)."""
+    non_ascii = [c for c in text if ord(c) >= 0x80]
+    if len(non_ascii) < min_chars:
+        return 0.0
+    return sum(map(_common_cjk, non_ascii)) / len(non_ascii)
+
+
+#: plausibility (:func:`plausible_cjk`) at or above which a legacy CJK codec is taken: real
+#: Chinese, Japanese and Korean text scores 0.95 or more (the tests' fixtures); Latin-1
+#: European text that happens to decode strictly as GBK scores far lower
+MIN_CJK_PLAUSIBILITY = 0.85

@@ -22,7 +22,17 @@ from typing import Any, BinaryIO
 
 from .errors import InputError
 
-__all__ = ["is_url", "list_url_files", "output_url", "RemotePath"]
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file of the dump: ``path`` on disk and ``source``, its ``/``-separated path relative
+    to the dump directory (the name used in every output)."""
+
+    path: Any  # pathlib.Path, or RemotePath for a URL
+    source: str
+
+
+__all__ = ["InputFile", "is_url", "list_url_files", "output_url", "RemotePath"]
 
 
 def is_url(root: object) -> bool:
@@ -60,8 +70,6 @@ def list_url_files(url: str) -> list:
         InputError: fsspec, or the package of the URL's protocol, is not installed; or nothing
             exists at ``url``.
     """
-    from .reader import InputFile
-
     try:
         import fsspec
         fs, root = fsspec.core.url_to_fs(url)

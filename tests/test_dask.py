@@ -525,11 +525,11 @@ def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_execut
     the CLI prints as one line, naming the file; no output is left."""
     from dataclasses import replace
 
-    from corpus_clean import pipeline
+    from corpus_clean import tasks
     from corpus_clean.errors import InputError
 
     dump, _ = plain_dump
-    real = pipeline.block_tasks
+    real = tasks.block_tasks
 
     def changed(*args, **kwargs):
         for task in real(*args, **kwargs):
@@ -538,7 +538,7 @@ def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_execut
                 task.block = replace(task.block, span=(span[0], span[1], span[2] ^ 1))
             yield task
 
-    monkeypatch.setattr(pipeline, "block_tasks", changed)
+    monkeypatch.setattr(tasks, "block_tasks", changed)
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"^0\S+\.txt: changed while the run was reading it"):
         clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)

@@ -22,7 +22,7 @@ import re
 
 from ftfy.badness import badness
 
-from ..reader import MIN_CJK_PLAUSIBILITY, plausible_cjk
+from ..scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
 
 __all__ = ["GARBLED_SHARE", "MIN_CHARS", "garbled_share"]
 

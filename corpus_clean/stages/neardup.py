@@ -62,6 +62,7 @@ import numpy as np
 import xxhash
 
 from ..scripts import count_cjk
+from ..records import Drop
 from .dedup import normalise_for_dedup
 
 REASONS = ("near_duplicate",)
@@ -539,3 +540,11 @@ def decide_pairs(a: np.ndarray, b: np.ndarray, len_a: np.ndarray, len_b: np.ndar
         if best is not None:
             removed[rec] = (best[0], round(best[1], 6))
     return removed, verified
+
+
+def near_drop(threshold: float, kept_id: str, sim: float) -> Drop:
+    """The drop of a near duplicate of ``kept_id`` (Jaccard similarity ``sim`` in [0, 1], at
+    least ``threshold``)."""
+    return Drop("dedup", "near_duplicate",
+                f"jaccard={sim:.3f} >= {threshold:g} with {kept_id}",
+                duplicate_of=kept_id, similarity=sim)
