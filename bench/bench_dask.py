@@ -69,10 +69,10 @@ def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
     file's bytes) and receives (``work.scan`` results), and record text bytes, over the
     first ``batches`` tasks."""
     from corpus_clean import Config
-    from corpus_clean.tasks import scan_tasks
-    from corpus_clean.reader import list_input_files
-    from corpus_clean.report import Report
-    from corpus_clean.work import scan
+    from corpus_clean.engine.tasks import scan_tasks
+    from corpus_clean.engine.work import scan
+    from corpus_clean.output.report import Report
+    from corpus_clean.reading.reader import list_input_files
 
     config = Config()
     sent = got = records = text = survivors = 0
@@ -91,16 +91,17 @@ def task_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
 
 
 def shuffle_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
-    """Bytes per record of what the distributed ordered half (``corpus_clean.dask_dedup``)
+    """Bytes per record of what the distributed ordered half (``corpus_clean.engine.dask_dedup``)
     moves, measured by running its worker functions in this process on the results of the
     dump's first ``batches`` scan tasks: the exact-key shuffle (per record reaching dedup,
     there and back), the band-key shuffle (per exact survivor), and per candidate pair the
     exported shingle hashes (per distinct earlier record) and the verification result."""
-    from corpus_clean import Config, dask_dedup as dd
-    from corpus_clean.tasks import scan_tasks
-    from corpus_clean.reader import list_input_files
-    from corpus_clean.report import Report
-    from corpus_clean.work import scan
+    from corpus_clean import Config
+    from corpus_clean.engine import dask_dedup as dd
+    from corpus_clean.engine.tasks import scan_tasks
+    from corpus_clean.engine.work import scan
+    from corpus_clean.output.report import Report
+    from corpus_clean.reading.reader import list_input_files
 
     config = Config()
     results = []
@@ -133,7 +134,7 @@ def shuffle_sizes(dump: Path, batches: int = 40) -> dict[str, float]:
 #: the scheduler, which runs in the driver process, but not the workers) to the file in argv[1]
 _DRIVER = ("import atexit, resource, sys; path = sys.argv.pop(1); atexit.register(lambda: "
            "open(path, 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))); "
-           "from corpus_clean.cli import main; main()")
+           "from corpus_clean.cli.command import main; main()")
 
 
 def timed_run(dump: Path, out: Path, executor: str, workers: int,
@@ -153,7 +154,7 @@ def timed_run(dump: Path, out: Path, executor: str, workers: int,
 def cluster_start_stop(workers: int) -> float:
     """Seconds to start and shut down a LocalCluster of ``workers`` processes, as
     ``--executor dask`` does, in a fresh process (the fixed part of the Dask overhead)."""
-    code = ("import time; t = time.perf_counter(); from corpus_clean.dask_executor import "
+    code = ("import time; t = time.perf_counter(); from corpus_clean.engine.dask_executor import "
             f"connect; connect(None, {workers}).close(); print(time.perf_counter() - t)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus_clean import Config  # noqa: E402
-from corpus_clean.pipeline import iter_file_records  # noqa: E402
-from corpus_clean.reader import FileInfo, list_input_files  # noqa: E402
+from corpus_clean.engine.pipeline import iter_file_records  # noqa: E402
+from corpus_clean.reading.reader import FileInfo, list_input_files  # noqa: E402
 from corpus_clean.stages.markers import MarkerStripper  # noqa: E402
 from corpus_clean.stages.neardup import NearDupIndex, jaccard, shingle_hashes  # noqa: E402
 

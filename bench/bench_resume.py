@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from corpus_clean import Config, OutputWriter, clean_dir  # noqa: E402
-from corpus_clean.reader import list_input_files  # noqa: E402
-from corpus_clean.resume import Checkpoint  # noqa: E402
+from corpus_clean.engine.resume import Checkpoint  # noqa: E402
+from corpus_clean.reading.reader import list_input_files  # noqa: E402
 
 OUTPUTS = ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json")
 

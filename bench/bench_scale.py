@@ -95,8 +95,8 @@ def dump_to_jsonl(dump: Path, out: Path) -> tuple[int, int]:
     import xxhash
 
     from corpus_clean import Config
-    from corpus_clean.pipeline import FileReader
-    from corpus_clean.reader import FileInfo, list_input_files
+    from corpus_clean.engine.pipeline import FileReader
+    from corpus_clean.reading.reader import FileInfo, list_input_files
     from corpus_clean.stages.markers import MarkerStripper
 
     out.mkdir(parents=True, exist_ok=True)

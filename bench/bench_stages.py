@@ -27,16 +27,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus_clean.config import Config  # noqa: E402
-from corpus_clean.pipeline import iter_file_records  # noqa: E402
-from corpus_clean.reader import FileInfo, list_input_files, open_lines, repair_text  # noqa: E402
-from corpus_clean.scripts import count_scripts, count_scripts_batch  # noqa: E402
+from corpus_clean.engine.pipeline import iter_file_records  # noqa: E402
+from corpus_clean.reading.reader import (  # noqa: E402
+    FileInfo,
+    list_input_files,
+    open_lines,
+    repair_text,
+)
+from corpus_clean.records import Record  # noqa: E402
 from corpus_clean.stages.boilerplate import classify_boilerplate  # noqa: E402
 from corpus_clean.stages.dedup import dedup_key, normalise_for_dedup  # noqa: E402
 from corpus_clean.stages.language import identify_language, identify_languages  # noqa: E402
 from corpus_clean.stages.neardup import choose_bands, shingle_hashes, sign_texts  # noqa: E402
 from corpus_clean.stages.quality import QualityFilter  # noqa: E402
 from corpus_clean.stages.spam import spam_signals  # noqa: E402
-from corpus_clean.records import Record  # noqa: E402
+from corpus_clean.unicode_scripts import count_scripts, count_scripts_batch  # noqa: E402
 
 
 def read_dump(root: Path, config: Config) -> tuple[list[str], list[str]]:

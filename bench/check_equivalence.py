@@ -31,9 +31,9 @@ import reference_neardup as ref_neardup  # noqa: E402
 import reference_spam as ref_spam  # noqa: E402
 from test_neardup_equivalence import same_grouping  # noqa: E402
 
-from corpus_clean.blocks import iter_file_records  # noqa: E402
 from corpus_clean.config import Config  # noqa: E402
-from corpus_clean.reader import FileInfo, list_input_files  # noqa: E402
+from corpus_clean.reading.blocks import iter_file_records  # noqa: E402
+from corpus_clean.reading.reader import FileInfo, list_input_files  # noqa: E402
 from corpus_clean.stages import neardup, spam  # noqa: E402
 from corpus_clean.stages.dedup import normalise_for_dedup  # noqa: E402
 

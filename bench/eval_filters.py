@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from corpus_clean import Config, OutputWriter, clean_dir  # noqa: E402
-from corpus_clean.pipeline import build_stages  # noqa: E402
+from corpus_clean.engine.pipeline import build_stages  # noqa: E402
 from corpus_clean.records import Drop, Record  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import importlib
 #: (NumPy, the stages) run: see :mod:`corpus_clean.__main__`
 _PUBLIC = {
     "Config": "config", "CorpusCleanError": "errors", "InputError": "errors",
-    "OutputError": "errors", "clean_dir": "pipeline", "Drop": "records", "Record": "records",
-    "Report": "report", "OutputWriter": "writer",
+    "OutputError": "errors", "clean_dir": "engine.pipeline", "Drop": "records",
+    "Record": "records", "Report": "output.report", "OutputWriter": "output.writer",
 }
 
 def _version() -> str:

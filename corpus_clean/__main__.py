@@ -3,22 +3,20 @@
 :func:`main` takes over SIGINT and SIGTERM before anything heavy is imported: a signal that
 arrives while the program starts (about 0.4 s of imports) ends it at once with the same one
 line and exit code (130, 143) as later, instead of a traceback from inside an import. Nothing
-has been written by then. From the start of a run, :mod:`corpus_clean.cli` handles them.
+has been written by then. From the start of a run, :mod:`corpus_clean.cli.command` handles them.
 """
 
 import os
 import signal
 import sys
 
-#: exit code and first word of the message of each stop signal (128 + the signal's number),
-#: for this module and :mod:`corpus_clean.cli` (kept here: this module imports nothing heavy)
-STOPS = {signal.SIGINT: (130, "Interrupted"), signal.SIGTERM: (143, "Terminated")}
+from .cli.signals import STOPS
 
 
 def _stop_early(signum, frame) -> None:
     """Before the command's own handlers: end at once (nothing written yet). After them (the
     command has returned, its exit code decided, the process ending): ignore the signal."""
-    cli = sys.modules.get("corpus_clean.cli")  # maybe half-imported: hence getattr
+    cli = sys.modules.get("corpus_clean.cli.command")  # maybe half-imported: hence getattr
     if getattr(getattr(cli, "_StopSignals", None), "used", False):
         return
     code, word = STOPS[signum]
@@ -35,7 +33,7 @@ def main() -> None:
     for sig in STOPS:
         if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup and friends: left ignored
             signal.signal(sig, _stop_early)
-    from .cli import main as cli_main
+    from .cli.command import main as cli_main
 
     try:
         cli_main()

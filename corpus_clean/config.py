@@ -12,7 +12,7 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from .errors import CorpusCleanError
+from .errors import CorpusCleanError, file_kind
 
 __all__ = ["Config", "ConfigError", "load_config"]
 
@@ -53,14 +53,14 @@ class Config:
             charset-normalizer to tell GBK from Big5 (measured on the tests' fixtures).
         encoding: a Python codec (``gb18030``, ``cp1252``, ...) that every file is decoded
             with, instead of deciding per file; empty (default): decided per file (see
-            :func:`corpus_clean.reader.decide_encoding`).
+            :func:`corpus_clean.reading.reader.decide_encoding`).
         encoding_scan_bytes: bytes (decompressed) read beyond ``sample_bytes``, at most, to
             find non-ASCII text to decide a file's encoding on, when its first
-            ``sample_bytes`` hold little (:data:`corpus_clean.reader.EVIDENCE_MIN_BYTES`):
+            ``sample_bytes`` hold little (:data:`corpus_clean.reading.reader.EVIDENCE_MIN_BYTES`):
             ASCII decodes alike in every codec, so a file of English first and Chinese
             further on is decided on its Chinese. 16 MiB: held in memory meanwhile.
         layout_sample_lines: lines read ahead to detect a file's record layout (see
-            :func:`corpus_clean.split.detect_layout`). 2,000 lines is at least 500 records in
+            :func:`corpus_clean.reading.split.detect_layout`). 2,000 lines is at least 500 records in
             every seed layout, and bounds the look-ahead memory.
         chunk_bytes: bytes read per chunk while streaming a file (1 MiB).
         jsonl_text_field: the field that holds the text in JSON Lines input (files named
@@ -74,12 +74,12 @@ class Config:
             task costs little next to its work, small enough to keep workers busy.
         block_bytes: bytes (decompressed) of a file per block read by a worker. The run reads
             each file's bytes and cuts them at record boundaries into blocks of at least this
-            size; workers decode, repair, split and process them (see :mod:`corpus_clean.blocks`),
+            size; workers decode, repair, split and process them (see :mod:`corpus_clean.reading.blocks`),
             so one large file is read on all cores. 1 MiB: about 1,000 abstracts, a task that
             costs far more than sending it. 0: decode and split in the run's own process, as
             files in encodings that cannot be cut at byte level (UTF-16/32) always are.
         repeat_cache: distinct raw record texts whose per-record outcome each worker remembers,
-            so that a verbatim repeat skips the stages (:class:`corpus_clean.work.RepeatMemo`).
+            so that a verbatim repeat skips the stages (:class:`corpus_clean.engine.work.RepeatMemo`).
             2^18 entries, about 40 MB per worker. 0 turns it off; results never depend on it.
 
     Boilerplate (``stages/boilerplate.py``):
@@ -250,8 +250,6 @@ def load_config(path: Path, base: Config | None = None) -> Config:
         import tomli as tomllib
     path = Path(path)
     try:
-        from .reader import file_kind
-
         kind = file_kind(os.stat(path).st_mode)  # before open(), which waits on a FIFO
         if kind != "regular file":
             raise ConfigError(f"{path}: is a {kind}, not a settings file")

@@ -5,8 +5,10 @@ Every message names the file or directory concerned and, where there is one, the
 
 from __future__ import annotations
 
+import stat
+
 __all__ = ["CorpusCleanError", "InputError", "OutputError", "FileReadError", "ConservationError",
-           "ResumeError"]
+           "ResumeError", "file_kind"]
 
 
 class CorpusCleanError(Exception):
@@ -46,3 +48,14 @@ class ConservationError(CorpusCleanError):
 class ResumeError(CorpusCleanError):
     """``--resume`` cannot use the checkpoint in the output directory (made with other
     settings or another version, or damaged); the message says how to start over."""
+
+
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` is, in words, for the messages of the errors above: ``regular file``, ``directory``, ``FIFO (named
+    pipe)``, ``character device`` ..."""
+    for test, name in ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"),
+                       (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return name
+    return "special file"

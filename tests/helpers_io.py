@@ -1,5 +1,5 @@
 """Shared helpers for the reader and split tests: real seed / fixture text and a small driver
-around :func:`corpus_clean.reader.open_lines`.
+around :func:`corpus_clean.reading.reader.open_lines`.
 
 Only files under ``tests/`` and ``seeds/`` are used, so the tests run on a plain clone.
 Binary, compressed and re-encoded inputs are built by the tests inside ``tmp_path``.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus_clean.errors import FileReadError
-from corpus_clean.reader import FileInfo, InputFile, open_lines
+from corpus_clean.reading.reader import FileInfo, InputFile, open_lines
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-from corpus_clean.scripts import CJK_RE
+from corpus_clean.unicode_scripts import CJK_RE
 from corpus_clean.stages.dedup import normalise_for_dedup
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)

@@ -30,7 +30,7 @@ from collections import Counter
 
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages.dedup import normalise_for_dedup
-from corpus_clean.scripts import HAN_KANA_CLASS, HAN_KANA_RE
+from corpus_clean.unicode_scripts import HAN_KANA_CLASS, HAN_KANA_RE
 
 REASONS = ("repeated_lines", "repeated_ngrams")
 

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from corpus_clean.config import Config
 from corpus_clean.records import Drop, Record
-from corpus_clean.scripts import HAN_KANA_RE, SENTENCE_END_RE
+from corpus_clean.unicode_scripts import HAN_KANA_RE, SENTENCE_END_RE
 
 REASONS = ("spam",)
 

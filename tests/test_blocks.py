@@ -1,4 +1,4 @@
-"""corpus_clean.blocks: a file read in blocks by workers gives exactly the records, rejects and
+"""corpus_clean.reading.blocks: a file read in blocks by workers gives exactly the records, rejects and
 read facts of the file read in one piece (FileReader), on the seeds and fixtures, with line
 ends of every kind, for every place a read can fail, and for lines too long to hold."""
 
@@ -11,10 +11,10 @@ import pytest
 from paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
-from corpus_clean import reader as reader_mod
-from corpus_clean.blocks import FileReader, block_items, block_tasks
-from corpus_clean.reader import FileInfo, InputFile, splits_at_line_ends
-from corpus_clean.split import starts_record
+from corpus_clean.reading import reader as reader_mod
+from corpus_clean.reading.blocks import FileReader, block_items, block_tasks
+from corpus_clean.reading.reader import FileInfo, InputFile, splits_at_line_ends
+from corpus_clean.reading.split import starts_record
 from corpus_clean.stages.markers import MarkerMatcher
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

@@ -240,7 +240,7 @@ def _reference_classify_boilerplate(text: str, config: Config):
     """classify_boilerplate as it was: NFKC of every record, then the same rules."""
     import unicodedata
 
-    from corpus_clean.scripts import count_scripts
+    from corpus_clean.unicode_scripts import count_scripts
     from corpus_clean.stages import boilerplate as b
 
     stripped = text.strip()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from paths import ROOT, SEEDS
 
-from corpus_clean.cli import cli
+from corpus_clean.cli.command import cli
 from corpus_clean.config import Config, ConfigError, load_config
 
 

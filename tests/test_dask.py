@@ -23,10 +23,12 @@ import pytest
 from click.testing import CliRunner
 from paths import FIXTURES, ROOT, SEEDS
 
-from corpus_clean import Config, OutputWriter, clean_dir, dask_dedup
-from corpus_clean.blocks import BlockTask, block_items
-from corpus_clean.cli import cli
-from corpus_clean.writer import OUTPUT_FILES
+from corpus_clean import Config, OutputWriter, clean_dir
+
+from corpus_clean.engine import dask_dedup
+from corpus_clean.reading.blocks import BlockTask, block_items
+from corpus_clean.cli.command import cli
+from corpus_clean.output.writer import OUTPUT_FILES
 
 distributed = pytest.importorskip("distributed")  # in the test extra: CI runs these tests
 
@@ -57,7 +59,7 @@ def local_out(tmp_path_factory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def dask_executor():
-    from corpus_clean.dask_executor import connect
+    from corpus_clean.engine.dask_executor import connect
 
     executor = connect(None, workers=2)
     yield executor
@@ -163,7 +165,7 @@ def test_cli_dask_executor_end_to_end(dask_executor, local_out, tmp_path, monkey
 
 
 def test_a_task_the_cluster_gives_up_on_is_one_error_line():
-    from corpus_clean.dask_executor import DaskExecutor, DaskTaskError
+    from corpus_clean.engine.dask_executor import DaskExecutor, DaskTaskError
 
     class Future:  # what the scheduler hands back after too many workers died under a task
         def add_done_callback(self, fn):
@@ -228,7 +230,7 @@ def test_a_malformed_address_never_makes_a_client(monkeypatch):
     new one held. The address is now checked before any Client exists."""
     import distributed
 
-    from corpus_clean.dask_executor import DaskConnectError, connect
+    from corpus_clean.engine.dask_executor import DaskConnectError, connect
 
     made = []
     monkeypatch.setattr(distributed, "Client", lambda *a, **k: made.append(a))
@@ -246,7 +248,7 @@ def test_scheduler_without_dask_executor_is_a_usage_error(tmp_path):
 
 
 def test_local_executor_never_imports_dask(tmp_path):
-    code = ("import sys; from corpus_clean.cli import main; sys.argv = ['corpus-clean', "
+    code = ("import sys; from corpus_clean.cli.command import main; sys.argv = ['corpus-clean', "
             f"{str(SEEDS)!r}, '-o', {str(tmp_path / 'out')!r}, '-q'];\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
@@ -262,8 +264,8 @@ def test_the_driver_builds_no_dedup_index_and_spills_no_record(dask_executor, lo
                                                                tmp_path, monkeypatch):
     """With the Dask executor the exact index, the near-dup index and the record spills of
     the local path are never made on the driver, and the bytes are the same."""
-    from corpus_clean import pipeline
-    from corpus_clean.spill import RecordSpill
+    from corpus_clean.engine import pipeline
+    from corpus_clean.engine.spill import RecordSpill
     from corpus_clean.stages.dedup import ExactDedup
     from corpus_clean.stages.neardup import NearDupIndex
 
@@ -345,9 +347,9 @@ def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_pat
 def test_who_reads_the_dump_by_default(dask_executor):
     """Workers read the dump on a local cluster or from a URL; a remote cluster's workers
     get the bytes from the driver unless told otherwise."""
-    from corpus_clean.dask_executor import DaskExecutor
-    from corpus_clean.reader import InputFile
-    from corpus_clean.storage import RemotePath
+    from corpus_clean.engine.dask_executor import DaskExecutor
+    from corpus_clean.reading.reader import InputFile
+    from corpus_clean.reading.storage import RemotePath
 
     from types import SimpleNamespace
 
@@ -371,8 +373,8 @@ def test_dask_reads_without_dask_executor_is_a_usage_error(tmp_path):
 
 
 def test_scan_tasks_are_grouped_into_parts_by_their_records():
-    from corpus_clean.reader import RawBlock
-    from corpus_clean.work import ScanTask
+    from corpus_clean.reading.reader import RawBlock
+    from corpus_clean.engine.work import ScanTask
 
     batch = ScanTask(0, frozenset(), [None] * 64, False, CONFIG)
     block = BlockTask(0, 0, "a.txt", "line", frozenset(), "utf-8",
@@ -421,11 +423,11 @@ def _fixture_batches():
     """The dump's records as scan results (:data:`.work.ScanResult`) of 150 records (every
     record reaching dedup), with the exact key, band keys and shingle hashes that scan
     computes."""
-    from corpus_clean.pipeline import iter_file_records
-    from corpus_clean.reader import FileInfo, list_input_files
+    from corpus_clean.engine.pipeline import iter_file_records
+    from corpus_clean.reading.reader import FileInfo, list_input_files
     from corpus_clean.stages.dedup import dedup_key
     from corpus_clean.stages.neardup import choose_bands, sign_texts
-    from corpus_clean.work import Scanned
+    from corpus_clean.engine.work import Scanned
 
     config = Config()
     bands, rows = choose_bands(config.near_threshold, config.num_perm)
@@ -525,7 +527,7 @@ def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_execut
     the CLI prints as one line, naming the file; no output is left."""
     from dataclasses import replace
 
-    from corpus_clean import tasks
+    from corpus_clean.engine import tasks
     from corpus_clean.errors import InputError
 
     dump, _ = plain_dump

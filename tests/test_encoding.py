@@ -14,7 +14,7 @@ import pytest
 from helpers_io import fixture_jsonl, read_all, seed_lines, write
 from paths import FIXTURES
 
-from corpus_clean.reader import MIN_CJK_PLAUSIBILITY, decide_encoding, plausible_cjk
+from corpus_clean.reading.reader import MIN_CJK_PLAUSIBILITY, decide_encoding, plausible_cjk
 
 ENGLISH = [line for line in seed_lines("003") if line.strip()]  # pure ASCII abstracts
 
@@ -112,7 +112,7 @@ def test_plausibility_separates_real_cjk_from_latin_read_as_gbk():
 def test_how_the_encoding_was_decided_is_in_stats_json(tmp_path):
     from click.testing import CliRunner
 
-    from corpus_clean.cli import cli
+    from corpus_clean.cli.command import cli
 
     dump = tmp_path / "dump"
     dump.mkdir()

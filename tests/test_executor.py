@@ -10,7 +10,7 @@ import time
 
 from paths import ROOT
 
-from corpus_clean.executor import LocalExecutor, ProcessExecutor, make_executor
+from corpus_clean.engine.executor import LocalExecutor, ProcessExecutor, make_executor
 
 
 def _square(x: int) -> int:
@@ -39,7 +39,7 @@ def test_workers_exit_when_the_run_is_killed():
     workers notice that their parent is gone and exit instead of waiting for ever."""
     code = (
         "import os, sys, time\n"
-        "from corpus_clean.executor import ProcessExecutor\n"
+        "from corpus_clean.engine.executor import ProcessExecutor\n"
         "pool = ProcessExecutor(2)\n"
         "futs = [pool._pool.submit(os.getpid) for _ in range(40)]\n"
         "print(' '.join(str(p) for p in sorted({f.result() for f in futs})), flush=True)\n"
@@ -63,7 +63,10 @@ def test_one_large_file_is_read_by_every_worker(tmp_path, monkeypatch):
     5: one large file is not read by one worker), and the outputs are those of one worker."""
     from paths import SEEDS
 
-    from corpus_clean import Config, OutputWriter, clean_dir, pipeline, work
+    from corpus_clean import Config, OutputWriter, clean_dir
+
+
+    from corpus_clean.engine import work
 
     dump = tmp_path / "dump"
     dump.mkdir()

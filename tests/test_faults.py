@@ -17,10 +17,11 @@ from click.testing import CliRunner
 from helpers_io import read_all, seed_bytes, write
 from paths import SEEDS
 
-from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean import pipeline, reader
-from corpus_clean.cli import cli
-from corpus_clean.reader import LONG_LINE_PREVIEW, MAX_LINE_CHARS, LongLine
+from corpus_clean import Config
+from corpus_clean.engine import pipeline
+from corpus_clean.reading import reader
+from corpus_clean.cli.command import cli
+from corpus_clean.reading.reader import LONG_LINE_PREVIEW, MAX_LINE_CHARS, LongLine
 
 OUTPUTS = ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json")
 
@@ -44,7 +45,7 @@ def assert_accounted(out: Path) -> dict:
 # --- full disk, unwritable output ---------------------------------------------------------
 
 def test_disk_full_while_writing_is_exit_1_naming_the_file(tmp_path, monkeypatch):
-    from corpus_clean import writer as writer_module
+    from corpus_clean.output import writer as writer_module
 
     real, real_many = writer_module._JsonlSink.write, writer_module._JsonlSink.write_many
     written = [0]
@@ -88,7 +89,7 @@ def test_disk_full_in_the_report_files_is_exit_1(tmp_path, monkeypatch):
 
 
 def test_disk_full_in_the_checkpoint_is_exit_1_naming_it(tmp_path, monkeypatch):
-    from corpus_clean import resume
+    from corpus_clean.engine import resume
 
     def full(self, line):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -320,7 +321,7 @@ def test_file_changed_while_read_is_flagged_and_not_checkpointed(dump, tmp_path,
     else:
         wrapper = _change_after_first_read(target, lambda: os.truncate(target, 10), opening)
     monkeypatch.setattr(reader, "_open_decompressed", wrapper)
-    from corpus_clean import resume
+    from corpus_clean.engine import resume
     journalled = []
     real_complete = resume.Checkpoint.complete
 

@@ -25,7 +25,7 @@ from fuzz_checks import check_run, write_dump
 from paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
-from corpus_clean.cli import cli
+from corpus_clean.cli.command import cli
 
 SCALE = int(os.environ.get("FUZZ_EXAMPLES", "1"))
 FUZZ = settings(derandomize=True, database=None, deadline=None,
@@ -177,7 +177,7 @@ def test_atheris_harness_runs_clean():
                       max_size=4),
        block=st.integers(1, 3000), chunk=st.sampled_from([1, 2, 3, 7, 64, 1000, 1 << 20]))
 def test_reading_in_blocks_equals_reading_in_one_piece(tmp_path, files, block, chunk):
-    """Workers decode and split blocks cut at record boundaries (corpus_clean.blocks); the
+    """Workers decode and split blocks cut at record boundaries (corpus_clean.reading.blocks); the
     outputs are those of reading each file in one piece in the run's process (block_bytes=0),
     for tiny blocks (a cut before nearly every record) and tiny chunks (a \\r\\n or a
     multi-byte character across reads)."""

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from fixtures_util import load_jsonl, seed_abstracts
 from paths import FIXTURES
 
-from corpus_clean.cli import cli
-from corpus_clean.reader import repair_text
+from corpus_clean.cli.command import cli
+from corpus_clean.reading.reader import repair_text
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages.garbled import GARBLED_SHARE, garbled_share
 from corpus_clean.stages.quality import QualityFilter

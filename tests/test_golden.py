@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from corpus_clean.writer import OUTPUT_FILES
+from corpus_clean.output.writer import OUTPUT_FILES
 
 from paths import GOLDEN, SEEDS
 

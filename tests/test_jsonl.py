@@ -8,7 +8,7 @@ import json
 from paths import GOLDEN
 
 from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean.pipeline import is_jsonl
+from corpus_clean.engine.pipeline import is_jsonl
 
 CLEAN = [json.loads(line) for line in (GOLDEN / "clean.jsonl").read_text().splitlines()]
 

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean import cli as cli_module
-from corpus_clean.cli import cli
-from corpus_clean.executor import max_workers
+from corpus_clean.cli import command as cli_module
+from corpus_clean.cli.command import cli
+from corpus_clean.engine.executor import max_workers
 
 OUTPUTS = ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json")
 
@@ -272,7 +272,7 @@ def test_a_signal_while_the_outputs_are_renamed_is_held_until_all_are_in_place(t
     """A SIGTERM used to land between the renames and leave clean.jsonl under its final name
     beside no stats.json, with 'no output was completed' on stderr. Now the renames finish,
     and the message says the outputs are complete."""
-    from corpus_clean import writer as writer_module
+    from corpus_clean.output import writer as writer_module
 
     real = writer_module._JsonlSink.commit
 
@@ -298,8 +298,8 @@ def test_a_full_disk_under_the_temporary_files_is_one_line_and_resume_continues(
     OSError traceback with the checkpoint deleted."""
     import errno
 
-    from corpus_clean import spill
-    from corpus_clean.resume import CHECKPOINT_DIR
+    from corpus_clean.engine import spill
+    from corpus_clean.engine.resume import CHECKPOINT_DIR
     from corpus_clean.stages import neardup
 
     target, after = {"survivors": ((spill.RecordSpill, "append_row"), 30),
@@ -344,7 +344,7 @@ def test_a_full_disk_under_the_temporary_files_is_one_line_and_resume_continues(
 # --- file names that are not UTF-8, or hold control characters -----------------------------
 def test_a_latin1_name_and_a_name_with_a_newline_are_read_and_written_reversibly(tmp_path):
     """A Latin-1 café.txt on a Linux disk used to lose the whole run to a traceback."""
-    from corpus_clean.reader import decode_source, encode_source
+    from corpus_clean.reading.reader import decode_source, encode_source
 
     dump = tmp_path / "dump"
     dump.mkdir()
@@ -476,7 +476,7 @@ def test_a_run_killed_while_renaming_leaves_no_stats_json_and_the_next_knows_its
     """An interrupted --overwrite over a sharded run used to leave the old stats.json beside
     new partial shards: a result that looks complete. Now the old stats.json goes before any
     rename, and the manifest lets the next run remove the old shards."""
-    from corpus_clean import writer as writer_module
+    from corpus_clean.output import writer as writer_module
 
     out = tmp_path / "out"
     assert invoke(SEEDS, "-o", out, "-q", "--shard-size", 10).exit_code == 0
@@ -520,7 +520,7 @@ def test_a_second_run_into_the_same_out_is_refused_at_once_naming_the_first(tmp_
     second removed its temporary files)."""
     import time
 
-    from corpus_clean.writer import LOCK_NAME
+    from corpus_clean.output.writer import LOCK_NAME
 
     out = tmp_path / "out"
     first = OutputWriter(out)  # holds the lock, as a running run does
@@ -646,7 +646,7 @@ def test_a_signal_that_lands_in_a_finalizer_is_raised_at_the_next_safe_point():
     import sys
     import time
 
-    from corpus_clean.cli import _StopSignals, _Terminated
+    from corpus_clean.cli.command import _StopSignals, _Terminated
 
     with _StopSignals() as stops:
         class Dying:

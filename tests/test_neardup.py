@@ -15,8 +15,8 @@ from fixtures_util import load_jsonl
 from paths import SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean.cli import cli
-from corpus_clean.render import load_report, overlap_matrix, to_html, to_markdown
+from corpus_clean.cli.command import cli
+from corpus_clean.cli.render import load_report, overlap_matrix, to_html, to_markdown
 from corpus_clean.stages.neardup import (
     NearDupIndex,
     candidate_probability,

@@ -14,12 +14,12 @@ import pytest
 from paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
-from corpus_clean.blocks import FileReader, block_tasks
-from corpus_clean.packed import PackedScan, pack
-from corpus_clean.reader import FileInfo, list_input_files
+from corpus_clean.reading.blocks import FileReader, block_tasks
+from corpus_clean.engine.packed import PackedScan, pack
+from corpus_clean.reading.reader import FileInfo, list_input_files
 from corpus_clean.stages.neardup import NearDupIndex
-from corpus_clean.work import scan
-from corpus_clean.writer import rejected_row
+from corpus_clean.engine.work import scan
+from corpus_clean.output.writer import rejected_row
 
 
 def seed_results(config: Config):
@@ -138,9 +138,9 @@ def test_damaged_batches_are_refused():
 
 
 def test_spill_lines_carry_a_number_and_mark_short_records(tmp_path):
-    from corpus_clean.pipeline import SHORT
+    from corpus_clean.engine.pipeline import SHORT
     from corpus_clean.records import Record
-    from corpus_clean.spill import RecordSpill, record_row
+    from corpus_clean.engine.spill import RecordSpill, record_row
 
     record = Record("a.txt:3", "标题\n第二行 \"quoted\"", "a.txt", 3, "谷歌翻译", "google",
                     ["translated by 谷歌翻译"])
@@ -158,8 +158,8 @@ def test_spill_lines_carry_a_number_and_mark_short_records(tmp_path):
 def test_exact_dedup_first_and_report_counts_by_fields():
     """The field-level methods the run's process uses give what the record-level ones give."""
     from corpus_clean.records import Drop, Record
-    from corpus_clean.reader import FileInfo
-    from corpus_clean.report import Report
+    from corpus_clean.reading.reader import FileInfo
+    from corpus_clean.output.report import Report
     from corpus_clean.stages.dedup import ExactDedup
 
     dedup = ExactDedup()
@@ -185,7 +185,7 @@ def test_exact_dedup_first_and_report_counts_by_fields():
 
 @pytest.mark.parametrize("compress", [None, "gz"])
 def test_clean_rows_written_in_one_call_shard_as_one_by_one(tmp_path, compress):
-    from corpus_clean.writer import OutputWriter
+    from corpus_clean.output.writer import OutputWriter
 
     rows = [orjson.dumps({"id": f"a:{i}", "text": "文本 " * (i % 7)}) + b"\n" for i in range(50)]
     outs = {}
@@ -207,12 +207,12 @@ def test_reject_rows_renders_what_the_record_level_path_renders(tmp_path):
     """work.reject_rows (exact duplicates rendered in a worker from spill lines) against
     rejected_row and Report.count_drop record by record: the same lines, counts and
     clusters, in order; a short record dropped by the repetition rule passes its drop."""
-    from corpus_clean.reader import FileInfo
+    from corpus_clean.reading.reader import FileInfo
     from corpus_clean.records import Drop, Record
-    from corpus_clean.report import Report
-    from corpus_clean.spill import RecordSpill, record_row
+    from corpus_clean.output.report import Report
+    from corpus_clean.engine.spill import RecordSpill, record_row
     from corpus_clean.stages.dedup import exact_drop
-    from corpus_clean.work import reject_rows
+    from corpus_clean.engine.work import reject_rows
 
     records = [Record(f"b.txt:{i}", t, "b.txt", i, e and "谷歌翻译", e, m) for i, (t, e, m) in
                enumerate([("第一条 重复", "google", ["translated by 谷歌翻译"]),

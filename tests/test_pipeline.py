@@ -16,7 +16,7 @@ from paths import ROOT, SEEDS
 from corpus_clean import Config, InputError, OutputWriter, clean_dir
 from corpus_clean.errors import ConservationError
 from corpus_clean.stages.registry import build_stages
-from corpus_clean.reader import REASONS as READ_REASONS
+from corpus_clean.reading.reader import REASONS as READ_REASONS
 from corpus_clean.records import Drop
 from corpus_clean.stages import boilerplate, dedup, markers, neardup, quality, repetition, spam
 
@@ -25,7 +25,7 @@ SEED_LINES = [line for p in sorted(SEEDS.iterdir())
 
 
 def test_library_does_not_import_click_or_rich():
-    code = ("import sys, corpus_clean, corpus_clean.pipeline; "
+    code = ("import sys, corpus_clean, corpus_clean.engine.pipeline; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'rich')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
@@ -55,7 +55,7 @@ def test_stdout_writer_gets_the_same_clean_bytes(tmp_path):
 
 
 def test_conservation_failure_is_loud(tmp_path, monkeypatch):
-    from corpus_clean import report as report_module
+    from corpus_clean.output import report as report_module
 
     real = report_module.Report.count_dropped
 
@@ -129,7 +129,7 @@ def test_verbatim_repeats_get_the_outcome_of_their_first_copy(dump, tmp_path, mo
     through every stage. The repeats are real seed records: the spam line and the site heading
     of seed 002, clean abstracts, and the same record in a file where a bare engine name is a
     marker line (``Google`` three times) and in one where it is not."""
-    from corpus_clean import work
+    from corpus_clean.engine import work
 
     seed002 = next(p for p in sorted(dump.iterdir()) if p.name.startswith("002"))
     lines = seed002.read_text(encoding="utf-8").splitlines()
@@ -154,7 +154,7 @@ def test_verbatim_repeats_get_the_outcome_of_their_first_copy(dump, tmp_path, mo
 
 def test_repeat_memo_forgets_its_oldest_half_when_full():
     """The memo is bounded: at capacity the oldest half of its entries goes."""
-    from corpus_clean.work import RepeatMemo
+    from corpus_clean.engine.work import RepeatMemo
 
     memo = RepeatMemo(capacity=4)
     keys = [memo.key(f"text {i}", frozenset()) for i in range(6)]
@@ -173,7 +173,7 @@ def test_repeat_memos_share_what_passed_the_stages():
     another takes (RepeatMemo.learned / learn): keys are the same in every process, a drop is
     not shared, a text the memo knows keeps its entry, and learning ends with learned()."""
     from corpus_clean.records import Drop
-    from corpus_clean.work import RepeatMemo
+    from corpus_clean.engine.work import RepeatMemo
 
     context = frozenset({"谷歌翻译", "DeepL"})
     a = RepeatMemo()
@@ -193,7 +193,7 @@ def test_repeat_memos_share_what_passed_the_stages():
     assert known.get(kept) == (None, ((0, 0), 1))
     a.put(a.key("later", context), None, ((3, 2), 0))
     assert a.learned().shape == (0, 6)
-    code = ("from corpus_clean.work import RepeatMemo; "
+    code = ("from corpus_clean.engine.work import RepeatMemo; "
             "print(RepeatMemo().key('A kept abstract.', frozenset({'DeepL', '谷歌翻译'})))")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": "7"}, check=True)

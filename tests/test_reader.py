@@ -1,4 +1,4 @@
-"""Tests of corpus_clean.reader on real text: the seed dump and the fixtures.
+"""Tests of corpus_clean.reading.reader on real text: the seed dump and the fixtures.
 
 Encoded, compressed and binary inputs are built in tmp_path from that text.
 """
@@ -17,7 +17,7 @@ import zlib
 import pytest
 
 from corpus_clean.errors import FileReadError, InputError
-from corpus_clean.reader import (
+from corpus_clean.reading.reader import (
     FileInfo,
     InputFile,
     list_input_files,

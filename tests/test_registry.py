@@ -11,7 +11,7 @@ import pytest
 from paths import ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean.reader import REASONS as READ_REASONS
+from corpus_clean.reading.reader import REASONS as READ_REASONS
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages import (boilerplate, dedup, markers, neardup, quality, registry,
                                  repetition, spam)

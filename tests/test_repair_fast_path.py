@@ -16,8 +16,8 @@ from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_clean.reader import _FTFY_CONFIG, repair_text
-from corpus_clean.scripts import FTFY_UNCHANGED_RE
+from corpus_clean.reading.reader import _FTFY_CONFIG, repair_text
+from corpus_clean.unicode_scripts import FTFY_UNCHANGED_RE
 
 ADMITTED = [chr(cp) for cp in range(0x110000) if FTFY_UNCHANGED_RE.fullmatch(chr(cp))]
 ADMITTED_NON_ASCII = [c for c in ADMITTED if not c.isascii()]

@@ -18,9 +18,9 @@ from dumps import build_dump
 from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
-from corpus_clean.cli import cli
+from corpus_clean.cli.command import cli
 from corpus_clean.errors import ResumeError
-from corpus_clean.resume import CHECKPOINT_DIR, Checkpoint
+from corpus_clean.engine.resume import CHECKPOINT_DIR, Checkpoint
 
 OUTPUTS = ("clean.jsonl", "rejected.jsonl", "stats.json", "dedup-report.json")
 
@@ -212,7 +212,7 @@ def test_failed_run_removes_the_checkpoint_an_output_error_keeps_it(tmp_path, mo
 
     import errno
 
-    from corpus_clean import writer as writer_module
+    from corpus_clean.output import writer as writer_module
 
     def full(self, data):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_clean.scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE, KANA_RE,
+from corpus_clean.unicode_scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE, KANA_RE,
                                   ScriptCounts, count_cjk, count_han_kana,
                                   _WORD_RE, _astral_class, _bmp_classes, _char_class,
                                   count_scripts, count_scripts_batch)

@@ -1,5 +1,5 @@
-"""Tests of corpus_clean.split (layout detection, record boundaries) and of
-corpus_clean.pipeline.iter_file_records (read + split of one file), on the real seed dump."""
+"""Tests of corpus_clean.reading.split (layout detection, record boundaries) and of
+corpus_clean.engine.pipeline.iter_file_records (read + split of one file), on the real seed dump."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import textwrap
 import pytest
 
 from corpus_clean.config import Config
-from corpus_clean.pipeline import iter_file_records
-from corpus_clean.reader import FileInfo, InputFile
+from corpus_clean.engine.pipeline import iter_file_records
+from corpus_clean.reading.reader import FileInfo, InputFile
 from corpus_clean.records import Drop, Record
-from corpus_clean.split import LAYOUTS, RawRecord, RecordSplitter, detect_layout
+from corpus_clean.reading.split import LAYOUTS, RawRecord, RecordSplitter, detect_layout
 from corpus_clean.stages.markers import is_marker_line
 
 from helpers_io import (

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from paths import GOLDEN, SEEDS
 
 from corpus_clean import Config, InputError, OutputWriter, clean_dir
-from corpus_clean.cli import cli
-from corpus_clean.reader import list_input_files
-from corpus_clean.writer import OUTPUT_FILES
+from corpus_clean.cli.command import cli
+from corpus_clean.reading.reader import list_input_files
+from corpus_clean.output.writer import OUTPUT_FILES
 
 fsspec = pytest.importorskip("fsspec")  # in the test extra (with dask): CI runs these tests
 

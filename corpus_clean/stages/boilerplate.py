@@ -35,7 +35,7 @@ import unicodedata
 
 from ..config import Config
 from ..records import Drop, Record
-from ..scripts import count_scripts
+from ..unicode_scripts import count_scripts
 
 REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer", "too_short")
 

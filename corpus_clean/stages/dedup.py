@@ -15,8 +15,8 @@ Memory: the index holds one 16-byte key and one id per unique record; measured a
 
 from __future__ import annotations
 
-from functools import lru_cache
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import xxhash
@@ -160,7 +160,7 @@ class ExactDedup:
         """What stands for the first record seen with ``key`` (its id, or a number the caller
         gives it): ``record`` if the key is new (then remembered for it). :meth:`apply` by
         the fields, for a record the run's process holds as a rendered line (see
-        :mod:`corpus_clean.packed`; the pipeline passes survivor numbers). Use either this or
+        :mod:`corpus_clean.engine.packed`; the pipeline passes survivor numbers). Use either this or
         :meth:`apply` on one index, not both."""
         return self._first.setdefault(key, record)
 

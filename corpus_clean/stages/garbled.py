@@ -13,7 +13,7 @@ misses short Chinese text read as Latin-1 (``ÉÏÒ»Ò³ ÏÂÒ»Ò³``, 上一
 letters with accents to it), so a record made only of Latin-1 characters is also tried the
 other way round: encoded back to Latin-1/Windows-1252 and decoded strictly as GB18030 or Big5,
 it is garbled if that gives common CJK characters (the reader's own test of a legacy CJK
-decode, :func:`corpus_clean.reader.plausible_cjk`); Latin-1 European text does not decode so.
+decode, :func:`corpus_clean.reading.reader.plausible_cjk`); Latin-1 European text does not decode so.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 
 from ftfy.badness import badness
 
-from ..scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
+from ..unicode_scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
 
 __all__ = ["GARBLED_SHARE", "MIN_CHARS", "garbled_share"]
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..config import Config, ConfigError
 from ..records import Record
-from ..scripts import HAN_RE, ScriptCounts, count_scripts, count_scripts_batch
+from ..unicode_scripts import HAN_RE, ScriptCounts, count_scripts, count_scripts_batch
 
 __all__ = ["LanguageTagger", "identify_language", "identify_languages", "chinese_variant"]
 

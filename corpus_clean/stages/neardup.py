@@ -54,15 +54,15 @@ hashes go to a spill file (4 bytes per shingle). Texts are never held.
 from __future__ import annotations
 
 import array
-from functools import lru_cache
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import xxhash
 
-from ..scripts import count_cjk
 from ..records import Drop
+from ..unicode_scripts import count_cjk
 from .dedup import normalise_for_dedup
 
 REASONS = ("near_duplicate",)
@@ -456,7 +456,7 @@ def band_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
     chain of neighbours plus a star from its first record.
 
     Pure, and the same for any subset of a band that holds whole buckets, which is what lets
-    buckets be formed by a shuffle on several machines (:mod:`corpus_clean.dask_dedup`).
+    buckets be formed by a shuffle on several machines (:mod:`corpus_clean.engine.dask_dedup`).
     """
     order = np.argsort(keys, kind="stable")  # ids ascending: ties stay in id order
     col = keys[order]

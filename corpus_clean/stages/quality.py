@@ -30,9 +30,9 @@ from collections import Counter
 import numpy as np
 
 from ..records import Drop, Record
+from ..unicode_scripts import HAN_KANA_CLASS, count_han_kana, han_kana_mask
 from .dedup import normalise_for_dedup
 from .garbled import GARBLED_SHARE, garbled_share
-from ..scripts import HAN_KANA_CLASS, count_han_kana, han_kana_mask
 
 REASONS = ("garbled", "repeated_lines", "repeated_ngrams")
 

@@ -78,7 +78,7 @@ class StageInfo:
         kind: one of :data:`KINDS`.
         changes_text: whether the stage may change a record's text or fields (for ``record``
             stages: a verbatim repeat of an earlier record then runs it again instead of
-            taking the memorised outcome, see :class:`corpus_clean.work.RepeatMemo`).
+            taking the memorised outcome, see :class:`corpus_clean.engine.work.RepeatMemo`).
         build: for ``record`` stages, ``build(config, is_marker) -> Stage``.
     """
 

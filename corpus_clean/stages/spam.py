@@ -61,7 +61,7 @@ import numpy as np
 
 from ..config import Config
 from ..records import Drop, Record
-from ..scripts import SENTENCE_END_RE, count_han_kana
+from ..unicode_scripts import SENTENCE_END_RE, count_han_kana
 
 REASONS = ("spam",)
 

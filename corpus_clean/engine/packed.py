@@ -36,9 +36,9 @@ from typing import BinaryIO
 import numpy as np
 import orjson
 
-from .config import Config
+from ..config import Config
+from ..output.writer import rejected_row
 from .spill import record_row
-from .writer import rejected_row
 
 __all__ = ["PackedScan", "pack"]
 

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import orjson
 
-from .records import Record
+from ..records import Record
 
 __all__ = ["RecordSpill", "record_row"]
 
@@ -53,7 +53,7 @@ class RecordSpill:
 
     def lines(self) -> Iterator[bytes]:
         """Yield the stored lines (with their ``\\n``) in the order they were appended, for
-        :meth:`parse` or a worker (:func:`corpus_clean.work.tag_rows`)."""
+        :meth:`parse` or a worker (:func:`corpus_clean.engine.work.tag_rows`)."""
         self.close()
         with open(self.path, "rb") as f:
             yield from f

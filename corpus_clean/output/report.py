@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 
 import orjson
 
-from .config import Config
-from .reader import FileInfo
-from .records import Drop, Record, record_id
-from .stages.registry import stage_order
+from ..config import Config
+from ..reading.reader import FileInfo
+from ..records import Drop, Record, record_id
+from ..stages.registry import stage_order
 
 __all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION", "SNIPPET_CHARS"]
 

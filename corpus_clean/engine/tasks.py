@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from .blocks import FileReader, block_tasks
-from .errors import InputError
-from .reader import FileInfo
+from ..errors import InputError
+from ..reading.blocks import FileReader, block_tasks
+from ..reading.reader import FileInfo
 from .work import ScanTask
 
 __all__ = ["scan_tasks", "check_readable"]

@@ -1,8 +1,8 @@
 """Dumps and outputs behind a URL (``s3://bucket/dump/``, ``gs://...``, ``memory://dump``),
 through fsspec: listing and opening input files, and the filesystem of an output URL
-(:func:`output_url`, used by :class:`~corpus_clean.writer.RemoteOutputWriter`).
+(:func:`output_url`, used by :class:`~corpus_clean.output.writer.RemoteOutputWriter`).
 
-:func:`list_url_files` returns the same :class:`~corpus_clean.reader.InputFile` entries as a
+:func:`list_url_files` returns the same :class:`~corpus_clean.reading.reader.InputFile` entries as a
 local directory gives (sorted ``/``-separated relative paths, hidden files and directories
 skipped), whose ``path`` is a :class:`RemotePath`: it has the two methods the reader uses on a
 local :class:`pathlib.Path` (``stat().st_size`` and ``open("rb")``), so decompression, encoding
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, BinaryIO
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class RemotePath:
 
 def list_url_files(url: str) -> list:
     """Return the files under ``url`` (a directory-like prefix, or one file) as
-    :class:`~corpus_clean.reader.InputFile` entries, in sorted relative-path order, hidden
+    :class:`~corpus_clean.reading.reader.InputFile` entries, in sorted relative-path order, hidden
     files and directories (a path part starting with ``.``) skipped.
 
     Raises:
@@ -103,7 +103,7 @@ def output_url(url: str) -> tuple[Any, str]:
     Raises:
         OutputError: fsspec or the protocol's package is not installed, or the URL is invalid.
     """
-    from .errors import OutputError
+    from ..errors import OutputError
 
     try:
         import fsspec

@@ -21,8 +21,8 @@ from typing import BinaryIO
 
 import orjson
 
-from .errors import OutputError
-from .records import Drop, Record
+from ..errors import OutputError
+from ..records import Drop, Record
 from .report import Report
 
 __all__ = ["OutputWriter", "RemoteOutputWriter", "make_writer", "CLEAN_FIELDS",
@@ -526,7 +526,7 @@ class RemoteOutputWriter(OutputWriter):
                  shard_records: int = 0, shard_bytes: int = 0, staging: Path | None = None):
         import tempfile
 
-        from .storage import output_url
+        from ..reading.storage import output_url
 
         self.url = url.rstrip("/")
         self.fs, self.root = output_url(url)
@@ -583,7 +583,7 @@ class RemoteOutputWriter(OutputWriter):
 def make_writer(output: str, overwrite: bool = False, compress: str | None = None,
                 shard_records: int = 0, shard_bytes: int = 0) -> OutputWriter:
     """The writer for ``output``: a directory path, or a URL (:class:`RemoteOutputWriter`)."""
-    from .storage import is_url
+    from ..reading.storage import is_url
 
     if is_url(output):
         return RemoteOutputWriter(output, overwrite, compress, shard_records, shard_bytes)

@@ -83,7 +83,7 @@ def starts_record(layout: str, is_marker: Callable[[str], object], prev: str, li
     blank, not a marker line), and in the ``blank`` layout ``prev`` is blank or a marker line
     (else ``line`` may continue a wrapped paragraph). This is :class:`RecordSplitter`'s rule
     read backwards, so a file cut before such a line splits into the same records piece by
-    piece (:mod:`corpus_clean.blocks`)."""
+    piece (:mod:`corpus_clean.reading.blocks`)."""
     text = line.strip()
     if not text or is_marker(text):
         return False

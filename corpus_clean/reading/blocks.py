@@ -21,14 +21,25 @@ from typing import Iterator
 
 import orjson
 
-from .config import Config
-from .errors import FileReadError
-from .reader import (MAX_LINE_CHARS, FileInfo, InputFile, LongLine, RawBlock, block_codec,
-                     block_lines, open_lines, read_blocks, read_span, repair_text,
-                     splits_at_line_ends)
-from .records import Drop, Record, record_id
+from ..config import Config
+from ..errors import FileReadError
+from ..records import Drop, Record, record_id
+from ..stages.markers import MarkerMatcher
+from .reader import (
+    MAX_LINE_CHARS,
+    FileInfo,
+    InputFile,
+    LongLine,
+    RawBlock,
+    block_codec,
+    block_lines,
+    open_lines,
+    read_blocks,
+    read_span,
+    repair_text,
+    splits_at_line_ends,
+)
 from .split import RecordSplitter, detect_layout, starts_record
-from .stages.markers import MarkerMatcher
 
 __all__ = ["Item", "FileReader", "ItemBuilder", "BlockTask", "block_tasks", "block_items",
            "is_jsonl", "iter_file_records", "JSONL_SUFFIXES"]

@@ -77,12 +77,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config
-from .records import Drop, record_id
-from .stages.dedup import first_seen, key_words
-from .stages.neardup import (band_pairs, decide_pairs, index_parameters, jaccard, near_drop,
-                             unique_pairs)
-from .stages.repetition import RepeatedLineFilter
+from ..config import Config
+from ..records import Drop, record_id
+from ..stages.dedup import first_seen, key_words
+from ..stages.neardup import (
+    band_pairs,
+    decide_pairs,
+    index_parameters,
+    jaccard,
+    near_drop,
+    unique_pairs,
+)
+from ..stages.repetition import RepeatedLineFilter
 from .tasks import check_readable, scan_tasks
 from .work import Scanned, ScanTask, scan, tag_batch
 
@@ -548,7 +554,7 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
 def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
     """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
     fills ``report``. Called by :func:`.pipeline.clean_dir`."""
-    from .stages.dedup import exact_drop
+    from ..stages.dedup import exact_drop
 
     cluster = _Cluster(executor)
     clock = time.perf_counter

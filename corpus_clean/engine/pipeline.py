@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections import deque
 import tempfile
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,23 +32,23 @@ from typing import Callable
 import numpy as np
 import orjson
 
-from .config import Config
-from .blocks import FileReader, is_jsonl, iter_file_records
-from .errors import ConservationError, InputError, OutputError, ResumeError
-from .reader import FileInfo, list_input_files
-from .records import Drop
-from .report import Report
+from ..config import Config
+from ..errors import ConservationError, InputError, OutputError, ResumeError
+from ..output.report import Report
+from ..output.writer import OutputWriter
+from ..reading.blocks import FileReader, is_jsonl, iter_file_records
+from ..reading.reader import FileInfo, list_input_files
+from ..records import Drop
+from ..stages.dedup import ExactDedup
+from ..stages.language import check_backend
+from ..stages.neardup import NearDupIndex, near_drop
+from ..stages.repetition import RepeatedLineFilter
 from .executor import Executor, default_workers, make_executor
+from .packed import PackedScan
 from .resume import Checkpoint
 from .spill import RecordSpill
-from .stages.dedup import ExactDedup
-from .stages.neardup import NearDupIndex, near_drop
-from .stages.repetition import RepeatedLineFilter
-from .stages.language import check_backend
-from .packed import PackedScan
 from .tasks import check_readable, scan_tasks
 from .work import build_stages, reject_rows, scan_packed, tag_rows
-from .writer import OutputWriter
 
 __all__ = ["clean_dir", "build_stages", "iter_file_records", "FileReader", "is_jsonl"]
 
@@ -402,7 +402,7 @@ def clean_dir(
 
     Per-record work runs in ``workers`` processes (default ``config.workers``; 1 runs all in
     this process), or in ``executor`` when one is given (e.g. a
-    :class:`~corpus_clean.dask_executor.DaskExecutor`; the caller closes it, and ``workers``
+    :class:`~corpus_clean.engine.dask_executor.DaskExecutor`; the caller closes it, and ``workers``
     is then not used); the outputs are byte-identical for any number. Returns the
     :class:`Report`; the caller renders it. ``on_progress(info, file_done, report)`` is called after each batch of
     records is scanned (``info``: the file being read; ``info.extra["bytes_read"]`` its bytes

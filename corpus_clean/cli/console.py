@@ -10,9 +10,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .stages.registry import stage_order
+from ..output.report import Report
+from ..stages.registry import stage_order
 from .render import TOP_CLUSTERS, closest_calls, largest_clusters
-from .report import Report
 
 __all__ = ["render_summary", "render_dedup_report", "render_resume", "start_dask",
            "dask_progress"]
@@ -118,13 +118,15 @@ def render_dedup_report(console: Console, data: dict, top: int = TOP_CLUSTERS) -
 
 def start_dask(console: Console, address: str | None, workers: int):
     """Connect to the Dask scheduler at ``address`` (or start a local cluster of ``workers``
-    processes, see :func:`corpus_clean.dask_executor.connect`) and print where it runs and its
-    dashboard's address. Returns the :class:`~corpus_clean.dask_executor.DaskExecutor`.
+    processes, see :func:`corpus_clean.engine.dask_executor.connect`) and print where it runs and its
+    dashboard's address. Returns the :class:`~corpus_clean.engine.dask_executor.DaskExecutor`.
 
     Raises:
-        DaskMissingError, DaskConnectError: as :func:`~corpus_clean.dask_executor.connect`.
+        DaskMissingError, DaskConnectError: as :func:`~corpus_clean.engine.dask_executor.connect`.
     """
-    from .dask_executor import connect  # imports distributed: only for --executor dask
+    from ..engine.dask_executor import (
+        connect,  # imports distributed: only for --executor dask
+    )
 
     executor = connect(address, workers)
     where = address or "a local cluster"

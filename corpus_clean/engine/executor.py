@@ -1,5 +1,5 @@
 """Where per-record work runs: in this process, or in a pool of worker processes (or on a
-Dask cluster: :class:`corpus_clean.dask_executor.DaskExecutor`, the same interface).
+Dask cluster: :class:`corpus_clean.engine.dask_executor.DaskExecutor`, the same interface).
 
 The pipeline hands an executor a pure function and an iterable of tasks (batches of records)
 and gets the results back **in task order**, so that the ordered decisions (first seen wins)

@@ -28,8 +28,8 @@ import charset_normalizer
 import ftfy
 import xxhash
 
-from .errors import FileReadError, InputError
-from .scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
+from ..errors import FileReadError, InputError, file_kind
+from ..unicode_scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
 from .storage import InputFile, is_url, list_url_files
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
@@ -247,17 +247,6 @@ class _Decompressed:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def file_kind(mode: int) -> str:
-    """What a ``st_mode`` is, in words: ``regular file``, ``directory``, ``FIFO (named
-    pipe)``, ``character device`` ..."""
-    for test, name in ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"),
-                       (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return name
-    return "special file"
 
 
 class NotRegularFile(OSError):
@@ -535,7 +524,7 @@ def repair_text(text: str) -> str:
     ftfy runs with ``fix_character_width`` and ``uncurl_quotes`` off and NFC normalisation (see
     the module docstring). Pure ``str -> str``; clean text is returned unchanged.
     """
-    from .scripts import FTFY_UNCHANGED_RE  # with the other character classes
+    from ..unicode_scripts import FTFY_UNCHANGED_RE  # with the other character classes
 
     if text.isascii():
         if text.isprintable():
@@ -743,7 +732,7 @@ def _check_unchanged(file: InputFile, info: FileInfo) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Reading in blocks: the run's process reads a file's bytes and cuts them at line ends; the
-# workers decode and repair them (:mod:`corpus_clean.blocks` decides where records start).
+# workers decode and repair them (:mod:`corpus_clean.reading.blocks` decides where records start).
 
 #: multi-byte encodings in which the bytes of ``\n`` and ``\r`` occur only as those characters
 #: (their trail bytes are 0x21 and up: GB 2312/GBK/GB 18030, Big5, Shift_JIS, EUC-JP/KR, UHC),

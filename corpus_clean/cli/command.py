@@ -28,18 +28,23 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from . import __version__
-from .__main__ import STOPS
-from .config import Config, load_config
-from .console import (dask_progress, render_dedup_report, render_resume, render_summary,
-                      start_dask)
-from .errors import CorpusCleanError
-from .executor import WORKERS_PER_CORE, max_workers
-from .pipeline import DASK_RESUME_ERROR, clean_dir
-from .reader import file_kind, list_input_files
+from .. import __version__
+from ..config import Config, load_config
+from ..engine.executor import WORKERS_PER_CORE, max_workers
+from ..engine.pipeline import DASK_RESUME_ERROR, clean_dir
+from ..errors import CorpusCleanError, file_kind
+from ..output.writer import OutputWriter, make_writer, parse_shard_size
+from ..reading.reader import list_input_files
+from ..reading.storage import is_url
+from .console import (
+    dask_progress,
+    render_dedup_report,
+    render_resume,
+    render_summary,
+    start_dask,
+)
 from .render import load_report, to_html, to_markdown
-from .storage import is_url
-from .writer import OutputWriter, make_writer, parse_shard_size
+from .signals import STOPS
 
 __all__ = ["main", "cli"]
 

@@ -19,18 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .blocks import block_items
-from .config import Config
+from ..config import Config
+from ..output.report import cluster_member, snippet
+from ..output.writer import clean_row, rejected_row
+from ..reading.blocks import block_items
+from ..records import Drop, Record
+from ..stages.dedup import dedup_key, exact_drop
+from ..stages.language import identify_languages
+from ..stages.markers import MarkerMatcher
+from ..stages.neardup import choose_bands, sign_texts
+from ..stages.registry import build_stages, record_stages
 from .packed import PackedScan, pack
-from .records import Drop, Record
-from .report import cluster_member, snippet
 from .spill import RecordSpill
-from .stages.dedup import dedup_key, exact_drop
-from .stages.language import identify_languages
-from .stages.markers import MarkerMatcher
-from .stages.neardup import choose_bands, sign_texts
-from .stages.registry import build_stages, record_stages
-from .writer import clean_row, rejected_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
            "scan_batch", "tag_rows", "Tagged", "reject_rows", "Rejected", "tag_batch",

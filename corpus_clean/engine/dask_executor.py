@@ -1,4 +1,4 @@
-"""Per-record work on a Dask cluster: an :class:`~corpus_clean.executor.Executor` over
+"""Per-record work on a Dask cluster: an :class:`~corpus_clean.engine.executor.Executor` over
 ``distributed`` futures.
 
 The pipeline's per-record half (:func:`.work.scan`: a block of a file or a batch of records;
@@ -6,8 +6,8 @@ The pipeline's per-record half (:func:`.work.scan`: a block of a file or a batch
 submits each task as a distributed future (a unique key per submission, so nothing is shared
 or cached between runs), keeps at most ``window`` futures in flight, and yields their results
 **in task order**.
-:func:`corpus_clean.pipeline.clean_dir` does not use :meth:`DaskExecutor.map` for the
-pipeline itself: given a DaskExecutor it runs :mod:`corpus_clean.dask_dedup`, which keeps the
+:func:`corpus_clean.engine.pipeline.clean_dir` does not use :meth:`DaskExecutor.map` for the
+pipeline itself: given a DaskExecutor it runs :mod:`corpus_clean.engine.dask_dedup`, which keeps the
 scan results on the workers and runs the ordered half there too (exact dedup and LSH band keys
 as shuffles), on this executor's client, with the same byte-identical outputs.
 
@@ -29,7 +29,7 @@ import threading
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from .errors import CorpusCleanError
+from ..errors import CorpusCleanError
 from .executor import STOP_SIGNALS, Executor, default_workers, stop_signals_blocked
 
 __all__ = ["DaskExecutor", "DaskMissingError", "DaskConnectError", "DaskTaskError", "connect",
@@ -113,7 +113,7 @@ class DaskExecutor(Executor):
         """Whether the workers read the blocks of ``files`` (see ``read_dump``)."""
         if self.read_dump is not None:
             return self.read_dump
-        from .storage import RemotePath
+        from ..reading.storage import RemotePath
 
         def shared(path) -> bool:  # object storage every worker reaches (memory:// is per process)
             protocol = getattr(path.fs, "protocol", "") if isinstance(path, RemotePath) else ""

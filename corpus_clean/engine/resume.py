@@ -45,9 +45,9 @@ from typing import BinaryIO, Iterator
 import orjson
 import xxhash
 
-from .config import Config
-from .errors import OutputError, ResumeError
-from .reader import FileInfo, InputFile
+from ..config import Config
+from ..errors import OutputError, ResumeError
+from ..reading.reader import FileInfo, InputFile
 from .packed import PackedScan
 
 __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
@@ -69,7 +69,7 @@ def file_digest(path: Path) -> str:
     Raises:
         OSError: the file cannot be read, or is not a regular file (``reader.NotRegularFile``).
     """
-    from .reader import open_regular
+    from ..reading.reader import open_regular
 
     h = xxhash.xxh3_64()
     with open_regular(path) as f:  # a local Path or a storage.RemotePath; no FIFO, no device
@@ -99,7 +99,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _fingerprint(config: Config) -> dict:
-    from . import __version__  # at call time: the package is imported by then
+    from .. import __version__  # at call time: the package is imported by then
 
     return {"format": CHECKPOINT_FORMAT, "version": __version__, "config": config.to_dict()}
 
@@ -199,7 +199,7 @@ class Checkpoint:
 
     @staticmethod
     def _error(path: Path, exc: OSError) -> OutputError:
-        from .writer import _output_error
+        from ..output.writer import _output_error
 
         return _output_error(path, exc)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
-from .errors import CorpusCleanError
+from ..errors import CorpusCleanError
 
 __all__ = ["load_report", "largest_clusters", "closest_calls", "overlap_matrix", "to_markdown",
            "to_html"]
@@ -32,7 +32,7 @@ def load_report(data: dict, source: str = "dedup-report.json") -> dict:
     Raises:
         CorpusCleanError: a key the renderers need is missing, or the schema is newer.
     """
-    from .report import DEDUP_SCHEMA_VERSION
+    from ..output.report import DEDUP_SCHEMA_VERSION
 
     if not isinstance(data, dict):
         raise CorpusCleanError(f"{source}: not a corpus-clean dedup report (a JSON "
