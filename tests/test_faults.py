@@ -355,3 +355,26 @@ def test_every_row_of_the_fault_table_names_tests_that_exist():
         for file, name in named:
             source = (ROOT / "tests" / file).read_text(encoding="utf-8")
             assert f"def {name}(" in source, f"{file}::{name}"
+
+
+def test_a_stop_signal_inside_fdopen_stays_a_stop_signal(tmp_path, monkeypatch):
+    """A KeyboardInterrupt inside os.fdopen (which then closes the descriptor itself, as
+    io.open does) reaches the caller as it is: closing the descriptor a second time raised
+    EBADF, which replaced it, so the file was reported unreadable and the run went on (seen
+    once under load as 'a/004.txt: cannot read (Bad file descriptor)' after a Ctrl-C)."""
+    from corpus_clean.reading import reader
+
+    path = tmp_path / "a.txt"
+    path.write_text("text\n", encoding="utf-8")
+    real = os.fdopen
+
+    def interrupted(fd, *args, **kwargs):
+        os.close(fd)  # what io.open does with its descriptor when it fails part-way
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reader.os, "fdopen", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        reader.open_regular(path)
+    monkeypatch.setattr(reader.os, "fdopen", real)
+    with reader.open_regular(path) as f:
+        assert f.read() == b"text\n"

@@ -283,10 +283,14 @@ def open_regular(path) -> BinaryIO:
         if not stat.S_ISREG(mode):
             raise NotRegularFile(file_kind(mode))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    # outside the try: once fdopen has begun, the descriptor is its to close. A stop signal
+    # inside it closes the descriptor there, and closing it again here raised EBADF, which
+    # replaced the KeyboardInterrupt: the file was reported unreadable and the run went on
+    # (and could close a descriptor another file had been given meanwhile)
+    return os.fdopen(fd, "rb")
 
 
 def _open_decompressed(path: Path, info: FileInfo) -> BinaryIO:
