@@ -258,13 +258,13 @@ def test_local_executor_never_imports_dask(tmp_path):
     assert (tmp_path / "out" / "stats.json").exists()
 
 
-# --- the ordered half on the workers (corpus_clean/dask_dedup.py) --------------------------
+# --- the ordered half on the workers (corpus_clean/engine/dask_dedup.py) --------------------------
 
 def test_the_driver_builds_no_dedup_index_and_spills_no_record(dask_executor, local_out,
                                                                tmp_path, monkeypatch):
     """With the Dask executor the exact index, the near-dup index and the record spills of
     the local path are never made on the driver, and the bytes are the same."""
-    from corpus_clean.engine import pipeline
+    from corpus_clean.engine.local import LocalBackend
     from corpus_clean.engine.spill import RecordSpill
     from corpus_clean.stages.dedup import ExactDedup
     from corpus_clean.stages.neardup import NearDupIndex
@@ -272,10 +272,8 @@ def test_the_driver_builds_no_dedup_index_and_spills_no_record(dask_executor, lo
     def forbidden(self, *args, **kwargs):
         raise AssertionError(f"{type(self).__name__} made on the driver")
 
-    for cls in (ExactDedup, NearDupIndex, RecordSpill):
+    for cls in (ExactDedup, NearDupIndex, RecordSpill, LocalBackend):
         monkeypatch.setattr(cls, "__init__", forbidden)
-    monkeypatch.setattr(pipeline, "_scan", forbidden)
-    monkeypatch.setattr(pipeline, "_emit", forbidden)
     out = tmp_path / "out"
     clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
     assert outputs(out) == local_out

@@ -15,7 +15,7 @@ from paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.reading.blocks import FileReader, block_tasks
-from corpus_clean.engine.packed import PackedScan, pack
+from corpus_clean.engine.wire import PackedScan, pack
 from corpus_clean.reading.reader import FileInfo, list_input_files
 from corpus_clean.stages.neardup import NearDupIndex
 from corpus_clean.engine.work import scan
@@ -137,50 +137,56 @@ def test_damaged_batches_are_refused():
             PackedScan.decode(io.BytesIO(bad.encode()), 0)
 
 
-def test_spill_lines_carry_a_number_and_mark_short_records(tmp_path):
-    from corpus_clean.engine.pipeline import SHORT
+def test_spill_lines_carry_a_tag_with_named_meanings(tmp_path):
+    from corpus_clean.engine.spill import RecordSpill
+    from corpus_clean.engine.wire import (duplicate_tag, is_short_survivor, parse_row,
+                                          read_duplicate_tag, record_row, row_text,
+                                          survivor_tag)
     from corpus_clean.records import Record
-    from corpus_clean.engine.spill import RecordSpill, record_row
 
     record = Record("a.txt:3", "标题\n第二行 \"quoted\"", "a.txt", 3, "谷歌翻译", "google",
                     ["translated by 谷歌翻译"])
     spill = RecordSpill(tmp_path / "s.jsonl")
-    spill.append_row(record_row(record), SHORT)
-    spill.append_row(record_row(record)[:-1], 17)  # without its "\n" too
-    spill.append_row(record_row(record), None)
+    spill.append_row(record_row(record), survivor_tag(True))
+    spill.append_row(record_row(record)[:-1], duplicate_tag(17, False))  # without its "\n"
+    spill.append_row(record_row(record), survivor_tag(False))
+    spill.append_row(record_row(record), duplicate_tag(0, True))
     lines = list(spill.lines())
-    assert [RecordSpill.parse(line) for line in lines] == [(record, 1), (record, 17),
-                                                           (record, None)]
-    assert [line.endswith(b"," + orjson.dumps(SHORT) + b"]\n") for line in lines] == \
-        [True, False, False]
+    assert [parse_row(line)[0] for line in lines] == [record] * 4
+    assert [RecordSpill.parse(line) for line in lines][2] == (record, None)
+    assert [is_short_survivor(line) for line in lines[:3]] == [True, False, False]
+    assert [read_duplicate_tag(line) for line in lines[1::2]] == [(17, False), (0, True)]
+    assert row_text(record_row(record)) == row_text(lines[0]) == record.text
 
 
 def test_exact_dedup_first_and_report_counts_by_fields():
-    """The field-level methods the run's process uses give what the record-level ones give."""
-    from corpus_clean.records import Drop, Record
-    from corpus_clean.reading.reader import FileInfo
+    """Counting records one by one and in batches gives the same stats, and what was
+    counted."""
     from corpus_clean.output.report import Report
+    from corpus_clean.reading.reader import FileInfo
     from corpus_clean.stages.dedup import ExactDedup
 
     dedup = ExactDedup()
     assert [dedup.first(k, n) for n, k in enumerate([b"k1", b"k2", b"k1", b"k3", b"k2"])] == \
         [0, 1, 0, 3, 1]
-    records = [Record(f"a.txt:{i}", t, "a.txt", i, None, e, m) for i, (t, e, m) in enumerate(
-        [("x", None, []), ("y", "google", ["m1", "m2"]), ("z", None, ["m3"])])]
-    drops = [Drop("spam", "spam"), Drop("boilerplate", "navigation"), Drop("spam", "spam")]
-    by_record, by_fields = Report(Config()), Report(Config())
-    for report in (by_record, by_fields):
+    drops = [("spam", "spam", 0, None), ("boilerplate", "navigation", 2, "google"),
+             ("spam", "spam", 1, None)]
+    one, many = Report(Config()), Report(Config())
+    for report in (one, many):
         report.add_file(FileInfo("a.txt"))
-    for record, drop in zip(records, drops):
-        by_record.count_drop(record, drop)
-        by_fields.count_dropped(record.source, drop.stage, drop.reason,
-                                len(record.marker_lines), record.mt_engine)
-    for record, lang in zip(records, ["en", "zh-cn", None]):
-        record.lang = lang
-        by_record.count_kept(record)
-    by_fields.count_kept_many({"a.txt": 3}, {"en": 1, "zh-cn": 1, "und": 1},
-                              {"google": 2, "unknown": 1})
-    assert by_record.stats() == by_fields.stats()
+        report.count_in_file("a.txt", 6)
+    for facts in drops:
+        one.count_dropped("a.txt", *facts)
+    many.count_dropped_many({("a.txt", "spam", "spam"): 2,
+                             ("a.txt", "boilerplate", "navigation"): 1},
+                            {"google": 2, "unknown": 1})
+    for report in (one, many):
+        report.count_kept_many({"a.txt": 3}, {"en": 1, "zh-cn": 1, "und": 1}, {"google": 2})
+    assert one.stats() == many.stats()
+    stats = one.stats()
+    assert (stats["kept"], stats["rejected"]) == (3, 3)
+    assert stats["drops"] == {"boilerplate": {"navigation": 1}, "spam": {"spam": 2}}
+    assert stats["markers"] == {"lines_stripped": 5, "engines": {"google": 4, "unknown": 1}}
 
 
 @pytest.mark.parametrize("compress", [None, "gz"])
@@ -205,14 +211,15 @@ def test_clean_rows_written_in_one_call_shard_as_one_by_one(tmp_path, compress):
 
 def test_reject_rows_renders_what_the_record_level_path_renders(tmp_path):
     """work.reject_rows (exact duplicates rendered in a worker from spill lines) against
-    rejected_row and Report.count_drop record by record: the same lines, counts and
+    rejected_row and Report.count_dropped record by record: the same lines, counts and
     clusters, in order; a short record dropped by the repetition rule passes its drop."""
+    from corpus_clean.engine.spill import RecordSpill
+    from corpus_clean.engine.wire import record_row
+    from corpus_clean.engine.work import reject_rows
+    from corpus_clean.output.report import Report, cluster_member
     from corpus_clean.reading.reader import FileInfo
     from corpus_clean.records import Drop, Record
-    from corpus_clean.output.report import Report
-    from corpus_clean.engine.spill import RecordSpill, record_row
     from corpus_clean.stages.dedup import exact_drop
-    from corpus_clean.engine.work import reject_rows
 
     records = [Record(f"b.txt:{i}", t, "b.txt", i, e and "谷歌翻译", e, m) for i, (t, e, m) in
                enumerate([("第一条 重复", "google", ["translated by 谷歌翻译"]),
@@ -228,12 +235,16 @@ def test_reject_rows_renders_what_the_record_level_path_renders(tmp_path):
     got = reject_rows((Config(), list(spill.lines()), extras, ids, roots))
     want_drops = [exact_drop(ids[0], roots), exact_drop(ids[4], roots), repeated,
                   exact_drop(ids[7], roots)]
-    assert got.rows == b"".join(rejected_row(r, d) for r, d in zip(records, want_drops))
+    assert b"".join(got.reject_rows) == b"".join(rejected_row(r, d)
+                                                 for r, d in zip(records, want_drops))
     by_record, by_batch = Report(Config()), Report(Config())
     for report in (by_record, by_batch):
         report.add_file(FileInfo("b.txt"))
     for record, drop in zip(records, want_drops):
-        by_record.count_drop(record, drop)
+        by_record.count_dropped(record.source, drop.stage, drop.reason,
+                                len(record.marker_lines), record.mt_engine)
+        if drop.duplicate_of is not None:
+            by_record.add_cluster_member(*cluster_member(record, drop))
     by_batch.count_dropped_many(got.drops, got.marker_engines)
     for member in got.members:
         by_batch.add_cluster_member(*member)

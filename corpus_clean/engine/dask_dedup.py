@@ -1,4 +1,7 @@
-"""The whole pipeline on a Dask cluster, the ordered half included (``--executor dask``).
+"""The ordered half's backend for a Dask cluster (``--executor dask``): :class:`DaskBackend`.
+
+The driver (:func:`.ordered.run_ordered`) and the rules it applies are the local executors';
+this module only decides where the records live and how their keys meet.
 
 With the local executors the driver holds the ordered half: the exact-dedup index (a dict of
 every key), the near-dup index (band keys; shingle hashes spilled to a file) and the Jaccard
@@ -11,10 +14,9 @@ records at a time. The steps (each a set of ``distributed`` futures):
    that the workers decode, repair and split, or batches of records read here for files that
    cannot be cut), so the workers read and run the per-record stages exactly as with the
    local executors, each settling verbatim repeats with its own memo
-   (:func:`.work.worker_memo`). The driver gets a small summary of each result (in input
-   order): it adds the read facts to the file's :class:`.reader.FileInfo`, writes the records
-   dropped before dedup (in input order, as the local path does) and counts the short
-   records for the repetition filter. Records that reach dedup are numbered in input order
+   (:func:`.work.worker_memo`). The driver gets a :class:`.wire.ScanSummary` of each result
+   (in input order), made on the worker (:func:`_head`), and accounts it as for the local
+   executors. Records that reach dedup are numbered in input order
    (their *position*: files in sorted order, records in line order), so "first seen" is the
    smallest position. Consecutive tasks of about :data:`PART_RECORDS` records are scanned on
    one worker (round-robin) and joined there into a :class:`Part`, which stays on that
@@ -34,11 +36,13 @@ records at a time. The steps (each a set of ``distributed`` futures):
    record from the part holding it (only records in candidate pairs are exported). Only
    ``(similarity, two lengths)`` per pair come back; the driver decides with
    :func:`.stages.neardup.decide_pairs`, the code :class:`NearDupIndex` runs.
-4. **Emit**: every part's survivors are checked on its worker against the repeated short
-   records (:meth:`.RepeatedLineFilter.frequent`) and the near decisions, the kept ones
-   tagged there with :func:`.work.tag_batch` (all parts at once); the driver fetches the
-   results one part at a time and writes them in the order of :func:`.pipeline._emit`, then
-   each part's exact duplicates. So the outputs are byte-identical to ``--executor local``.
+4. **Emit**: every part's survivors are decided on its worker with the rules of
+   :mod:`.ordered` (:func:`.ordered.survivor_drop`: the repeated short records,
+   :meth:`.RepeatedLineFilter.frequent`, and the near decisions), the kept ones tagged and
+   rendered there with :func:`.work.tag_kept` (all parts at once); the driver fetches the
+   :class:`.wire.Emitted` batches one part at a time and accounts them as for the local
+   executors, then each part's exact duplicates (:func:`.ordered.duplicate_drop`). So the
+   outputs are byte-identical to ``--executor local``.
 
 Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
 ``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
@@ -70,36 +74,33 @@ from __future__ import annotations
 
 import itertools
 import operator
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 
 from ..config import Config
+from ..output.report import cluster_member
+from ..output.writer import rejected_row
 from ..records import Drop, record_id
 from ..stages.dedup import first_seen, key_words
-from ..stages.neardup import (
-    band_pairs,
-    decide_pairs,
-    index_parameters,
-    jaccard,
-    near_drop,
-    unique_pairs,
-)
+from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
-from .tasks import check_readable, scan_tasks
-from .work import Scanned, ScanTask, scan, tag_batch
+from .ordered import duplicate_drop, near_of_kept, survivor_drop
+from .tasks import scan_tasks
+from .wire import DroppedFacts, Emitted, ScanSummary
+from .work import Scanned, ScanTask, reject_duplicates, scan, tag_kept
 
-__all__ = ["clean_on_dask", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
+__all__ = ["DaskBackend", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
            "verify_pairs", "PART_RECORDS", "TASK_PREFIXES"]
 
 #: records per part, about: consecutive scan tasks (two blocks of the default 1 MiB, or 8
 #: batches of 256 records read on the driver) are scanned on one worker and joined there
 PART_RECORDS = 2048
 #: key prefixes of the tasks this module submits (for tests reading the scheduler's log)
-TASK_PREFIXES = ("scan", "tag_batch", "_head", "_make_part",
+TASK_PREFIXES = ("scan", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
                  "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
                  "_exact_dups", "_count", "_with_s_offset")
@@ -163,27 +164,25 @@ def _register_sizes() -> None:
 _register_sizes()
 
 
-def _head(result, max_chars: int) -> tuple:
-    """What the driver needs of a scan result (:data:`.work.ScanResult`), in order:
-    ``(file_index, end, seconds, facts, sources, rejects, reached, shorts)``: time per stage
-    and what the worker read (lines, replaced bytes), records in per source, the records
-    dropped before dedup with their drops (to write), how many reach dedup, and those of them
-    short enough for the repetition counts."""
+def _head(result, max_chars: int) -> ScanSummary:
+    """What the driver accounts of a scan result (:data:`.work.ScanResult`), made on the
+    worker: the ``rejected.jsonl`` lines of the records dropped before dedup, rendered here,
+    with their counts; how many reach dedup; those of them short enough for the repetition
+    counts."""
     file_index, end, items, seconds, facts = result
-    sources: dict[str, int] = {}
-    rejects, shorts = [], []
-    reached = 0
+    rows, drops, shorts = [], [], []
     for item in items:
-        record = item.record
-        sources[record.source] = sources.get(record.source, 0) + 1
-        if item.drop is not None:
-            rejects.append((record, item.drop))
+        record, drop = item.record, item.drop
+        if drop is not None:
+            rows.append(rejected_row(record, drop))
+            drops.append(DroppedFacts(drop.stage, drop.reason, len(record.marker_lines),
+                                      record.mt_engine or "unknown"))
             continue
-        reached += 1
-        if len(record.text.strip()) <= max_chars:
-            record.dedup_key = item.key  # the repetition counts key by it
-            shorts.append(record)
-    return file_index, end, seconds, facts, list(sources.items()), rejects, reached, shorts
+        text = record.text.strip()
+        if len(text) <= max_chars:
+            shorts.append((item.key, text))  # the repetition counts key by it
+    return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(rows), drops,
+                       len(items) - len(drops), shorts)
 
 
 def _make_part(offset: int, *results) -> Part:
@@ -320,43 +319,35 @@ def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> d
     return out
 
 
-def _emit_part(part: Part, frequent: RepeatedLineFilter, removed: dict, config: Config):
-    """The part's survivors in order as ``(record, drop or None)``, kept ones tagged
-    (:func:`tag_batch`); the ids of its records that have exact copies; tagging seconds."""
-
-    events, kept = [], []
+def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set,
+               config: Config) -> Emitted:
+    """The part's survivors in order (:func:`.ordered.survivor_drop`; ``near``: ``{number:
+    (kept id, similarity)}`` of its near duplicates), rejected or tagged and rendered here
+    (:func:`.work.tag_kept`), with the snippets of the kept ones that head clusters (near
+    roots ``wanted``, records with exact copies)."""
+    emitted, kept, heads = Emitted(), [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
         record = part.records[i]
-        drop = frequent.apply(record)
-        if not isinstance(drop, Drop):
-            drop = None
-            if n in removed:
-                kept_id, sim = removed[n]
-                drop = near_drop(config.near_threshold, kept_id, sim)
+        drop = survivor_drop(record, frequent, near.get(n), config.near_threshold)
         if drop is None:
+            if n in wanted or i in part.copies:
+                heads.append(len(kept))
             kept.append(record)
-        events.append((record, drop))
-    seconds = 0.0
+            continue
+        emitted.add_reject(record, drop, rejected_row(record, drop))
+        if drop.duplicate_of is not None:
+            emitted.members.append(cluster_member(record, drop))
+            emitted.near_roots.append((record.id, drop.duplicate_of, drop.similarity))
     for start in range(0, len(kept), config.batch_records):
         batch = kept[start:start + config.batch_records]
-        tags, dt = tag_batch((config, [r.text for r in batch]))
-        seconds += dt
-        for record, (lang, prob) in zip(batch, tags):
-            record.lang, record.lang_prob = lang, prob
-    copies = [part.records[i].id for i in sorted(part.copies)]
-    return events, copies, seconds
+        tag_kept(batch, config, [h - start for h in heads if start <= h < start + len(batch)],
+                 emitted)
+    return emitted
 
 
-def _exact_dups(part: Part, frequent: RepeatedLineFilter) -> list[tuple]:
-    """The part's exact duplicates in order: ``(record, first file, first line, drop)``,
-    ``drop`` set for a repeated short record."""
-    out = []
-    for i in sorted(part.first):
-        record = part.records[i]
-        _, f_file, f_line = part.first[i]
-        drop = frequent.apply(record)
-        out.append((record, f_file, f_line, drop if isinstance(drop, Drop) else None))
-    return out
+def _exact_dups(part: Part) -> list[tuple]:
+    """The part's exact duplicates in order: ``(record, first file, first line)``."""
+    return [(part.records[i], *part.first[i][1:]) for i in sorted(part.first)]
 
 
 # --- the driver ----------------------------------------------------------------------------
@@ -408,51 +399,34 @@ class _Cluster:
         return max(2, 2 * self.executor.workers)
 
 
-def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, repetition,
-                     on_progress) -> list[tuple]:
-    """Phase 1: scan on the workers; write the drops before dedup and count, in input order.
-    Returns ``[(scan future, records reaching dedup, home worker, group)]`` in input order;
-    the tasks of one group (about :data:`PART_RECORDS` records, :func:`_task_records`) are
-    scanned on one worker and become one part.
+def _scan_on_workers(cluster: _Cluster, files, config: Config, report,
+                     done: list) -> Iterator[ScanSummary]:
+    """Phase 1: scan on the workers; yield each result's summary (:func:`_head`) in input
+    order, and append ``(scan future, records reaching dedup, home worker, group)`` to
+    ``done``; the tasks of one group (about :data:`PART_RECORDS` records,
+    :func:`_task_records`) are scanned on one worker and become one part.
 
     The only code that knows scan tasks and :func:`.work.scan`'s result (see
-    :data:`.work.ScanResult`); tasks come from :func:`.tasks.scan_tasks` (blocks the
-    workers decode and split, or batches read here) as for the local executors, and each
-    worker settles verbatim repeats with its own memo (:func:`.work.worker_memo`), so the
-    results are theirs whatever worker runs a task.
+    :data:`.work.ScanResult`); tasks come from :func:`.tasks.scan_tasks` (blocks the workers
+    decode and split, or batches read here) as for the local executors, and each worker
+    settles verbatim repeats with its own memo (:func:`.work.worker_memo`), so the results are
+    theirs whatever worker runs a task.
     """
-
     run = uuid.uuid4().hex  # a worker's memo of verbatim repeats serves one run only
     # in flight: the tasks of at least two groups per worker thread, so that all are busy
     groups_in_flight = 2 * cluster.executor.workers
     window = cluster.executor._window
     heads: deque = deque()  # (head future, scan future, home, group)
-    done: list[tuple] = []
-    clock = time.perf_counter
 
-    def write_next() -> None:
+    def next_head() -> ScanSummary:
         head, scan_future, home, group = heads.popleft()
-        file_index, end, seconds, facts, sources, rejects, reached, shorts = head.result()
-        info = report.add_scan(files[file_index].source, seconds, facts)
-        t0 = clock()
-        for source, n in sources:
-            report.count_in_file(source, n)
-        for record, drop in rejects:
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)
-        report.reached_dedup += reached
-        for record in shorts:
-            repetition.observe(record)
-        done.append((scan_future, reached, home, group))
-        report.add_seconds("dedup", clock() - t0)
-        if end and info.error:
-            report.file_error(info.source, info.extra.get("reason", "unreadable"), info.error)
-        if on_progress is not None:
-            on_progress(info, end, report)
+        summary = head.result()
+        done.append((scan_future, summary.reached, home, group))
+        return summary
 
     group, in_group, home = 0, 0, None
     for task in scan_tasks(files, config, report, run,
-                            by_span=cluster.executor.workers_read(files)):
+                           by_span=cluster.executor.workers_read(files)):
         if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
             group, in_group = (group + 1 if home is not None else 0), 0
             home = cluster.home(group)
@@ -463,10 +437,9 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, writer, r
         # bounded: the scheduler holds the tasks in flight (waits for the oldest head)
         while heads and (len(heads) >= window if window
                          else group - heads[0][3] >= groups_in_flight):
-            write_next()
+            yield next_head()
     while heads:
-        write_next()
-    return done
+        yield next_head()
 
 
 #: bytes of a block counted as one record when blocks are grouped into parts (the
@@ -551,31 +524,74 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
     return sims, la, lb
 
 
-def clean_on_dask(dump, files, config: Config, report, writer, executor, on_progress) -> None:
-    """Run the pipeline on ``executor``'s cluster into ``writer`` (see the module docstring);
-    fills ``report``. Called by :func:`.pipeline.clean_dir`."""
-    from ..stages.dedup import exact_drop
+class DaskBackend:
+    """:class:`.ordered.OrderedBackend` on ``executor``'s Dask cluster (see the module
+    docstring): records stay on the workers, keys meet in shuffles."""
 
-    cluster = _Cluster(executor)
-    clock = time.perf_counter
-    repetition = RepeatedLineFilter(config)
-    if config.near_dedup:
-        report.near_parameters = index_parameters(config.near_threshold, config.num_perm,
-                                                  config.minhash_seed, config.shingle_words,
-                                                  config.shingle_chars)
-    scanned = _scan_on_workers(cluster, files, config, report, writer, repetition, on_progress)
-    check_readable(dump, files, report)
-    t0 = clock()
-    parts, offsets = _make_parts(cluster, scanned)
-    del scanned  # the parts hold the records now
-    parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets, config)
-    if pairs is not None:
-        report.near_pairs = pairs
-    report.add_seconds("dedup", clock() - t0)
-    if parts:
-        _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
-                      files, exact_drop)
-    report.repeated_lines = repetition.top(20)
+    def __init__(self, executor, files: list, config: Config, report):
+        self.cluster = _Cluster(executor)
+        self.files, self.config, self.report = files, config, report
+        self.done: list[tuple] = []
+        self.parts: list = []
+        self.s_offsets = np.zeros(0, np.int64)
+        self.near: dict[int, tuple[str, float]] = {}  # number -> (kept id, similarity)
+        self.wanted: set[int] = set()
+
+    def scan(self) -> Iterator[ScanSummary]:
+        return _scan_on_workers(self.cluster, self.files, self.config, self.report, self.done)
+
+    def scanned(self, summary: ScanSummary, info) -> None:
+        """Nothing to journal: scan results stay on the workers."""
+
+    def decide(self, repetition: RepeatedLineFilter) -> tuple[int, int] | None:
+        """Join the scan results into parts, dedup them on the cluster, and find which near
+        roots are kept (not repeated lines), on their workers."""
+        cluster = self.cluster
+        parts, offsets = _make_parts(cluster, self.done)
+        self.done = []  # the parts hold the records now
+        parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets,
+                                                            self.config)
+        self.parts, self.s_offsets = parts, s_offsets
+        if parts:
+            self.frequent = cluster.client.scatter(repetition.frequent(), broadcast=True,
+                                                   hash=False)
+            kept_ids: dict[int, str] = {}
+            wanted = {kept for kept, _ in removed.values()}
+            for found in cluster.client.gather([
+                    cluster.on(_kept_ids, parts[i], numbers, self.frequent)
+                    for i, numbers in _part_of(s_offsets, wanted).items()]):
+                kept_ids.update(found)
+            removed = near_of_kept(removed, set(kept_ids))
+            self.near = {i: (kept_ids[k], sim) for i, (k, sim) in removed.items()}
+            self.wanted = set(kept_ids)
+        return pairs
+
+    def emit_survivors(self, repetition: RepeatedLineFilter) -> Iterator[Emitted]:
+        """Every part's survivors, decided, tagged and rendered on its worker (all parts at
+        once, so all workers tag at the same time); the results come one part at a time, in
+        order."""
+        cluster, config = self.cluster, self.config
+        by_part = _part_of(self.s_offsets, self.near)
+        mine = _part_of(self.s_offsets, self.wanted)
+        emitted = deque(
+            cluster.on(_emit_part, part, self.frequent,
+                       {s: self.near[s] for s in by_part.get(i, [])},
+                       set(mine.get(i, [])), config)
+            for i, part in enumerate(self.parts))
+        while emitted:
+            yield emitted.popleft().result()
+
+    def emit_duplicates(self, repetition: RepeatedLineFilter,
+                        near_root: dict[str, tuple[str, float]]) -> Iterator[Emitted]:
+        """Every part's exact duplicates, decided and rendered here
+        (:func:`.ordered.duplicate_drop`), one part at a time, in order."""
+        sources = [f.source for f in self.files]
+        duplicates = deque(self.cluster.on(_exact_dups, part) for part in self.parts)
+        while duplicates:
+            yield reject_duplicates(
+                (record, duplicate_drop(record, record_id(sources[f_file], f_line),
+                                        repetition, near_root))
+                for record, f_file, f_line in duplicates.popleft().result())
 
 
 def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config: Config):
@@ -610,47 +626,3 @@ def _part_of(s_offsets: np.ndarray, numbers) -> dict[int, list[int]]:
     for s in sorted(numbers):
         out.setdefault(int(np.searchsorted(s_offsets, s, side="right") - 1), []).append(s)
     return out
-
-
-def _emit_on_dask(cluster, config, report, writer, parts, s_offsets, removed, repetition,
-                  files, exact_drop) -> None:
-    """Phase 3 as :func:`.pipeline._emit`, one part at a time."""
-    frequent = cluster.client.scatter(repetition.frequent(), broadcast=True, hash=False)
-    kept_ids: dict[int, str] = {}
-    wanted = {kept for kept, _ in removed.values()}
-    for found in cluster.client.gather([cluster.on(_kept_ids, parts[i], numbers, frequent)
-                                        for i, numbers in _part_of(s_offsets, wanted).items()]):
-        kept_ids.update(found)
-    removed = {i: ks for i, ks in removed.items() if ks[0] in kept_ids}
-    snippets = set(kept_ids.values())  # grows with each part's records that have copies
-    report.want_snippets(snippets)
-    near_root: dict[str, tuple[str, float]] = {}
-    by_part = _part_of(s_offsets, removed)
-
-    # every part's work is submitted at once, so all workers tag at the same time; the
-    # results wait on the workers and come to the driver one part at a time, in order
-    emitted = deque()
-    for i, part in enumerate(parts):
-        mine = {s: (kept_ids[removed[s][0]], removed[s][1]) for s in by_part.get(i, [])}
-        emitted.append(cluster.on(_emit_part, part, frequent, mine, config))
-    duplicates = deque(cluster.on(_exact_dups, part, frequent) for part in parts)
-    while emitted:
-        events, copies, seconds = emitted.popleft().result()
-        report.add_seconds("language", seconds)
-        snippets.update(copies)
-        for record, drop in events:
-            if drop is None:
-                writer.write_clean(record)
-                report.count_kept(record)
-                report.remember_kept(record)
-                continue
-            if drop.reason == "near_duplicate":
-                near_root[record.id] = (drop.duplicate_of, drop.similarity)
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)
-    while duplicates:
-        for record, f_file, f_line, drop in duplicates.popleft().result():
-            if drop is None:
-                drop = exact_drop(record_id(files[f_file].source, f_line), near_root)
-            writer.write_rejected(record, drop)
-            report.count_drop(record, drop)

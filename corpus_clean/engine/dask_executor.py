@@ -2,14 +2,16 @@
 ``distributed`` futures.
 
 The pipeline's per-record half (:func:`.work.scan`: a block of a file or a batch of records;
-:func:`.work.tag_batch`) is pure: a task in, per-record results out. :class:`DaskExecutor`
+:func:`.work.tag_kept`) is pure: a task in, per-record results out. :class:`DaskExecutor`
 submits each task as a distributed future (a unique key per submission, so nothing is shared
 or cached between runs), keeps at most ``window`` futures in flight, and yields their results
 **in task order**.
 :func:`corpus_clean.engine.pipeline.clean_dir` does not use :meth:`DaskExecutor.map` for the
-pipeline itself: given a DaskExecutor it runs :mod:`corpus_clean.engine.dask_dedup`, which keeps the
-scan results on the workers and runs the ordered half there too (exact dedup and LSH band keys
-as shuffles), on this executor's client, with the same byte-identical outputs.
+pipeline itself: a DaskExecutor says ``ordered_on_cluster``, and the run's ordered half
+(:func:`corpus_clean.engine.ordered.run_ordered`) then works over
+:class:`corpus_clean.engine.dask_dedup.DaskBackend`, which keeps the scan results on the
+workers and meets their keys there (exact dedup and LSH band keys as shuffles), on this
+executor's client, with the same byte-identical outputs.
 
 A worker lost mid-run is survived by the Dask scheduler: it re-runs the tasks that were running
 or whose results were held on that worker (up to ``distributed.scheduler.allowed-failures``

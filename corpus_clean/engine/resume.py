@@ -48,7 +48,7 @@ import xxhash
 from ..config import Config
 from ..errors import OutputError, ResumeError
 from ..reading.reader import FileInfo, InputFile
-from .packed import PackedScan
+from .wire import PackedScan
 
 __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 

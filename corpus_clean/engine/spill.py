@@ -11,40 +11,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-import orjson
-
 from ..records import Record
+from .wire import parse_row, tag_row
 
-__all__ = ["RecordSpill", "record_row"]
-
-
-def record_row(record: Record) -> bytes:
-    """A record's spill line without its extra string: the orjson array ``[id, text, source,
-    line, translated_by, mt_engine, marker_lines]`` and ``\\n`` (workers render it, see
-    :mod:`.packed`; :meth:`RecordSpill.append_row` adds the extra)."""
-    return orjson.dumps((record.id, record.text, record.source, record.line,
-                         record.translated_by, record.mt_engine, record.marker_lines)) + b"\n"
+__all__ = ["RecordSpill"]
 
 
 class RecordSpill:
-    """Append-only store of records (plus one optional string or number each) in a temporary
-    file.
+    """Append-only store of records, each with an integer tag, in a temporary file.
 
-    Write records rendered by :func:`record_row` with :meth:`append_row`, then read back in the same order with
-    :meth:`__iter__` (once :meth:`close` was called, or implicitly by iterating). A line is
-    the orjson array ``[id, text, source, line, translated_by, mt_engine, marker_lines,
-    extra]``.
+    Write records rendered by :func:`.wire.record_row` with :meth:`append_row`, then read them
+    back in the same order with :meth:`lines` or :meth:`__iter__` (once :meth:`close` was
+    called, or implicitly by iterating). The line format is :mod:`.wire`'s.
     """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._f = open(self.path, "wb")  # noqa: SIM115 - closed by close()
 
-    def append_row(self, row: bytes, extra: str | int | None = None) -> None:
-        """Store a record rendered by :func:`record_row` (with or without its ``\\n``) and
-        ``extra``."""
-        end = -2 if row.endswith(b"\n") else -1  # before the closing bracket
-        self._f.write(b"".join((row[:end], b",", orjson.dumps(extra), b"]\n")))
+    def append_row(self, row: bytes, tag: int | None = None) -> None:
+        """Store a record rendered by :func:`.wire.record_row` (with or without its
+        ``\\n``) with its ``tag`` (:func:`.wire.tag_row`)."""
+        self._f.write(tag_row(row, tag))
 
     def close(self) -> None:
         """Finish writing."""
@@ -58,12 +46,8 @@ class RecordSpill:
         with open(self.path, "rb") as f:
             yield from f
 
-    @staticmethod
-    def parse(line: bytes) -> tuple[Record, str | int | None]:
-        """``(record, extra)`` of one stored line."""
-        rid, text, source, lineno, tby, engine, markers, extra = orjson.loads(line)
-        return Record(rid, text, source, lineno, tby, engine, markers), extra
+    parse = staticmethod(parse_row)
 
-    def __iter__(self) -> Iterator[tuple[Record, str | int | None]]:
-        """Yield ``(record, extra)`` in the order they were appended."""
+    def __iter__(self) -> Iterator[tuple[Record, int | None]]:
+        """Yield ``(record, tag)`` in the order they were appended."""
         return map(self.parse, self.lines())

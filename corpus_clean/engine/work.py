@@ -4,9 +4,10 @@ executor (:mod:`.executor`) in this process or in worker processes.
 :func:`scan` (on a block of a file, or a batch of records) runs the per-record stages
 (markers, boilerplate, spam, quality) and computes what the ordered half needs (exact-dedup
 key; near-dup band keys and shingle hashes); :func:`scan_packed` packs its results for the
-run's process (:mod:`.packed`). :func:`tag_rows` identifies the language of survivors given as
-spill lines and renders their clean lines (:func:`tag_batch`: of texts, for the Dask path).
-None decides anything that depends on other records, so the results do not depend on how
+run's process (:mod:`.wire`). :func:`tag_kept` identifies the language of kept records and
+renders their clean lines (:func:`tag_rows`: of survivors given as spill lines), and
+:func:`reject_duplicates` renders the rejects of exact duplicates (:func:`reject_rows`: from
+spill lines), both into a :class:`.wire.Emitted` batch, for every executor. None decides anything that depends on other records, so the results do not depend on how
 records are batched or on the number of workers.
 """
 
@@ -29,11 +30,10 @@ from ..stages.language import identify_languages
 from ..stages.markers import MarkerMatcher
 from ..stages.neardup import choose_bands, sign_texts
 from ..stages.registry import build_stages, record_stages
-from .packed import PackedScan, pack
-from .spill import RecordSpill
+from .wire import Emitted, PackedScan, count_markers, pack, parse_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
-           "scan_batch", "tag_rows", "Tagged", "reject_rows", "Rejected", "tag_batch",
+           "scan_batch", "tag_kept", "tag_rows", "reject_duplicates", "reject_rows",
            "RepeatMemo", "worker_memo"]
 
 
@@ -317,93 +317,62 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
     return file_index, end, out, seconds, {}
 
 
-def _count_markers(engines: dict[str, int], record: Record) -> None:
-    """Add ``record``'s stripped marker lines to ``engines`` (engine -> lines), for the
-    report (:meth:`.report.Report.count_kept_many` and ``count_dropped_many``)."""
-    if record.marker_lines:
-        engine = record.mt_engine or "unknown"
-        engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
-
-
-@dataclass
-class Tagged:
-    """What :func:`tag_rows` returns: ``rows``, the ``count`` records' ``clean.jsonl`` lines,
-    joined; for the report, the records per source, per language and the marker lines per
-    engine, and ``(id, source, line, snippet)`` of the records asked for; ``seconds`` spent
-    identifying languages."""
-
-    rows: bytes
-    count: int
-    per_source: dict
-    languages: dict
-    marker_engines: dict
-    snippets: list
-    seconds: float
-
-
-def tag_rows(task: tuple[Config, list[bytes], list[int]]) -> Tagged:
-    """Identify the language of survivors stored as spill lines (:class:`.spill.RecordSpill`)
-    and render their ``clean.jsonl`` lines. ``task``: ``(config, lines, wanted)``, ``wanted``
-    the positions in ``lines`` whose snippets the dedup report shows. Pure; runs in any
-    worker."""
-    config, lines, wanted = task
-    records = [RecordSpill.parse(line)[0] for line in lines]
+def tag_kept(records: list[Record], config: Config, wanted: list[int],
+             emitted: Emitted | None = None) -> Emitted:
+    """Identify the language of kept ``records`` and render their ``clean.jsonl`` lines into
+    ``emitted`` (a new :class:`.wire.Emitted` if None), with their counts, and the snippets
+    of the records at positions ``wanted`` (they head duplicate clusters). Pure; runs in any
+    worker, for every executor."""
+    emitted = Emitted() if emitted is None else emitted
     t0 = time.perf_counter()
     tags = identify_languages([r.text for r in records], config)
-    tagging = time.perf_counter() - t0
+    emitted.seconds += time.perf_counter() - t0
     rows: list[bytes] = []
-    per_source: dict[str, int] = {}
-    languages: dict[str, int] = {}
-    engines: dict[str, int] = {}
+    per_source, languages = emitted.kept_per_source, emitted.languages
     for record, (record.lang, record.lang_prob) in zip(records, tags):
         rows.append(clean_row(record))
         per_source[record.source] = per_source.get(record.source, 0) + 1
         lang = record.lang or "und"
         languages[lang] = languages.get(lang, 0) + 1
-        _count_markers(engines, record)
-    snippets = [(r.id, r.source, r.line, snippet(r.text)) for r in map(records.__getitem__, wanted)]
-    return Tagged(b"".join(rows), len(rows), per_source, languages, engines, snippets, tagging)
+        count_markers(emitted.marker_engines, record)
+    emitted.clean_rows.append(b"".join(rows))
+    emitted.clean_count += len(rows)
+    emitted.snippets += [(r.id, r.source, r.line, snippet(r.text))
+                         for r in map(records.__getitem__, wanted)]
+    return emitted
 
 
-@dataclass
-class Rejected:
-    """What :func:`reject_rows` returns: ``rows``, the records' ``rejected.jsonl`` lines,
-    joined; for the report, the records per ``(source, stage, reason)``, their marker lines
-    per engine, and each duplicate's cluster entry (:func:`.report.cluster_member`), in
-    order."""
-
-    rows: bytes
-    drops: dict
-    marker_engines: dict
-    members: list
+def tag_rows(task: tuple[Config, list[bytes], list[int]]) -> Emitted:
+    """:func:`tag_kept` of survivors stored as spill lines (:class:`.spill.RecordSpill`).
+    ``task``: ``(config, lines, wanted)``, ``wanted`` the positions in ``lines`` whose
+    snippets the dedup report shows. Pure; runs in any worker."""
+    config, lines, wanted = task
+    return tag_kept([parse_row(line)[0] for line in lines], config, wanted)
 
 
-def reject_rows(task: tuple) -> Rejected:
+def reject_duplicates(items, emitted: Emitted | None = None) -> Emitted:
+    """Render the rejects of exact duplicates into ``emitted`` (a new one if None): ``items``
+    are ``(record, drop)`` pairs, in order; each duplicate's cluster entry is kept
+    (:func:`.report.cluster_member`). Pure."""
+    emitted = Emitted() if emitted is None else emitted
+    for record, drop in items:
+        emitted.add_reject(record, drop, rejected_row(record, drop))
+        if drop.duplicate_of is not None:
+            emitted.members.append(cluster_member(record, drop))
+    return emitted
+
+
+def reject_rows(task: tuple) -> Emitted:
     """Render the rejects of exact duplicates stored as spill lines. ``task``: ``(config,
     lines, extras, ids, roots)``; an extra per line: the survivor number of the record it
     duplicates (its id in ``ids``; ``roots``: the near roots of those ids, see
-    :func:`.stages.dedup.exact_drop`), or ``(stage, reason, detail)`` of the drop the run's
-    process decided for it. Pure; runs in any worker."""
+    :func:`.stages.dedup.exact_drop`), or the fields of the :class:`~corpus_clean.records.Drop`
+    the run's process decided for it (:func:`.ordered.duplicate_drop`). Pure; runs in any
+    worker."""
     _, lines, extras, ids, roots = task
-    rows: list[bytes] = []
-    drops: dict[tuple[str, str, str], int] = {}
-    engines: dict[str, int] = {}
-    members: list[tuple] = []
+    items = []
     for line, extra in zip(lines, extras):
-        record, _ = RecordSpill.parse(line)
-        drop = Drop(*extra) if isinstance(extra, tuple) else exact_drop(ids[extra], roots)
-        rows.append(rejected_row(record, drop))
-        slot = (record.source, drop.stage, drop.reason)
-        drops[slot] = drops.get(slot, 0) + 1
-        _count_markers(engines, record)
-        if drop.duplicate_of is not None:
-            members.append(cluster_member(record, drop))
-    return Rejected(b"".join(rows), drops, engines, members)
-
-
-def tag_batch(task: tuple[Config, list[str]]) -> tuple[list[tuple[str, float]], float]:
-    """Identify the language of each text: ``([(lang, lang_prob), ...], seconds)``."""
-    config, texts = task
-    t0 = time.perf_counter()
-    tags = identify_languages(texts, config)
-    return tags, time.perf_counter() - t0
+        record, _ = parse_row(line)
+        items.append((record, Drop(*extra) if isinstance(extra, tuple)
+                      else exact_drop(ids[extra], roots)))
+    return reject_duplicates(items)

@@ -95,7 +95,6 @@ class Report:
         # kept id -> removed members as compact tuples (source interned, line, snippet, kind,
         # jaccard): the report's cluster list is O(duplicates), so each entry is kept small
         self._clusters: dict[str, list[tuple]] = {}
-        self._wanted: set[str] = set()
         self._kept_snippets: dict[str, tuple[str, int | None, str]] = {}
 
     # --- filled by the pipeline -------------------------------------------------------------
@@ -114,20 +113,6 @@ class Report:
         """Count ``n`` records of ``source`` entering the pipeline."""
         self.records_in += n
         self.files[source].records_in += n
-
-    def count_kept(self, record: Record) -> None:
-        """Count one record written to the clean output."""
-        self.kept += 1
-        self.files[record.source].kept += 1
-        self.languages[record.lang or "und"] += 1
-        self._count_markers(record)
-
-    def count_drop(self, record: Record, drop: Drop) -> None:
-        """Count one rejected record; remember duplicates for the dedup report."""
-        self.count_dropped(record.source, drop.stage, drop.reason, len(record.marker_lines),
-                           record.mt_engine)
-        if drop.duplicate_of is not None:
-            self.add_cluster_member(*cluster_member(record, drop))
 
     def add_cluster_member(self, kept_id: str, source: str, line: int | None,
                            snippet_text: str, kind: str, similarity: float) -> None:
@@ -190,15 +175,6 @@ class Report:
         info.replaced_bytes += facts.get("replaced_bytes", 0)
         return info
 
-    def want_snippets(self, ids: set[str]) -> None:
-        """Say which kept records head duplicate clusters (their snippets go in the report)."""
-        self._wanted = ids
-
-    def remember_kept(self, record: Record) -> None:
-        """Keep the snippet of a kept record if it heads a cluster (texts are never held)."""
-        if record.id in self._wanted:
-            self._kept_snippets[record.id] = (record.source, record.line, snippet(record.text))
-
     def count_kept_many(self, per_source: dict[str, int], languages: dict[str, int],
                         marker_engines: dict[str, int]) -> None:
         """Count records written to the clean output, by their fields: the records of each
@@ -213,13 +189,9 @@ class Report:
 
     def remember_snippet(self, record_id: str, source: str, line: int | None,
                          snippet_text: str) -> None:
-        """:meth:`remember_kept` by the fields (``snippet_text``: :func:`snippet` of the
-        record's text)."""
-        if record_id in self._wanted:
-            self._kept_snippets[record_id] = (source, line, snippet_text)
-
-    def _count_markers(self, record: Record) -> None:
-        self._add_markers(len(record.marker_lines), record.mt_engine)
+        """Keep the snippet of a kept record that heads a duplicate cluster (``snippet_text``:
+        :func:`snippet` of its text), for the dedup report; texts are never held."""
+        self._kept_snippets[record_id] = (source, line, snippet_text)
 
     def _add_markers(self, lines: int, mt_engine: str | None) -> None:
         """Count ``lines`` stripped marker lines of engine ``mt_engine`` (None: unknown)."""

@@ -382,10 +382,6 @@ class OutputWriter:
         except OSError as exc:
             raise _output_error(self.out / name if self.out else Path("<stdout>"), exc) from None
 
-    def write_clean(self, record: Record) -> None:
-        """Append a kept record to the clean output."""
-        self._write("clean.jsonl", clean_row(record))
-
     def write_clean_rows(self, rows: bytes, count: int) -> None:
         """Append ``count`` lines rendered by :func:`clean_row` (``rows``, joined) to the
         clean output."""
@@ -398,22 +394,11 @@ class OutputWriter:
         except OSError as exc:
             raise _output_error(self.out / "clean.jsonl", exc) from None
 
-    def write_rejected(self, record: Record, drop: Drop) -> None:
-        """Append a dropped record to the rejects (not written in stdout mode)."""
-        if self.out is not None:
-            self._write("rejected.jsonl", rejected_row(record, drop))
-
     def write_rejected_rows(self, rows: bytes) -> None:
         """Append lines rendered by :func:`rejected_row`, joined, to the rejects (not written
         in stdout mode)."""
         if self.out is not None:
             self._write("rejected.jsonl", rows)
-
-    def write_rejected_row(self, row: bytes) -> None:
-        """Append a line rendered by :func:`rejected_row` (with or without its ``\\n``) to the
-        rejects (not written in stdout mode)."""
-        if self.out is not None:
-            self._write("rejected.jsonl", row if row.endswith(b"\n") else row + b"\n")
 
     def spill_dir(self) -> Path | None:
         """Directory for the run's temporary files: the output directory, or ``None`` (the

@@ -160,7 +160,7 @@ class ExactDedup:
         """What stands for the first record seen with ``key`` (its id, or a number the caller
         gives it): ``record`` if the key is new (then remembered for it). :meth:`apply` by
         the fields, for a record the run's process holds as a rendered line (see
-        :mod:`corpus_clean.engine.packed`; the pipeline passes survivor numbers). Use either this or
+        :mod:`corpus_clean.engine.wire`; the pipeline passes survivor numbers). Use either this or
         :meth:`apply` on one index, not both."""
         return self._first.setdefault(key, record)
 
