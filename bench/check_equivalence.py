@@ -6,11 +6,11 @@ suite (which checks the real texts of tests/fixtures and random strings).
 
 Checks, printing the count of texts that differ for each (all must be 0; exit 1 otherwise):
 
-* spam signals and lexicon hits (terms in order) against ``tests/reference_spam.py``;
+* spam signals and lexicon hits (terms in order) against ``tests/support/reference_spam.py``;
 * the dedup normal form against its definition (NFKC, case folded, punctuation as spaces,
   white space collapsed), written the slow, obvious way;
 * shingle hashes, band keys and signatures (batches of 256) against
-  ``tests/reference_neardup.py``.
+  ``tests/support/reference_neardup.py``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-import reference_neardup as ref_neardup  # noqa: E402
-import reference_spam as ref_spam  # noqa: E402
+from support import reference_neardup as ref_neardup  # noqa: E402
+from support import reference_spam as ref_spam  # noqa: E402
 from test_neardup_equivalence import same_grouping  # noqa: E402
 
 from corpus_clean.config import Config  # noqa: E402

@@ -21,8 +21,8 @@ import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-with atheris.instrument_imports(include=["corpus_clean", "fuzz_checks"]):
-    from fuzz_checks import check_run, write_dump
+with atheris.instrument_imports(include=["corpus_clean", "support.fuzz_checks"]):
+    from support.fuzz_checks import check_run, write_dump
 
     from corpus_clean import Config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from paths import SEEDS
+from support.paths import SEEDS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,7 +8,7 @@ import io
 import textwrap
 
 import pytest
-from paths import FIXTURES, SEEDS
+from support.paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.reading import reader as reader_mod

@@ -8,8 +8,8 @@ import json
 from collections import Counter
 
 import pytest
-from equivalence import texts as equivalence_texts
-from fixtures_util import load_jsonl, row, seed_abstracts, seed_line
+from support.equivalence import texts as equivalence_texts
+from support.fixtures_util import load_jsonl, row, seed_abstracts, seed_line
 from hypothesis import given, settings
 
 from corpus_clean.config import Config
@@ -280,7 +280,7 @@ _EQUIV_CONFIGS = [Config(), Config(chrome_max_chars=20), Config(chrome_max_chars
 
 
 def test_equivalent_to_reference_on_real_texts():
-    from equivalence import real_texts
+    from support.equivalence import real_texts
 
     for config in _EQUIV_CONFIGS:
         for text in real_texts():
@@ -300,7 +300,7 @@ def test_equivalent_to_reference_on_random_strings(text):
 def test_chrome_that_differs_only_in_digits_counts_as_one_repeated_line():
     """Real toolbar lines of the seeds' site differ only in the arXiv id: counted by the
     exact key each occurs once; with digits folded (cc_net) they are one line seen 7 times."""
-    from helpers_io import fixture_jsonl
+    from support.helpers_io import fixture_jsonl
 
     from corpus_clean.records import Record
     from corpus_clean.stages.dedup import dedup_key
@@ -330,7 +330,7 @@ def test_chrome_that_differs_only_in_digits_counts_as_one_repeated_line():
 def test_a_dated_footer_under_every_page_is_dropped_as_repeated_chrome(tmp_path):
     """The issue's held-out examples, a footer with the day's date and a heading with a count,
     under real abstracts of the seeds: each differs from page to page only in digits."""
-    from helpers_io import seed_lines
+    from support.helpers_io import seed_lines
 
     from corpus_clean import OutputWriter, clean_dir
 

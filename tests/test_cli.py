@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from paths import FIXTURES, GOLDEN, SEEDS
+from support.paths import FIXTURES, GOLDEN, SEEDS
 
 from corpus_clean.cli.command import cli
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from paths import ROOT, SEEDS
+from support.paths import ROOT, SEEDS
 
 from corpus_clean.cli.command import cli
 from corpus_clean.config import Config, ConfigError, load_config

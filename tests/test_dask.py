@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from paths import FIXTURES, ROOT, SEEDS
+from support.paths import FIXTURES, ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
 

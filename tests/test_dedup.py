@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from fixtures_util import load_jsonl, seed_abstracts, seed_line, seed_path
+from support.fixtures_util import load_jsonl, seed_abstracts, seed_line, seed_path
 
 from corpus_clean.records import Drop, Record, record_id
 from corpus_clean.stages.dedup import ExactDedup, dedup_key, normalise_for_dedup

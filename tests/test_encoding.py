@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers_io import fixture_jsonl, read_all, seed_lines, write
-from paths import FIXTURES
+from support.helpers_io import fixture_jsonl, read_all, seed_lines, write
+from support.paths import FIXTURES
 
 from corpus_clean.reading.reader import MIN_CJK_PLAUSIBILITY, decide_encoding, plausible_cjk
 
@@ -132,7 +132,7 @@ def test_how_the_encoding_was_decided_is_in_stats_json(tmp_path):
 
 
 def test_decide_encoding_keeps_its_old_answers_on_the_seeds_and_fixtures():
-    from helpers_io import seed_bytes
+    from support.helpers_io import seed_bytes
 
     for key in ("000", "001", "002", "003", "004"):
         assert decide_encoding(seed_bytes(key)[:65536], key)[0] == "utf-8"

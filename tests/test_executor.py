@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from paths import ROOT
+from support.paths import ROOT
 
 from corpus_clean.engine.executor import LocalExecutor, ProcessExecutor, make_executor
 
@@ -61,7 +61,7 @@ def test_workers_exit_when_the_run_is_killed():
 def test_one_large_file_is_read_by_every_worker(tmp_path, monkeypatch):
     """A dump of one file is cut into blocks that both workers decode, split and scan (issue
     5: one large file is not read by one worker), and the outputs are those of one worker."""
-    from paths import SEEDS
+    from support.paths import SEEDS
 
     from corpus_clean import Config, OutputWriter, clean_dir
 

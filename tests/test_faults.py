@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers_io import read_all, seed_bytes, write
-from paths import SEEDS
+from support.helpers_io import read_all, seed_bytes, write
+from support.paths import SEEDS
 
 from corpus_clean import Config
 from corpus_clean.engine import pipeline
@@ -343,7 +343,7 @@ def test_file_changed_while_read_is_flagged_and_not_checkpointed(dump, tmp_path,
 
 
 def test_every_row_of_the_fault_table_names_tests_that_exist():
-    from paths import ROOT
+    from support.paths import ROOT
 
     section = (ROOT / "docs" / "faults.md").read_text(encoding="utf-8")
     rows_ = [line for line in section.splitlines() if line.startswith("| ")

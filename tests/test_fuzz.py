@@ -21,8 +21,8 @@ import zstandard
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from fuzz_checks import check_run, write_dump
-from paths import FIXTURES, SEEDS
+from support.fuzz_checks import check_run, write_dump
+from support.paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.cli.command import cli
@@ -161,7 +161,7 @@ def test_atheris_harness_runs_clean():
     import sys
 
     import pytest
-    from paths import ROOT
+    from support.paths import ROOT
 
     if importlib.util.find_spec("atheris") is None:
         pytest.skip("atheris is not installed (pip install 'corpus-clean[fuzz]')")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from fixtures_util import load_jsonl, seed_abstracts
-from paths import FIXTURES
+from support.fixtures_util import load_jsonl, seed_abstracts
+from support.paths import FIXTURES
 
 from corpus_clean.cli.command import cli
 from corpus_clean.reading.reader import repair_text

@@ -10,7 +10,7 @@ import pytest
 
 from corpus_clean.output.writer import OUTPUT_FILES
 
-from paths import GOLDEN, SEEDS
+from support.paths import GOLDEN, SEEDS
 
 
 def _rows(path):

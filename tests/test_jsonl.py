@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from paths import GOLDEN
+from support.paths import GOLDEN
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.engine.pipeline import is_jsonl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from fixtures_util import has_han, load_jsonl, row, seed_abstracts, seed_line
+from support.fixtures_util import has_han, load_jsonl, row, seed_abstracts, seed_line
 
 from corpus_clean.config import Config
 from corpus_clean.records import Record

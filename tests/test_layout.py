@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from paths import ROOT
+from support.paths import ROOT
 
 PACKAGE = ROOT / "corpus_clean"
 LAYERS = {"core": 0, "stages": 1, "reading": 2, "output": 3, "engine": 4, "cli": 5,

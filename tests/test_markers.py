@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from paths import SEEDS as SEEDS_DIR
-from fixtures_util import MARKER, load_jsonl, seed_line, seed_lines
+from support.paths import SEEDS as SEEDS_DIR
+from support.fixtures_util import MARKER, load_jsonl, seed_line, seed_lines
 
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages.markers import (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
+from support.paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.cli import command as cli_module
@@ -205,7 +205,7 @@ def _wait_for_handlers(pid: int, within: float = 30.0) -> None:
 
 @pytest.fixture(scope="module")
 def signal_dump(tmp_path_factory) -> Path:
-    from dumps import build_dump
+    from support.dumps import build_dump
 
     return build_dump(tmp_path_factory.mktemp("sig") / "dump", files=24, records=120, seed=3)
 

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
-from fixtures_util import load_jsonl
-from paths import SEEDS
+from support.fixtures_util import load_jsonl
+from support.paths import SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.cli.command import cli

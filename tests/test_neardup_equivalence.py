@@ -1,4 +1,4 @@
-"""The faster shingle hashing against the code it replaced (tests/reference_neardup.py):
+"""The faster shingle hashing against the code it replaced (tests/support/reference_neardup.py):
 the same hash arrays, and band keys that group the records as the reference's do (the key
 function changed from XXH3 per band to a NumPy fold, :func:`neardup.band_keys`), one text at a
 time and in batches that mix word and character shingles, texts shorter than n units and
@@ -7,8 +7,8 @@ texts with no units."""
 from __future__ import annotations
 
 import numpy as np
-import reference_neardup as ref
-from equivalence import real_texts, texts
+from support import reference_neardup as ref
+from support.equivalence import real_texts, texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -11,7 +11,7 @@ import uuid
 import numpy as np
 import orjson
 import pytest
-from paths import FIXTURES, SEEDS
+from support.paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.reading.blocks import FileReader, block_tasks

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paths import ROOT, SEEDS
+from support.paths import ROOT, SEEDS
 
 from corpus_clean import Config, InputError, OutputWriter, clean_dir
 from corpus_clean.errors import ConservationError

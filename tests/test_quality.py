@@ -4,7 +4,7 @@ dropped, real abstracts in every script are kept."""
 from __future__ import annotations
 
 import pytest
-from fixtures_util import load_jsonl, seed_abstracts
+from support.fixtures_util import load_jsonl, seed_abstracts
 
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages.quality import QualityFilter, _units, repetition_scores

@@ -1,10 +1,10 @@
-"""The faster quality rules against the code they replaced (tests/reference_quality.py): the
+"""The faster quality rules against the code they replaced (tests/support/reference_quality.py): the
 same drops (reason and detail) and the same repetition scores and bounds."""
 
 from __future__ import annotations
 
-import reference_quality as ref
-from equivalence import real_texts, texts
+from support import reference_quality as ref
+from support.equivalence import real_texts, texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -25,7 +25,7 @@ from corpus_clean.reading.reader import (
     repair_text,
 )
 
-from helpers_io import (
+from support.helpers_io import (
     FIXTURES,
     SEEDS,
     big_seed_bytes,

@@ -8,7 +8,7 @@ import re
 import shutil
 
 import pytest
-from paths import ROOT, SEEDS
+from support.paths import ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.reading.reader import REASONS as READ_REASONS

@@ -10,7 +10,7 @@ import unicodedata
 
 import ftfy
 import pytest
-from equivalence import real_texts, texts
+from support.equivalence import real_texts, texts
 from ftfy import chardata
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from hypothesis import given, settings

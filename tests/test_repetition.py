@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from fixtures_util import load_jsonl
-from paths import SEEDS
+from support.fixtures_util import load_jsonl
+from support.paths import SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.records import Record

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dumps import build_dump
-from paths import GOLDEN, ROOT, SEEDS, default_stop_signals
+from support.dumps import build_dump
+from support.paths import GOLDEN, ROOT, SEEDS, default_stop_signals
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.cli.command import cli
@@ -281,7 +281,7 @@ def test_restored_files_keep_their_read_facts_and_errors(tmp_path, monkeypatch, 
     a legacy encoding, replaced bytes, a cut archive and an overlong line."""
     import gzip
 
-    from paths import FIXTURES
+    from support.paths import FIXTURES
 
     (dump / "0-a_image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     (dump / "0-b_gbk.txt").write_bytes((FIXTURES / "gbk_abstracts.txt").read_bytes())

@@ -12,7 +12,7 @@ from corpus_clean.unicode_scripts import (CJK_RE, HAN_KANA_RE, HAN_RE, HANGUL_RE
                                   _WORD_RE, _astral_class, _bmp_classes, _char_class,
                                   count_scripts, count_scripts_batch)
 from corpus_clean.stages.language import _variant_sets, chinese_variant
-from equivalence import real_texts, texts
+from support.equivalence import real_texts, texts
 
 
 def _reference_count_scripts(text: str) -> ScriptCounts:

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 import pytest
-from fixtures_util import load_jsonl, row, seed_abstracts, seed_line
+from support.fixtures_util import load_jsonl, row, seed_abstracts, seed_line
 
 from corpus_clean.config import Config
 from corpus_clean.records import Drop, Record

@@ -1,12 +1,12 @@
-"""The faster spam signals against the code they replaced (tests/reference_spam.py): the same
+"""The faster spam signals against the code they replaced (tests/support/reference_spam.py): the same
 signal values, lexicon hits (in the same order), ad cues and drop details."""
 
 from __future__ import annotations
 
 import re
 
-import reference_spam as ref
-from equivalence import real_texts, texts
+from support import reference_spam as ref
+from support.equivalence import real_texts, texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

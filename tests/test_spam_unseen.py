@@ -10,7 +10,7 @@ clean Chinese abstracts, news sentences in nine languages, the seeds' abstracts)
 from __future__ import annotations
 
 import pytest
-from fixtures_util import load_jsonl, seed_abstracts
+from support.fixtures_util import load_jsonl, seed_abstracts
 
 from corpus_clean.config import Config
 from corpus_clean.records import Drop, Record

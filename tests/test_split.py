@@ -15,7 +15,7 @@ from corpus_clean.records import Drop, Record
 from corpus_clean.reading.split import LAYOUTS, RawRecord, RecordSplitter, detect_layout
 from corpus_clean.stages.markers import is_marker_line
 
-from helpers_io import (
+from support.helpers_io import (
     MARKER,
     SEEDS,
     big_seed_bytes,

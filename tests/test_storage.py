@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from paths import GOLDEN, SEEDS
+from support.paths import GOLDEN, SEEDS
 
 from corpus_clean import Config, InputError, OutputWriter, clean_dir
 from corpus_clean.cli.command import cli

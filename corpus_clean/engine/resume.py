@@ -4,7 +4,7 @@ What is saved, and why: the expensive part of a run is the per-record work
 (:func:`.work.scan_packed`: stages, hashing, MinHash), and its results for one input file
 depend on that file alone (but one thing: a verbatim repeat of a record of an earlier file
 skips its MinHash signature; if that earlier file changed, the run's process signs it, see
-:func:`.pipeline._scan`). The ordered decisions (first seen wins), near dedup and writing are
+:meth:`.local.LocalBackend.scan`). The ordered decisions (first seen wins), near dedup and writing are
 cheap and deterministic. So while a run writes to an output directory, the results of each
 input file's scan (its packed batches, in order) are appended to a data file under
 ``OUT/.corpus-clean.resume/``; when the file's last batch is in, the data file is fsync'd and

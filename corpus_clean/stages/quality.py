@@ -91,7 +91,7 @@ class _BatchGrams:
     """The units (see :func:`_units`) of several texts, for the repetition scores of all of
     them in a few NumPy calls per batch rather than Counters of tuples per record (4x faster
     per record on the 100 MB benchmark dump; tested equal to the per-record code it replaced,
-    ``tests/reference_quality.py``).
+    ``tests/support/reference_quality.py``).
 
     The normal forms are joined by spaces and classified per character with the script
     table of :mod:`..scripts`: each Han/Kana character is a unit whose id is its code point,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from paths import FIXTURES, SEEDS
+from support.paths import FIXTURES, SEEDS
 
 
 @lru_cache(maxsize=None)

@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from hypothesis import strategies as st
 
-from fixtures_util import load_jsonl, seed_lines, seed_prefixes
-from paths import FIXTURES
+from support.fixtures_util import load_jsonl, seed_lines, seed_prefixes
+from support.paths import FIXTURES
 
 _FIXTURE_NAMES = sorted(p.stem for p in FIXTURES.glob("*.jsonl"))
 

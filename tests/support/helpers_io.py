@@ -16,7 +16,7 @@ from pathlib import Path
 from corpus_clean.errors import FileReadError
 from corpus_clean.reading.reader import FileInfo, InputFile, open_lines
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS_DIR / "fixtures"
 SEEDS_DIR = TESTS_DIR.parent / "seeds"
 

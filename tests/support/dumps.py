@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from paths import FIXTURES, SEEDS
+from support.paths import FIXTURES, SEEDS
 
 MARKER = "translated by 谷歌翻译"
 
