@@ -43,6 +43,16 @@ class Record:
             ``zh-cn``/``zh-tw``), ``"und"`` when undetermined, ``None`` before tagging.
         lang_prob: probability in [0, 1] of ``lang``, ``None`` before tagging.
         dedup_key: 16-byte hash of the normalised text used by exact dedup, set by it.
+        page: for a page read whole (:mod:`corpus_clean.reading.pages`), its format
+            (``html``, ``markdown``) while ``text`` is still its source; None once the
+            ``extract`` stage has made it a document, and for every other record.
+        meta: for a page's document, ``{"url", "title", "date"}`` (strings or None) from the
+            page; None for every other record.
+        removed: the lines removed from a document by the line rules of a stage (site
+            chrome, spam): ``(number, stage, reason, detail, text)`` each, ``number`` the
+            line's 1-based position in the document as extracted; None if none was.
+        line_numbers: for a document that lost lines, the extracted position of each line
+            left; None while it has lost none.
     """
 
     id: str
@@ -55,6 +65,26 @@ class Record:
     lang: str | None = None
     lang_prob: float | None = None
     dedup_key: bytes | None = None
+    page: str | None = None
+    meta: dict | None = None
+    removed: list | None = None
+    line_numbers: list | None = None
+
+    def remove_lines(self, drops: dict[int, tuple[str, str, str]]) -> None:
+        """Remove the lines of ``text`` at the 0-based positions in ``drops`` (each with its
+        ``(stage, reason, detail)``), keeping each in :attr:`removed` with its number in the
+        document as extracted."""
+        lines = self.text.split("\n")
+        numbers = self.line_numbers or list(range(1, len(lines) + 1))
+        kept, kept_numbers = [], []
+        removed = self.removed if self.removed is not None else []
+        for i, (line, n) in enumerate(zip(lines, numbers)):
+            if i in drops:
+                removed.append((n, *drops[i], line))
+            else:
+                kept.append(line)
+                kept_numbers.append(n)
+        self.text, self.line_numbers, self.removed = "\n".join(kept), kept_numbers, removed
 
 
 @dataclass(slots=True, frozen=True)

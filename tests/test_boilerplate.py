@@ -263,6 +263,8 @@ def _reference_classify_boilerplate(text: str, config: Config):
     if len(stripped) <= 40 and b._COMPANY_RE.search(norm) and \
             not b._SENTENCE_PUNCT_RE.search(norm):
         return "company_footer", f"company name {stripped!r}"
+    if len(stripped) <= 160 and b._METADATA_RE.fullmatch(norm):  # came later (issue 18)
+        return "page_metadata", f"metadata line {stripped!r}"
     counts = count_scripts(stripped[:300])
     if counts.cjk < config.min_cjk_chars and counts.words < config.min_words and \
             len(stripped) > 300:
@@ -381,3 +383,31 @@ def test_content_that_starts_like_a_breadcrumb_or_pager_is_kept():
     first = texts[0]
     for prefix in ("Home automation systems are studied here, and ", "位置编码", "首页推荐"):
         assert classify_boilerplate(prefix + first, cfg) is None
+
+
+# --- page metadata and "read also" teasers (issue 18) -----------------------------------------
+@pytest.mark.parametrize("text", [
+    "作者: admin    时间: 2018-3-1 04:46", "来源：新华网", "发布日期: 2025-10-12",
+    "Published: Oct. 2, 2023 at 10:26 PM CDT", "Tags: economy, liberalism",
+    "Last updated: March 3, 2021", "작성일 : 2016-05-11", "备注: 41 pages, 17 figures",
+    "Posted by: Jane Doe", "Date de parution : vendredi 22 janvier 2021"])
+def test_metadata_lines_of_posts_and_paper_pages(text):
+    found = classify_boilerplate(text, Config())
+    assert found is not None and found[0] == "page_metadata", text
+
+
+@pytest.mark.parametrize("text", [
+    "Lea también: Impiden ingreso a Nicaragua a reportero y camarógrafo estadounidense",
+    "Lesen Sie auch: Die neue Regierung plant Reformen", "À lire aussi : la réforme des retraites",
+    "Читайте также: новые правила для водителей", "相关阅读：人工智能的发展"])
+def test_read_also_teasers_are_navigation(text):
+    assert classify_boilerplate(text, Config())[0] == "navigation", text
+
+
+@pytest.mark.parametrize("text", [
+    "Keywords: cardiac index, meta-analysis, phosphodiesterase 5 inhibitors",  # a paper's
+    "Related work: we build on prior methods for sparse training of large networks.",
+    "Date palms are grown across the Arabian peninsula for their fruit and their shade.",
+    "Source code and data are available at the project page and will be maintained."])
+def test_content_that_starts_like_metadata_stays(text):
+    assert classify_boilerplate(text, Config()) is None, text

@@ -562,3 +562,15 @@ def test_a_url_dump_on_the_cluster_gives_the_bytes_of_a_local_copy(dask_executor
     finally:
         fs.rm(root, recursive=True)
     assert outputs(out) == expected
+
+
+def test_page_dumps_on_the_cluster_give_the_local_bytes(dask_executor, tmp_path):
+    """HTML and Markdown pages, extracted on the workers, and a text file beside them."""
+    from support.pages import page_dump
+
+    dump = page_dump(tmp_path)
+    clean_dir(dump, OutputWriter(tmp_path / "local"), Config(), workers=1)
+    clean_dir(dump, OutputWriter(tmp_path / "dask"), CONFIG, executor=dask_executor)
+    assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
+    assert b'"title":"Scalable Recommendation Models' in (tmp_path / "dask" / "clean.jsonl"
+                                                          ).read_bytes()

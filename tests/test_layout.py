@@ -1,7 +1,7 @@
 """The code's layout: packages in the order data flows, imports pointing one way only.
 
 Layers, lowest first: the core modules (``config``, ``errors``, ``records``,
-``unicode_scripts``), ``stages``, ``reading`` (which splits records with the markers stage's
+``unicode_scripts``, ``repair``), ``stages``, ``reading`` (which splits records with the markers stage's
 matcher), ``output``, ``engine``, ``cli`` (and ``__main__``). A module imports only from its own
 layer or lower ones, functions' deferred imports included, and no two modules import each
 other, directly or round a longer cycle."""
@@ -16,7 +16,7 @@ PACKAGE = ROOT / "corpus_clean"
 LAYERS = {"core": 0, "stages": 1, "reading": 2, "output": 3, "engine": 4, "cli": 5,
           "__main__": 5}
 CORE = {"corpus_clean", "corpus_clean.config", "corpus_clean.errors", "corpus_clean.records",
-        "corpus_clean.unicode_scripts"}
+        "corpus_clean.unicode_scripts", "corpus_clean.repair"}
 
 
 def _module(path) -> str:

@@ -33,8 +33,8 @@ def test_library_does_not_import_click_or_rich():
 
 
 def test_stages_are_in_the_documented_order():
-    assert [s.name for s in build_stages(Config())] == ["markers", "boilerplate", "spam",
-                                                        "quality"]
+    assert [s.name for s in build_stages(Config())] == ["extract", "markers", "boilerplate",
+                                                        "spam", "quality"]
 
 
 def test_every_drop_reason_is_documented_in_the_readme():

@@ -13,8 +13,8 @@ from support.paths import ROOT, SEEDS
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.reading.reader import REASONS as READ_REASONS
 from corpus_clean.records import Drop, Record
-from corpus_clean.stages import (boilerplate, dedup, markers, neardup, quality, registry,
-                                 repetition, spam)
+from corpus_clean.stages import (boilerplate, dedup, extract, markers, neardup, quality,
+                                 registry, repetition, spam)
 from corpus_clean.stages.registry import StageInfo, temporarily_registered
 
 
@@ -26,15 +26,17 @@ def test_built_in_reasons_are_the_modules_reasons():
     assert got["spam"] == spam.REASONS
     assert got["quality"] == quality.REASONS
     assert got["dedup"] == dedup.REASONS + neardup.REASONS
-    assert registry.stage_order() == ("read", "split", "markers", "boilerplate", "spam",
-                                      "quality", "dedup", "language", "write")
+    assert got["extract"] == extract.REASONS
+    assert registry.stage_order() == ("read", "split", "extract", "markers", "boilerplate",
+                                      "spam", "quality", "dedup", "language", "write")
 
 
 def test_built_stages_follow_the_registry():
     stages = registry.build_stages(Config())
     assert [s.name for s in stages] == [i.name for i in registry.record_stages()]
     assert all(isinstance(s, registry.Stage) for s in stages)
-    assert [i.name for i in registry.record_stages() if i.changes_text] == ["markers"]
+    assert [i.name for i in registry.record_stages() if i.changes_text] == [
+        "extract", "markers", "boilerplate", "spam"]  # the last two: page documents only
 
 
 def test_register_refuses_what_would_break_the_flow():
@@ -98,7 +100,7 @@ def test_a_registered_drop_stage_is_run_counted_and_conserved(tmp_path, workers)
     # every record the plain run kept that mentions the word is now dropped by the new stage
     # (or, being a copy of such a record, counted as its exact duplicate)
     assert dropped >= sum("transformer" in r["text"].lower() for r in mentioning) > 0
-    assert list(stats["drops"]) == [s for s in ("read", "markers", "boilerplate",
+    assert list(stats["drops"]) == [s for s in ("read", "extract", "markers", "boilerplate",
                                                 "wordfilter", "spam", "quality", "dedup")
                                     if s in stats["drops"]]
     assert stats["records_in"] == stats["kept"] + stats["rejected"] == plain.records_in

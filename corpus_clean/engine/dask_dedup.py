@@ -83,7 +83,7 @@ import numpy as np
 
 from ..config import Config
 from ..output.report import cluster_member
-from ..output.writer import rejected_row
+from ..output.writer import rejected_row, removed_line_row
 from ..records import Drop, record_id
 from ..stages.dedup import first_seen, key_words
 from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
@@ -170,9 +170,12 @@ def _head(result, max_chars: int) -> ScanSummary:
     with their counts; how many reach dedup; those of them short enough for the repetition
     counts."""
     file_index, end, items, seconds, facts = result
-    rows, drops, shorts = [], [], []
+    rows, drops, shorts, line_rows, line_drops = [], [], [], [], []
     for item in items:
         record, drop = item.record, item.drop
+        for removed in record.removed or ():
+            line_rows.append(removed_line_row(record, removed))
+            line_drops.append(removed[1:3])
         if drop is not None:
             rows.append(rejected_row(record, drop))
             drops.append(DroppedFacts(drop.stage, drop.reason, len(record.marker_lines),
@@ -182,7 +185,7 @@ def _head(result, max_chars: int) -> ScanSummary:
         if len(text) <= max_chars:
             shorts.append((item.key, text))  # the repetition counts key by it
     return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(rows), drops,
-                       len(items) - len(drops), shorts)
+                       len(items) - len(drops), shorts, b"".join(line_rows), line_drops)
 
 
 def _make_part(offset: int, *results) -> Part:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import orjson
 
 from ..config import Config
 from ..output.report import Report, cluster_member
@@ -185,7 +186,8 @@ class LocalBackend:
             self.report.add_seconds("dedup", clock() - t0)
             yield ScanSummary(packed.file_index, packed.end, packed.seconds, packed.facts,
                               len(facts), b"\n".join(rejects) + b"\n" if rejects else b"",
-                              drops, len(facts) - len(drops), shorts)
+                              drops, len(facts) - len(drops), shorts, packed.line_rows,
+                              orjson.loads(packed.line_meta) if packed.line_rows else [])
         self.survivors.close()
         self.exact_spill.close()
 

@@ -119,6 +119,10 @@ def run_ordered(backend: OrderedBackend, dump, files: list, config: Config, repo
         report.reached_dedup += summary.reached
         for key, text in summary.shorts:
             repetition.observe_short(key, text)
+        if summary.line_rows:
+            writer.write_removed_lines(summary.line_rows)
+            for stage, reason in summary.line_drops:
+                report.count_line_drop(source, stage, reason)
         report.add_seconds("dedup", clock() - t0)
         backend.scanned(summary, info)
         if summary.end and info.error:

@@ -29,7 +29,9 @@ from ..errors import ConservationError, InputError, OutputError, ResumeError
 from ..output.report import Report
 from ..output.writer import OutputWriter
 from ..reading.blocks import FileReader, is_jsonl, iter_file_records
+from ..reading.pages import page_kind
 from ..reading.reader import FileInfo, list_input_files
+from ..stages.extract import check_extractors
 from ..stages.language import check_backend
 from .executor import Executor, default_workers, make_executor
 from .local import LocalBackend
@@ -166,6 +168,7 @@ def clean_dir(
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
+        check_extractors([f.source for f in files if page_kind(f.source)])
         if given is not None and given.ordered_on_cluster:  # see dask_dedup
             if resume:
                 raise ResumeError(DASK_RESUME_ERROR)

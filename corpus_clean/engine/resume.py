@@ -56,8 +56,9 @@ __all__ = ["Checkpoint", "CHECKPOINT_DIR", "CHECKPOINT_FORMAT", "file_digest"]
 #: which removes ``.corpus-clean-*``)
 CHECKPOINT_DIR = ".corpus-clean.resume"
 #: version of the journal and data file layout; a checkpoint of another format is refused
-CHECKPOINT_FORMAT = 4  # 2: packed batches; 3: band keys folded in NumPy (neardup.band_keys);
-#                        4: XXH3-64 of each data file and of each journal line
+CHECKPOINT_FORMAT = 5  # 2: packed batches; 3: band keys folded in NumPy (neardup.band_keys);
+#                        4: XXH3-64 of each data file and of each journal line;
+#                        5: the lines removed from page documents
 _JOURNAL = "journal.jsonl"
 _READ_BYTES = 1 << 20  # bytes per read while hashing an input file
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from ..errors import InputError
-from ..reading.blocks import FileReader, block_tasks
+from ..reading.blocks import block_tasks, open_reader
 from ..reading.reader import FileInfo
 from .work import ScanTask
 
@@ -25,7 +25,7 @@ def scan_tasks(files, config, report, run, start=0, by_span=False):
         t0 = clock()
         info = FileInfo(file.source)
         report.add_file(info)
-        reader = FileReader(file, info, config)
+        reader = open_reader(file, info, config)
         if config.block_bytes and reader.splittable():
             for task in block_tasks(index, reader, config, run, by_span):
                 report.add_seconds("read", clock() - t0)

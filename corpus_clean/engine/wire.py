@@ -36,6 +36,8 @@ A :class:`PackedScan` holds, for ``n`` records in input order:
 * ``band_keys`` (``uint64``, ``(signed, bands)``), ``shingles`` (``uint32``, flat) and
   ``shingle_counts`` (``int64``, one per signed record): the LSH band keys and shingle hashes
   of each signed record.
+* ``line_rows`` and ``line_meta``: the ``removed-lines.jsonl`` lines of the lines removed from
+  page documents (:func:`.writer.removed_line_row`), and ``[stage, reason]`` of each.
 
 The checkpoint (:mod:`.resume`) stores these fields as they are (:meth:`PackedScan.encode`,
 :meth:`PackedScan.decode`: one JSON header line, then the raw bytes; parsed, never unpickled).
@@ -43,6 +45,7 @@ The checkpoint (:mod:`.resume`) stores these fields as they are (:meth:`PackedSc
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
 
@@ -50,7 +53,7 @@ import numpy as np
 import orjson
 
 from ..config import Config
-from ..output.writer import rejected_row
+from ..output.writer import rejected_row, removed_line_row
 from ..records import Record
 
 __all__ = ["PackedScan", "pack", "DroppedFacts", "SurvivorFacts", "record_facts", "ScanSummary",
@@ -62,10 +65,13 @@ __all__ = ["PackedScan", "pack", "DroppedFacts", "SurvivorFacts", "record_facts"
 
 def record_row(record: Record) -> bytes:
     """A record's spill line, untagged: the orjson array ``[id, text, source, line,
-    translated_by, mt_engine, marker_lines]`` and ``\\n`` (workers render it; :func:`tag_row`
-    adds the tag)."""
-    return orjson.dumps((record.id, record.text, record.source, record.line,
-                         record.translated_by, record.mt_engine, record.marker_lines)) + b"\n"
+    translated_by, mt_engine, marker_lines]``, and ``[page, meta]`` after them for a page's
+    record, then ``\\n`` (workers render it; :func:`tag_row` adds the tag)."""
+    fields = (record.id, record.text, record.source, record.line, record.translated_by,
+              record.mt_engine, record.marker_lines)
+    if record.page is not None or record.meta is not None:
+        fields += ([record.page, record.meta], )
+    return orjson.dumps(fields) + b"\n"
 
 
 def tag_row(row: bytes, tag: int | None) -> bytes:
@@ -77,8 +83,11 @@ def tag_row(row: bytes, tag: int | None) -> bytes:
 
 def parse_row(line: bytes) -> tuple[Record, int | None]:
     """``(record, tag)`` of a tagged spill line."""
-    rid, text, source, lineno, tby, engine, markers, tag = orjson.loads(line)
-    return Record(rid, text, source, lineno, tby, engine, markers), tag
+    *fields, tag = orjson.loads(line)
+    record = Record(*fields[:7])
+    if len(fields) == 8:
+        record.page, record.meta = fields[7]
+    return record, tag
 
 
 def row_text(row: bytes) -> str:
@@ -164,6 +173,8 @@ class ScanSummary:
         reached: how many records reach dedup.
         shorts: ``(exact-dedup key, stripped text)`` of each record reaching dedup short
             enough for the repetition rule, in order.
+        line_rows: the ``removed-lines.jsonl`` lines of the lines removed from documents,
+            joined; ``line_drops``: ``(stage, reason)`` of each.
     """
 
     file_index: int
@@ -175,6 +186,8 @@ class ScanSummary:
     drops: list
     reached: int
     shorts: list
+    line_rows: bytes = b""
+    line_drops: list = field(default_factory=list)
 
 
 @dataclass
@@ -240,6 +253,11 @@ class PackedScan:
     shingle_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seconds: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
+    #: ``removed-lines.jsonl`` lines of the lines removed from documents (see
+    #: :attr:`corpus_clean.records.Record.removed`), joined, and ``[stage, reason]`` of each
+    #: (an orjson array)
+    line_rows: bytes = b""
+    line_meta: bytes = b"[]"
     #: the worker memo's new survivors (:meth:`.work.RepeatMemo.learned`), for the other
     #: workers; not part of the checkpoint
     learned: np.ndarray | None = None
@@ -248,11 +266,13 @@ class PackedScan:
         """The checkpoint form: a JSON header line (the byte length of each field and the
         shape of the band keys), then the fields' bytes."""
         head = [len(self.rows), len(self.meta), len(self.dedup_keys),
-                list(self.band_keys.shape), len(self.shingles), len(self.shingle_counts)]
+                list(self.band_keys.shape), len(self.shingles), len(self.shingle_counts),
+                len(self.line_rows), len(self.line_meta)]
         return b"".join((orjson.dumps(head), b"\n", self.rows, self.meta, self.dedup_keys,
                          self.band_keys.astype("<u8").tobytes(),
                          self.shingles.astype("<u4").tobytes(),
-                         self.shingle_counts.astype("<i8").tobytes()))
+                         self.shingle_counts.astype("<i8").tobytes(),
+                         self.line_rows, self.line_meta))
 
     @classmethod
     def decode(cls, f: BinaryIO, file_index: int) -> "PackedScan | None":
@@ -265,19 +285,24 @@ class PackedScan:
         if not line:
             return None
         try:
-            n_rows, n_meta, n_keys, shape, n_shingles, n_counts = orjson.loads(line)
+            n_rows, n_meta, n_keys, shape, n_shingles, n_counts, n_lines, n_line_meta = \
+                orjson.loads(line)
             rows, meta, dedup_keys = f.read(n_rows), f.read(n_meta), f.read(n_keys)
             band = f.read(8 * shape[0] * shape[1])
             shingles, counts = f.read(4 * n_shingles), f.read(8 * n_counts)
-        except (ValueError, TypeError, IndexError) as exc:  # JSON, or not six fields
+            line_rows, line_meta = f.read(n_lines), f.read(n_line_meta)
+        except (ValueError, TypeError, IndexError) as exc:  # JSON, or not eight fields
             raise ValueError(f"bad header: {exc}") from None
-        if (len(rows), len(meta), len(dedup_keys), len(band), len(shingles), len(counts)) != \
-                (n_rows, n_meta, n_keys, 8 * shape[0] * shape[1], 4 * n_shingles, 8 * n_counts):
+        if (len(rows), len(meta), len(dedup_keys), len(band), len(shingles), len(counts),
+                len(line_rows), len(line_meta)) != \
+                (n_rows, n_meta, n_keys, 8 * shape[0] * shape[1], 4 * n_shingles, 8 * n_counts,
+                 n_lines, n_line_meta):
             raise ValueError("data ends early")
         packed = cls(file_index, False, rows, meta, dedup_keys,
                      np.frombuffer(band, "<u8").reshape(shape).astype(np.uint64),
                      np.frombuffer(shingles, "<u4").astype(np.uint32),
-                     np.frombuffer(counts, "<i8").astype(np.int64))
+                     np.frombuffer(counts, "<i8").astype(np.int64),
+                     line_rows=line_rows, line_meta=line_meta)
         packed.check()
         return packed
 
@@ -302,6 +327,12 @@ class PackedScan:
                 len(self.shingle_counts) != signed or \
                 int(self.shingle_counts.sum()) != len(self.shingles):
             raise ValueError("keys, band keys or shingle counts do not match the records")
+        try:
+            removed = len(orjson.loads(self.line_meta))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"bad removed-line facts: {exc}") from None
+        if self.line_rows.count(b"\n") != removed:
+            raise ValueError("removed lines do not match their facts")
 
 
 def pack(result, config: Config) -> PackedScan:
@@ -312,9 +343,13 @@ def pack(result, config: Config) -> PackedScan:
     """
     file_index, end, items, seconds, facts = result
     rows, meta, dedup_keys, bands, shingles = [], [], [], [], []
+    line_rows, line_meta = [], []
     max_chars = config.repeat_max_chars
     for item in items:
         record, drop = item.record, item.drop
+        if record.removed:
+            line_rows += map(removed_line_row, itertools.repeat(record), record.removed)
+            line_meta += ((stage, reason) for _, stage, reason, _, _ in record.removed)
         if drop is not None:
             rows.append(rejected_row(record, drop))
             meta.append((0, drop.stage, drop.reason, len(record.marker_lines),
@@ -335,4 +370,5 @@ def pack(result, config: Config) -> PackedScan:
         file_index, end, b"".join(rows), orjson.dumps(meta), b"".join(dedup_keys),
         np.stack(bands).astype(np.uint64) if bands else _EMPTY_KEYS,
         np.concatenate(shingles).astype(np.uint32) if shingles else np.zeros(0, np.uint32),
-        np.array([len(h) for h in shingles], dtype=np.int64), seconds, facts)
+        np.array([len(h) for h in shingles], dtype=np.int64), seconds, facts,
+        b"".join(line_rows), orjson.dumps(line_meta))

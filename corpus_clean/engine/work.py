@@ -291,6 +291,9 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
         for i in changers:
             if i > last:
                 break
+            changes = getattr(stages[i], "changes", None)
+            if changes is not None and not changes(record):
+                continue
             t0 = clock()
             result = stages[i].apply(record)
             seconds[stages[i].name] += clock() - t0

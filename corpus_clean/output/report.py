@@ -47,6 +47,7 @@ class FileCounts:
     kept: int = 0
     drops: Counter = field(default_factory=Counter)
     garbled: int = 0
+    lines_removed: int = 0  # lines removed from its page documents
 
 
 def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: float) -> dict:
@@ -77,6 +78,9 @@ class Report:
         self.kept = 0
         self.rejected = 0
         self.drops: dict[str, Counter] = defaultdict(Counter)
+        #: lines removed from page documents, per stage and reason (``stats.json`` lists them
+        #: only when there are some)
+        self.line_drops: dict[str, Counter] = defaultdict(Counter)
         self.languages: Counter = Counter()
         self.marker_lines = 0
         self.marker_engines: Counter = Counter()
@@ -133,6 +137,12 @@ class Report:
                 self.files[source].garbled += n
         for engine, n in marker_engines.items():
             self._add_markers(n, engine)
+
+    def count_line_drop(self, source: str, stage: str, reason: str) -> None:
+        """Count one line removed from a document of ``source`` by ``stage`` for ``reason``
+        (the document itself is counted where it ends)."""
+        self.line_drops[stage][reason] += 1
+        self.files[source].lines_removed += 1
 
     def count_dropped(self, source: str, stage: str, reason: str, marker_lines: int = 0,
                       mt_engine: str | None = None) -> None:
@@ -206,8 +216,10 @@ class Report:
         return len(self._clusters)
 
     def stats(self) -> dict:
-        """Return ``stats.json`` as a dict (key order fixed, no timestamps or absolute paths)."""
-        return {
+        """Return ``stats.json`` as a dict (key order fixed, no timestamps or absolute paths).
+        ``line_drops`` (after ``drops``), and a file's ``lines_removed``, are there only when
+        lines were removed from page documents."""
+        stats = {
             "schema_version": STATS_SCHEMA_VERSION,
             "records_in": self.records_in,
             "kept": self.kept,
@@ -215,6 +227,11 @@ class Report:
             "bytes_in": sum(fc.info.bytes for fc in self.files.values()),
             "drops": {stage: dict(sorted(self.drops[stage].items()))
                       for stage in _in_order(self.drops)},
+        }
+        if self.line_drops:
+            stats["line_drops"] = {stage: dict(sorted(self.line_drops[stage].items()))
+                                   for stage in _in_order(self.line_drops)}
+        stats.update({
             "languages": dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
             "markers": {
                 "lines_stripped": self.marker_lines,
@@ -222,18 +239,23 @@ class Report:
             },
             "duplicate_clusters": self.duplicate_clusters,
             "repeated_lines": self.repeated_lines,
-            "files": [
-                {
-                    **{k: v for k, v in asdict(fc.info).items() if k != "extra"},
-                    "records_in": fc.records_in,
-                    "kept": fc.kept,
-                    "drops": {s: fc.drops[s] for s in _in_order(fc.drops)},
-                }
-                for fc in self.files.values()
-            ],
+            "files": [self._file_stats(fc) for fc in self.files.values()],
             "errors": self.errors,
             "config": self.config.to_dict(),
+        })
+        return stats
+
+    @staticmethod
+    def _file_stats(fc: FileCounts) -> dict:
+        row = {
+            **{k: v for k, v in asdict(fc.info).items() if k != "extra"},
+            "records_in": fc.records_in,
+            "kept": fc.kept,
+            "drops": {s: fc.drops[s] for s in _in_order(fc.drops)},
         }
+        if fc.lines_removed:
+            row["lines_removed"] = fc.lines_removed
+        return row
 
     def _cluster_heads(self) -> list[tuple[str, str, int | None, str]]:
         """``(kept_id, source, line, snippet)`` of every cluster, in kept-record order."""

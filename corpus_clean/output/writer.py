@@ -35,22 +35,47 @@ OUTPUT_FILES = ("clean.jsonl", "rejected.jsonl", "dedup-report.json", "stats.jso
 
 
 def clean_row(record: Record) -> bytes:
-    """Return the ``clean.jsonl`` line (with ``\\n``) of a kept record."""
-    return orjson.dumps({
+    """Return the ``clean.jsonl`` line (with ``\\n``) of a kept record; a page's document
+    (``record.meta`` set) also has ``url``, ``title`` and ``date``, last."""
+    row = {
         "id": record.id, "text": record.text, "source": record.source, "line": record.line,
         "lang": record.lang, "lang_prob": record.lang_prob,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
-    }) + b"\n"
+    }
+    if record.meta is not None:
+        row.update(_page_fields(record.meta))
+    return orjson.dumps(row) + b"\n"
 
 
 def rejected_row(record: Record, drop: Drop) -> bytes:
-    """Return the ``rejected.jsonl`` line (with ``\\n``) of a dropped record."""
-    return orjson.dumps({
+    """Return the ``rejected.jsonl`` line (with ``\\n``) of a dropped record (a page's
+    document with ``url``, ``title`` and ``date`` last)."""
+    row = {
         "id": record.id, "text": record.text, "source": record.source, "line": record.line,
         "stage": drop.stage, "reason": drop.reason, "detail": drop.detail,
         "duplicate_of": drop.duplicate_of,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
+    }
+    if record.meta is not None:
+        row.update(_page_fields(record.meta))
+    return orjson.dumps(row) + b"\n"
+
+
+def removed_line_row(record: Record, removed: tuple) -> bytes:
+    """Return the ``removed-lines.jsonl`` line (with ``\\n``) of a line removed from the
+    document ``record`` (``removed``: an entry of :attr:`~corpus_clean.records.Record.removed`):
+    ``id`` (``"<document id>#<line>"``), ``document``, ``source``, ``line`` (its 1-based
+    number in the document as extracted), ``text``, ``stage``, ``reason``, ``detail``."""
+    number, stage, reason, detail, text = removed
+    return orjson.dumps({
+        "id": f"{record.id}#{number}", "document": record.id, "source": record.source,
+        "line": number, "text": text, "stage": stage, "reason": reason, "detail": detail,
     }) + b"\n"
+
+
+def _page_fields(meta: dict) -> dict:
+    """The output fields of a page's document, in order."""
+    return {"url": meta.get("url"), "title": meta.get("title"), "date": meta.get("date")}
 
 
 def _fsync_dir(path: Path) -> None:
@@ -169,7 +194,7 @@ class _JsonlSink:
 #: the names of the files a run writes in OUT (see :data:`OUTPUT_FILES`; shards of the clean
 #: output are ``clean-00000.jsonl`` ...; ``.gz``/``.zst`` when compressed): only files with such
 #: names are ever replaced or removed, and only those an earlier run listed as its own
-OUTPUT_NAME = re.compile(r"(?:(?:clean|rejected)(?:-\d{5})?\.jsonl(?:\.gz|\.zst)?"
+OUTPUT_NAME = re.compile(r"(?:(?:clean|rejected|removed-lines)(?:-\d{5})?\.jsonl(?:\.gz|\.zst)?"
                          r"|dedup-report\.json|stats\.json)")
 #: hidden file in OUT that a run holds an exclusive lock on (``lockf``) while it writes there
 LOCK_NAME = ".corpus-clean.lock"
@@ -302,6 +327,7 @@ class OutputWriter:
         #: (the CLI holds a stop signal while ``committing``, and reports one after
         #: ``finished`` as arriving after the run completed)
         self._sinks: dict[str, _JsonlSink] = {}
+        self._compress = compress
         self._lock: _OutputLock | None = None
         if compress not in COMPRESSIONS:
             raise OutputError(f"compress={compress!r}: must be one of gz, zst")
@@ -393,6 +419,19 @@ class OutputWriter:
             sink.write_many(rows, count)
         except OSError as exc:
             raise _output_error(self.out / "clean.jsonl", exc) from None
+
+    def write_removed_lines(self, rows: bytes) -> None:
+        """Append lines rendered by :func:`removed_line_row`, joined, to
+        ``removed-lines.jsonl``, made when the first comes (not written in stdout mode)."""
+        if self.out is None or not rows:
+            return
+        if "removed-lines.jsonl" not in self._sinks:
+            try:
+                self._sinks["removed-lines.jsonl"] = _JsonlSink(
+                    self.out, "removed-lines", self._compress, 0, 0)
+            except OSError as exc:
+                raise _output_error(self.out / "removed-lines.jsonl", exc) from None
+        self._write("removed-lines.jsonl", rows)
 
     def write_rejected_rows(self, rows: bytes) -> None:
         """Append lines rendered by :func:`rejected_row`, joined, to the rejects (not written

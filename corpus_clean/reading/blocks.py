@@ -199,9 +199,25 @@ class FileReader:
             yield _fault_item(self.file.source, lineno, exc)
 
 
+def open_reader(file: InputFile, info: FileInfo, config: Config):
+    """The reader of one file: a :class:`.pages.PageReader` for an HTML or Markdown page (by
+    its name, or an HTML document by its first lines), else a :class:`FileReader`."""
+    from .pages import PageReader, looks_like_html, page_kind
+
+    kind = page_kind(file.source)
+    if kind is None:
+        reader = FileReader(file, info, config)
+        if reader.jsonl or reader._early is not None or not looks_like_html(reader._head):
+            return reader
+        reader.close()
+        info.lines = info.replaced_bytes = 0
+        kind = "html"
+    return PageReader(file, info, config, kind, MarkerMatcher())
+
+
 def iter_file_records(file: InputFile, info: FileInfo, config: Config) -> Iterator[Item]:
-    """Read and split one file in this process (see :class:`FileReader`)."""
-    return iter(FileReader(file, info, config))
+    """Read and split one file in this process (see :func:`open_reader`)."""
+    return iter(open_reader(file, info, config))
 
 
 @dataclass

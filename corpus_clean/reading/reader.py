@@ -25,25 +25,21 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 import charset_normalizer
-import ftfy
 import xxhash
 
 from ..errors import FileReadError, InputError, file_kind
+from ..repair import _FTFY_CONFIG, repair_text  # noqa: F401 - re-exported
 from ..unicode_scripts import MIN_CJK_PLAUSIBILITY, plausible_cjk
 from .storage import InputFile, is_url, list_url_files
 
 #: drop reasons of stage ``read`` (see :class:`~corpus_clean.errors.FileReadError`)
 REASONS = ("unreadable", "not_regular_file", "binary_file", "undecodable",
            "unsupported_compression", "corrupt_compressed", "truncated_file", "malformed_json",
-           "no_text_field", "line_too_long")
+           "no_text_field", "line_too_long", "page_too_large")
 
 __all__ = ["REASONS", "InputFile", "FileInfo", "LongLine", "MAX_LINE_CHARS", "list_input_files",
            "open_lines", "repair_text", "encode_source", "decode_source", "open_regular",
            "NotRegularFile", "file_kind"]
-
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
-)
 
 # Magic numbers of formats that are never text (file(1)'s magic database).
 _BINARY_MAGIC = {
@@ -520,22 +516,6 @@ def detect_encoding(sample: bytes, source: str) -> str:
             or ``undecodable`` (no encoding fits).
     """
     return decide_encoding(sample, source)[0]
-
-
-def repair_text(text: str) -> str:
-    """Repair mojibake and stray control characters with ftfy, keeping CJK punctuation.
-
-    ftfy runs with ``fix_character_width`` and ``uncurl_quotes`` off and NFC normalisation (see
-    the module docstring). Pure ``str -> str``; clean text is returned unchanged.
-    """
-    from ..unicode_scripts import FTFY_UNCHANGED_RE  # with the other character classes
-
-    if text.isascii():
-        if text.isprintable():
-            return text
-    elif FTFY_UNCHANGED_RE.fullmatch(text):  # 91% of the non-ASCII lines of a dump
-        return text
-    return ftfy.fix_text(text, config=_FTFY_CONFIG)
 
 
 #: characters up to which one line is held in memory. A longer line (a file of one 2 GB

@@ -19,9 +19,25 @@ Reasons, checked in this order:
 ``company_footer``
     a short record (at most 40 characters) that is a company name: it ends in a legal-form
     suffix (有限公司, 股份有限公司, 集团, Co., Ltd., Inc., LLC, GmbH).
+``page_metadata``
+    a short record (at most 160 characters) that is a metadata line of a post or a paper page:
+    a label (author, published, updated, tags, source, views; 作者, 发布日期, 来源, 分类,
+    备注, 阅读; 작성일; ...), a colon, a short value. A paper's keywords are content, not
+    metadata.
 ``too_short``
     fewer than ``Config.min_cjk_chars`` CJK characters and fewer than ``Config.min_words``
     other words: a fragment that carries no content (menu items, stray labels).
+``chrome_only``
+    a page's document (:mod:`corpus_clean.stages.extract`) every line of which is one of the
+    above (chrome, or a fragment too short to be content): what an extractor returns from a
+    page of navigation with no article (its fallback keeps the menu).
+
+A page's document is judged line by line first: a line that is a site heading, navigation, a
+copyright notice, a company footer or page metadata (:data:`LINE_REASONS`), or a fragment
+too short to be content that occurs twice or more in the document (``repeated_line``), is
+removed from the document and
+kept in ``Record.removed`` (written to ``removed-lines.jsonl`` and counted in ``stats.json``
+``line_drops``); then the document is judged as a whole, as any record.
 
 The patterns were written from the seed dump (相關內容, 北京阿比特科技有限公司) and the labelled
 site chrome in ``shared/data/boilerplate`` (trafilatura's evaluation data, the seed site's page
@@ -37,7 +53,12 @@ from ..config import Config
 from ..records import Drop, Record
 from ..unicode_scripts import count_scripts
 
-REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer", "too_short")
+REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer", "page_metadata",
+           "too_short", "chrome_only")
+#: the reasons for which a line of a page's document is removed from it (a short line inside a
+#: document is a heading or a list item as often as chrome: ``too_short`` is not among them)
+LINE_REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer",
+                "page_metadata")
 
 __all__ = ["REASONS", "BoilerplateFilter", "classify_boilerplate"]
 
@@ -70,6 +91,13 @@ _NAVIGATION = [
     r"already (?:a member|have an account)\?.{0,50}", r"(?:get help )?create an account.{0,60}",
     r"privacy policy", r"terms of (?:use|service)", r"cookie (?:policy|settings)",
     r"we ask that comments .{0,80}", r"comments are closed", r"all comments are moderated.{0,40}",
+    # "read also" teasers: a cue, then another article's headline (Lea también: ..., Lesen Sie
+    # auch: ..., À lire aussi ..., Читайте также: ..., 相关阅读：...)
+    r"(?:read also|also read|see also|related(?: article| story| post)?|lea(?: también| más)?"
+    r"|le puede interesar|te puede interesar|lesen sie (?:auch|mehr)|mehr zum thema|auch interessant"
+    r"|[àa] lire (?:aussi|également)|lire aussi|voir aussi|leia (?:também|mais)|veja também"
+    r"|leggi anche|читайте также|также читайте|читайте также:|相关阅读|相關閱讀|延伸阅读|延伸閱讀"
+    r"|推荐阅读|推薦閱讀|あわせて読みたい|関連記事|함께 보면 좋은 글)\s*[:：»|-]\s*.{0,160}",
     r"阅读全文", r"閱讀全文", r"阅读更多", r"閱讀更多", r"查看更多", r"查看全文", r"点击查看", r"點擊查看",
     r"展开全文", r"展開全文", r"上一篇.{0,30}", r"下一篇.{0,30}", r"返回顶部", r"返回頂部", r"返回首页",
     r"返回首頁", r"返回列表", r"首页", r"首頁", r"登录", r"登錄", r"登入", r"注册", r"註冊", r"立即登录",
@@ -97,6 +125,20 @@ _COMPANY_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]|\.\s")
+# A metadata line of a post or a paper page: a label of the page's metadata, a colon, a short
+# value (作者: admin, 发布日期: 2025-10-12, Published: Oct. 2, 2023, Tags: ..., 작성일 ...).
+_METADATA_LABELS = (
+    r"authors?|posted(?: by| on)?|published(?: on| by)?|(?:last )?updated(?: on)?|date"
+    r"|release time|categor(?:y|ies)|tags?|source|filed under|reading time|views?"
+    r"|comments?|date de parution|dernière mise à jour|mis à jour le|publié le|veröffentlicht"
+    r"|aktualisiert|autor(?:es)?|fecha|publicado"
+    r"|作者|来源|來源|出处|出處|发布(?:日期|时间|時間|者)?|發布(?:日期|時間|者)?|發表(?:日期|時間)?"
+    r"|更新(?:日期|时间|時間)|日期|时间|時間|分类|分類|标签|標籤|备注|備註"
+    r"|阅读(?:量|数|次数)?|閱讀(?:量|數|次數)?|浏览(?:量|次数)?|瀏覽(?:量|次數)?|点击(?:量|数|次数)?"
+    r"|點擊(?:量|數|次數)?|访问量|訪問量|查看|编辑|編輯|责任编辑|責任編輯|投稿日|更新日|作成日"
+    r"|작성일|수정일|조회수|작성자")
+_METADATA_RE = re.compile(r"[\W_]*(?:" + _METADATA_LABELS + r")\s*[:：]\s*\S.{0,150}",
+                          re.IGNORECASE | re.DOTALL)
 
 # A breadcrumb: "you are here" or the home page's name, then a path separator, then the
 # trail (首页 > 新闻中心 > 正文, Home » News, 当前位置：首页 > ...). A sentence that starts with
@@ -155,6 +197,8 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
             )
     if len(stripped) <= 40 and _COMPANY_RE.search(norm) and not _SENTENCE_PUNCT_RE.search(norm):
         return "company_footer", f"company name {stripped!r}"
+    if len(stripped) <= 160 and _METADATA_RE.fullmatch(norm):
+        return "page_metadata", f"metadata line {stripped!r}"
     # a prefix can only undercount: if 300 characters are long enough, the record is
     counts = count_scripts(stripped[:300])
     if counts.cjk < config.min_cjk_chars and counts.words < config.min_words and \
@@ -176,8 +220,36 @@ class BoilerplateFilter:
     def __init__(self, config: Config):
         self.config = config
 
+    def changes(self, record: Record) -> bool:
+        """Whether this stage may change ``record``: a page's document only (it loses its
+        chrome lines)."""
+        return record.meta is not None
+
     def apply(self, record: Record) -> Record | Drop:
-        """Return ``record`` unchanged, or a :class:`Drop` with the boilerplate reason."""
+        """Return ``record`` (a document without its chrome lines), or a :class:`Drop` with
+        the boilerplate reason."""
+        if record.meta is not None:  # a page's document: line by line first
+            lines = record.text.split("\n")
+            kinds = [classify_boilerplate(line, self.config) for line in lines]
+            if len(lines) > 1 and all(kinds):  # no line of content: chrome and fragments
+                counts: dict[str, int] = {}
+                for reason, _ in kinds:
+                    counts[reason] = counts.get(reason, 0) + 1
+                return Drop(self.name, "chrome_only", f"all {len(lines)} lines are site chrome ("
+                            + ", ".join(f"{r} {n}" for r, n in sorted(counts.items())) + ")")
+            drops = {i: (self.name, *found) for i, found in enumerate(kinds)
+                     if found is not None and found[0] in LINE_REASONS}
+            # a fragment repeated within the page is its chrome (Bild anzeigen, ×Schließen)
+            counts = {}
+            for line in lines:
+                counts[line.strip()] = counts.get(line.strip(), 0) + 1
+            for i, (line, found) in enumerate(zip(lines, kinds)):
+                n = counts[line.strip()]
+                if i not in drops and n >= 2 and found is not None and found[0] == "too_short":
+                    drops[i] = (self.name, "repeated_line",
+                                f"a fragment that occurs {n} times in the document")
+            if drops:
+                record.remove_lines(drops)
         found = classify_boilerplate(record.text, self.config)
         if found is None:
             return record

@@ -8,7 +8,8 @@ of stages and reasons (:func:`reason_table`, checked by ``tests/test_registry.py
 Stages are of four kinds (:attr:`StageInfo.kind`):
 
 * ``read``: the reader and the splitter (``read``, ``split``), before any record exists;
-* ``record``: per-record stages (``markers``, ``boilerplate``, ``spam``, ``quality``), run on
+* ``record``: per-record stages (``extract``, ``markers``, ``boilerplate``, ``spam``,
+  ``quality``), run on
   each record independently in the workers; each is built by a factory
   ``build(config, is_marker)`` (``is_marker``: the file's
   :class:`~corpus_clean.stages.markers.MarkerMatcher`) into an object with the :class:`Stage`
@@ -95,6 +96,12 @@ class StageInfo:
         return tuple(self.reason_text)
 
 
+def _extract(config, is_marker):
+    from .extract import PageExtractor
+
+    return PageExtractor()
+
+
 def _markers(config, is_marker):
     from .markers import MarkerStripper
 
@@ -133,24 +140,33 @@ _BUILT_IN = (
         "no_text_field": "a JSON Lines line without a string in the text field",
         "line_too_long": "one line of more than 4 Mi characters (its first 1,000 kept in the "
                          "reject)",
+        "page_too_large": "an HTML or Markdown page of more than 16 Mi characters",
     }, kind="read"),
     StageInfo("split", "cuts each file into records by its layout (marker, blank, line, jsonl)",
               {}, kind="read"),
+    StageInfo("extract", "turns an HTML or Markdown page into its main text, url, title and "
+              "date (trafilatura)", {
+        "no_main_text": "a page in which the extractor found no main text",
+    }, changes_text=True, build=_extract),
     StageInfo("markers", "strips machine-translation marker lines; keeps the engine", {
         "marker_only": "a record made only of marker lines",
     }, changes_text=True, build=_markers),
-    StageInfo("boilerplate", "drops site chrome, and short records repeated across the dump", {
+    StageInfo("boilerplate", "drops site chrome, and short records repeated across the dump; "
+              "removes chrome lines from a page's document", {
         "site_heading": "相关内容, Related articles and other section headings",
         "navigation": "read more, pagers, breadcrumbs, share toolbars, login prompts",
         "copyright_notice": "©, All rights reserved, 版权所有, ICP numbers",
         "company_footer": "a company name alone (有限公司, Co., Ltd.)",
+        "page_metadata": "a post's or page's metadata line (作者: ..., Published: ..., Tags: ...)",
         "too_short": "fewer than 10 CJK characters and fewer than 5 words",
+        "chrome_only": "a page's document whose every line is one of the above",
         "repeated_line": "a short record that occurs 3 or more times in the dump (digits "
-                         "folded)",
-    }, build=_boilerplate),
-    StageInfo("spam", "drops SEO keyword stuffing, porn, gambling and ad spam by a score", {
+                         "folded); a fragment repeated within a page's document",
+    }, changes_text=True, build=_boilerplate),
+    StageInfo("spam", "drops SEO keyword stuffing, porn, gambling and ad spam by a score; "
+              "removes spam lines from a page's document", {
         "spam": "spam score >= 0.5 (the signals are in `detail`)",
-    }, build=_spam),
+    }, changes_text=True, build=_spam),
     StageInfo("quality", "drops mojibake ftfy cannot repair and self-repeating text", {
         "garbled": "ftfy's badness >= 0.02 per character, or GBK/Big5 read as Latin-1",
         "repeated_lines": "Gopher's duplicate-line rules",
@@ -251,3 +267,7 @@ def reason_table() -> str:
         why = "; ".join(f"`{r}`: {t}" for r, t in info.reason_text.items()) or "(never drops)"
         rows.append(f"| `{info.name}` | {info.summary} | {why} |")
     return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m corpus_clean.stages.registry: the README's table
+    print(reason_table(), end="")

@@ -795,19 +795,52 @@ def spam_score(signals: dict[str, float]) -> float:
     return min(1.0, sum(WEIGHTS[k] * v for k, v in signals.items()))
 
 
+#: share of a document's characters in spam lines from which the whole document is spam
+SPAM_DOCUMENT_SHARE = 0.5
+
+
 class SpamFilter:
-    """Stage ``spam``: drop records whose spam score is at least ``Config.spam_threshold``."""
+    """Stage ``spam``: drop records whose spam score is at least ``Config.spam_threshold``.
+
+    A page's document is scored line by line first: its spam lines (an injected keyword title,
+    a casino link line) are removed from it and kept in ``Record.removed``; a document whose
+    spam lines hold at least :data:`SPAM_DOCUMENT_SHARE` of its characters is spam as a whole.
+    Then the document is scored as any record."""
 
     name = "spam"
 
     def __init__(self, config: Config):
         self.threshold = config.spam_threshold
 
+    def changes(self, record: Record) -> bool:
+        """Whether this stage may change ``record``: a page's document only."""
+        return record.meta is not None
+
+    def _drop(self, signals: dict[str, float], score: float, extra: str = "") -> Drop:
+        shown = ", ".join(f"{k}={v:.2f}" for k, v in signals.items() if v)
+        return Drop(self.name, "spam",
+                    f"spam_score={score:.2f} >= {self.threshold:.2f} ({shown}){extra}")
+
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record``, or a :class:`Drop` (reason ``spam``) with the score and signals."""
+        if record.meta is not None and "\n" in record.text:
+            lines = record.text.split("\n")
+            drops, spam_chars, worst = {}, 0, None
+            for i, line in enumerate(lines):
+                signals = spam_signals(line)
+                score = spam_score(signals)
+                if score >= self.threshold:
+                    drops[i] = (self.name, "spam", self._drop(signals, score).detail)
+                    spam_chars += len(line)
+                    if worst is None or score > worst[1]:
+                        worst = (signals, score)
+            if drops and spam_chars >= SPAM_DOCUMENT_SHARE * sum(map(len, lines)):
+                return self._drop(*worst, f"; {len(drops)} of {len(lines)} lines spam, "
+                                          f"{spam_chars} of {sum(map(len, lines))} characters")
+            if drops:
+                record.remove_lines(drops)
         signals = spam_signals(record.text)
         score = spam_score(signals)
         if score < self.threshold:
             return record
-        shown = ", ".join(f"{k}={v:.2f}" for k, v in signals.items() if v)
-        return Drop(self.name, "spam", f"spam_score={score:.2f} >= {self.threshold:.2f} ({shown})")
+        return self._drop(signals, score)

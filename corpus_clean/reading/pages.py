@@ -1,0 +1,137 @@
+"""Page dumps: an HTML or Markdown page is read whole, as one document record.
+
+A crawl of HTML pages or a static-site checkout of Markdown pages is not a text dump: its
+lines are markup, not records. A file is a page when its name says so (``.html``, ``.htm``,
+``.xhtml``; ``.md``, ``.markdown``; compressed or not), or when its text starts like an HTML
+document (``<!DOCTYPE html``, ``<html``). Such a file becomes one record holding the page's
+source (``Record.page`` names its format); the ``extract`` stage
+(:mod:`corpus_clean.stages.extract`) turns it into the page's main text and its ``url``,
+``title`` and ``date``. Every other file is read as today.
+
+The page's encoding: its byte-order mark, else the charset its markup declares
+(``<meta charset="gbk">``, ``<meta http-equiv="Content-Type" content="text/html;
+charset=...">``, or an XML declaration), else decided as for any file
+(:func:`.reader.decide_encoding`). ``stats.json`` says which (``encoding_how``: ``bom``,
+``declared``, ...). The text is not passed through ftfy (markup is repaired, where it needs
+to be, after extraction).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from ..config import Config
+from ..errors import FileReadError
+from ..records import Drop, Record, record_id
+from .reader import MAX_LINE_CHARS, FileInfo, open_lines
+from .storage import InputFile
+
+__all__ = ["PAGE_SUFFIXES", "page_kind", "looks_like_html", "declared_charset", "PageReader",
+           "MAX_PAGE_CHARS"]
+
+#: file name endings of pages, after any compression suffix, and their format
+PAGE_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown",
+                 ".markdown": "markdown"}
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+#: characters of one page, at most (a page larger than this is rejected ``page_too_large``):
+#: 16 Mi, a hundred times a large real page (the trafilatura benchmark's largest is 1.9 MB)
+MAX_PAGE_CHARS = 1 << 24
+_HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
+                         re.IGNORECASE | re.DOTALL)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"""
+                      rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def page_kind(source: str) -> str | None:
+    """The page format a file's name gives (``html``, ``markdown``), or None."""
+    name = source.rsplit("/", 1)[-1].lower()
+    for suffix in _COMPRESSION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
+            break
+    for suffix, kind in PAGE_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def looks_like_html(head: list[str]) -> bool:
+    """Whether a file whose first lines are ``head`` starts like an HTML document (a doctype
+    or an ``<html>`` element, after an XML declaration or comments)."""
+    return bool(_HTML_START.match("\n".join(head[:20])[:4096]))
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The Python codec of the charset a page's markup declares in ``data`` (its first
+    bytes), or None if it declares none or one Python does not know. ``gb2312`` and ``gbk``
+    are read as GB18030, their superset (pages labelled gb2312 routinely hold GBK characters),
+    as browsers do (WHATWG Encoding Standard)."""
+    found = _CHARSET.search(data[:8192])
+    if found is None:
+        return None
+    name = (found.group(1) or found.group(2)).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "gb18030" if codec in ("gb2312", "gbk") else codec
+
+
+class PageReader:
+    """Read one page file as a single record (see the module docstring); the same interface
+    as :class:`.blocks.FileReader` (a page is never cut into blocks)."""
+
+    def __init__(self, file: InputFile, info: FileInfo, config: Config, kind: str,
+                 is_marker):
+        self.file, self.info, self.config, self.kind = file, info, config, kind
+        self.is_marker = is_marker
+        info.layout = kind
+
+    def splittable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Nothing is held open between reads."""
+
+    def __iter__(self):
+        file, info, config = self.file, self.info, self.config
+        encoding, how = config.encoding, "forced"
+        try:
+            if not encoding and self.kind == "html":
+                encoding, how = _declared(file, info), "declared"
+            lines = []
+            chars = 0
+            for line in open_lines(file, info, config.chunk_bytes, config.sample_bytes,
+                                   repair=False, max_line_chars=MAX_LINE_CHARS,
+                                   encoding=encoding or "",
+                                   scan_bytes=config.encoding_scan_bytes):
+                chars += len(line) + 1
+                if chars > MAX_PAGE_CHARS:
+                    raise FileReadError("page_too_large",
+                                        f"{file.source}: a page of more than "
+                                        f"{MAX_PAGE_CHARS:,} characters, skipped")
+                lines.append(line)
+        except FileReadError as exc:
+            info.error, info.extra["reason"] = str(exc), exc.reason
+            yield (Record(record_id(file.source, None), "", file.source, None),
+                   Drop("read", exc.reason, str(exc)))
+            return
+        if encoding:
+            info.encoding_how = how
+        text = "\n".join(lines)
+        record = Record(record_id(file.source, 1), text, file.source, 1)
+        record.page = self.kind
+        yield record, None
+
+
+def _declared(file: InputFile, info: FileInfo) -> str | None:
+    """The charset an HTML page declares (None when it declares none, or a byte-order mark
+    says otherwise)."""
+    from .reader import _BOMS, _open_file
+
+    with _open_file(file, info) as stream:
+        head = stream.read(8192)
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return None
+    return declared_charset(head)

@@ -1,0 +1,161 @@
+"""Stage ``extract``: a page's main text, from its HTML or Markdown source.
+
+A page read whole (:mod:`corpus_clean.reading.pages`) reaches this stage as its source; it
+leaves as one document record: the main text, one paragraph per line, and ``meta`` with the
+page's ``url``, ``title`` and ``date``. Every other record passes unchanged.
+
+* HTML: trafilatura (Barbaresi 2021, "Trafilatura: A Web Scraping Library and Command-Line
+  Tool for Text Discovery and Extraction", ACL demo; Apache-2.0), the extractor datatrove and
+  NeMo Curator use by default, with its default settings (comments left out, tables kept).
+  Its date search is bounded by a fixed latest date, not by today, so that the output does not
+  depend on the day of the run.
+* Markdown: the front matter (YAML between ``---`` lines, or TOML between ``+++`` lines) is
+  parsed, never kept as text; its ``title``, ``date`` and ``url`` (or ``permalink``) win over
+  what the page's text gives. The body is rendered by markdown-it-py (CommonMark, raw HTML
+  blocks passed through, tables on), and that HTML goes through trafilatura as above, so a
+  toolbar of buttons in a raw HTML block is left out as on a web page.
+
+The text is then repaired like any text (:func:`corpus_clean.repair.repair_text`).
+A page with no main text is dropped, reason ``no_main_text``; its reject holds the first
+1,000 characters of its source. The extractors are an optional extra:
+``pip install 'corpus-clean[html]'``; without it a page is a one-line error naming the extra.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError
+from ..records import Drop, Record
+from ..repair import repair_text
+
+__all__ = ["REASONS", "PageExtractor", "extract_html", "extract_markdown", "EXTRA",
+           "check_extractors"]
+
+REASONS = ("no_main_text",)
+#: how to install the extractors
+EXTRA = "pip install 'corpus-clean[html]'"
+#: the latest date trafilatura's date search accepts (a fixed bound: see the module docstring)
+MAX_DATE = "2099-12-31"
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
+#: characters of a page's source kept in the reject of a page with no main text
+SOURCE_PREVIEW = 1000
+
+
+def check_extractors(pages: list[str]) -> None:
+    """Before a run over the page files ``pages`` (sources; none: nothing to check): the
+    extractors must be installed.
+
+    Raises:
+        InputError: trafilatura is not installed; the message names a page and the extra.
+    """
+    import importlib.util
+
+    if pages and importlib.util.find_spec("trafilatura") is None:
+        raise InputError(f"{pages[0]}: {len(pages):,} HTML or Markdown page(s) need "
+                         f"trafilatura to extract their text; {EXTRA}")
+
+
+def _trafilatura():
+    try:
+        import trafilatura
+    except ImportError as exc:
+        raise InputError(f"HTML and Markdown pages need trafilatura ({exc}); {EXTRA}") from None
+    return trafilatura
+
+
+def extract_html(html: str, source: str = "") -> tuple[str, dict]:
+    """``(main text, {"url", "title", "date"})`` of an HTML page (text: paragraphs joined with
+    ``\\n``, empty if none was found; metadata values: strings or None).
+
+    Raises:
+        InputError: trafilatura is not installed.
+    """
+    trafilatura = _trafilatura()
+    doc = trafilatura.bare_extraction(
+        html, url=None, with_metadata=True, include_comments=False, include_tables=True,
+        date_extraction_params={"extensive_search": True, "original_date": True,
+                                "max_date": MAX_DATE})
+    if doc is None:
+        return "", {"url": None, "title": None, "date": None}
+    meta = {"url": doc.url or None, "title": doc.title or None, "date": doc.date or None}
+    return (doc.text or "").strip(), meta
+
+
+def extract_markdown(markdown: str, source: str = "") -> tuple[str, dict]:
+    """``(main text, {"url", "title", "date"})`` of a Markdown page (see the module docstring).
+
+    Raises:
+        InputError: trafilatura (or PyYAML, for YAML front matter) is not installed.
+    """
+    front: dict = {}
+    found = _FRONT_MATTER.match(markdown)
+    if found is not None:
+        front = _front_matter(found.group(1), found.group(2), source)
+        markdown = markdown[found.end():]
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    title = front.get("title")
+    head = f"<title>{_escape(str(title))}</title>" if title else ""
+    text, meta = extract_html(f"<html><head>{head}</head><body><article>{body}</article>"
+                              "</body></html>", source)
+    for key, names in (("title", ("title",)), ("date", ("date",)),
+                       ("url", ("url", "permalink"))):
+        for name in names:
+            if front.get(name) not in (None, ""):
+                meta[key] = str(front[name])
+                break
+    return text, meta
+
+
+def _front_matter(fence: str, block: str, source: str) -> dict:
+    """The front matter's keys (an empty dict when it does not parse to a mapping)."""
+    try:
+        if fence == "+++":
+            import tomllib
+
+            data = tomllib.loads(block)
+        else:
+            try:
+                import yaml
+            except ImportError as exc:
+                raise InputError(f"{source}: YAML front matter needs PyYAML ({exc}); "
+                                 f"{EXTRA}") from None
+            data = yaml.safe_load(block)
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - a malformed front matter is content-free, not fatal
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class PageExtractor:
+    """Stage ``extract`` (see the module docstring): pages become documents; other records
+    pass unchanged."""
+
+    name = "extract"
+
+    def apply(self, record: Record) -> Record | Drop:
+        """Return the page's document, or a :class:`Drop` (``no_main_text``).
+
+        Raises:
+            InputError: the extractors are not installed.
+        """
+        if record.page is None:
+            return record
+        source = record.text
+        extract = extract_html if record.page == "html" else extract_markdown
+        text, meta = extract(source, record.source)
+        record.page, record.meta = None, meta
+        text = "\n".join(line for line in map(repair_text, text.split("\n")) if line.strip())
+        if not text:
+            record.text = source[:SOURCE_PREVIEW]
+            return Drop(self.name, "no_main_text",
+                        f"no main text found in {len(source):,} characters of the page")
+        record.text = text
+        return record
