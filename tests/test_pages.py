@@ -157,3 +157,36 @@ def test_pages_resume_shard_and_stream_as_text_dumps_do(tmp_path, monkeypatch):
     stream = io.BytesIO()
     clean_dir(dump, OutputWriter(None, stream=stream), Config())
     assert stream.getvalue() == whole["clean.jsonl"]
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_a_warc_gives_a_document_per_html_response_and_wet_conversion(tmp_path, gzipped):
+    from support.pages import OTHER, warc_bytes
+
+    name = "crawl.warc.gz" if gzipped else "crawl.warc"
+    _, kept, rejected, stats = _run(tmp_path, {name: warc_bytes(gzip=gzipped)})
+    assert rejected == []
+    docs = {r["id"]: r for r in kept}
+    assert sorted(docs) == [f"{name}:3", f"{name}:4", f"{name}:7"]
+    a, b, wet = docs[f"{name}:3"], docs[f"{name}:4"], docs[f"{name}:7"]
+    assert ZH in a["text"] and EN in a["text"] and "首页" not in a["text"]
+    assert ZH in b["text"] and EN2 in b["text"]  # GBK, declared only in the HTTP header
+    assert (a["url"], a["date"], a["title"]) == ("https://news.example.cn/a", "2024-05-06",
+                                                 "深度学习推荐模型的存储层级")
+    assert wet["text"] == "\n".join(OTHER) and wet["url"] == "https://other.example.org/p"
+    [info] = stats["files"]
+    assert (info["layout"], info["lines"], info["warc_records_skipped"]) == ("warc", 7, 4)
+
+
+def test_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path):
+    from support.pages import warc_bytes
+
+    data = warc_bytes()
+    _, kept, rejected, stats = _run(tmp_path, {"cut.warc.gz": data[:int(len(data) * 0.8)]})
+    assert [r["id"] for r in kept] == ["cut.warc.gz:3", "cut.warc.gz:4"]
+    [cut] = rejected
+    assert (cut["id"], cut["stage"], cut["reason"]) == ("cut.warc.gz:7", "read",
+                                                         "truncated_file")
+    assert stats["files"][0]["warc_records_skipped"] == 4
+    assert stats["records_in"] == stats["kept"] + stats["rejected"] == 3
+    assert stats["errors"][0]["reason"] == "truncated_file"

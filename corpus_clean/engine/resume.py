@@ -279,6 +279,8 @@ class Checkpoint:
         info = FileInfo(**entry["info"])
         if entry.get("reason"):
             info.extra["reason"] = entry["reason"]
+        if entry.get("warc_records_skipped"):
+            info.extra["warc_records_skipped"] = entry["warc_records_skipped"]
         return info, self._batches(self.dir / entry["data"], file_index)
 
     def _batches(self, path: Path, file_index: int) -> Iterator[PackedScan]:
@@ -348,6 +350,8 @@ class Checkpoint:
                 "xxh3_64": digest, "data": final.name, "data_bytes": size,
                 "data_xxh3_64": current.digest.hexdigest(),
                 "info": info_dict, "reason": info.extra.get("reason"),
+                **({"warc_records_skipped": info.extra["warc_records_skipped"]}
+                   if info.extra.get("warc_records_skipped") else {}),
             }))
         except OSError as exc:
             raise self._error(self.dir, exc) from None

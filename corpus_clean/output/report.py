@@ -255,6 +255,8 @@ class Report:
         }
         if fc.lines_removed:
             row["lines_removed"] = fc.lines_removed
+        if fc.info.extra.get("warc_records_skipped"):
+            row["warc_records_skipped"] = fc.info.extra["warc_records_skipped"]
         return row
 
     def _cluster_heads(self) -> list[tuple[str, str, int | None, str]]:

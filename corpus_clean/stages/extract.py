@@ -151,6 +151,9 @@ class PageExtractor:
         source = record.text
         extract = extract_html if record.page == "html" else extract_markdown
         text, meta = extract(source, record.source)
+        for key, value in (record.meta or {}).items():  # a WARC record's URL and date win
+            if value is not None:
+                meta[key] = value
         record.page, record.meta = None, meta
         text = "\n".join(line for line in map(repair_text, text.split("\n")) if line.strip())
         if not text:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from support.paths import SEEDS
 
+
 SEED = (SEEDS / "000_5531a001d51d5e0c.txt").read_text(encoding="utf-8").splitlines()
 ZH, EN, EN2 = SEED[0], SEED[2], SEED[4]  # a Chinese MT abstract, two English abstracts
 OTHER = (SEEDS / "003_021855e50a64dd07.txt").read_text(encoding="utf-8").splitlines()[:2]
@@ -59,3 +60,45 @@ def page_dump(tmp_path):
     (dump / "c-abstracts.txt").write_text("".join(f"{line}\n" for line in OTHER))
     (dump / "d-paper-again.md").write_bytes(PAPER_PAGE.encode())
     return dump
+
+
+def warc_bytes(gzip: bool = True) -> bytes:
+    """A WARC file of seven records: warcinfo, a request, an HTML response in UTF-8 declared in
+    its markup, an HTML response in GBK declared only in its HTTP header, a metadata record, a
+    PNG response, and a WET text conversion (EN2)."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=gzip)
+
+    def write(kind, uri, payload, http=None, content_type=None, date="2024-05-06T07:08:09Z"):
+        headers = {"WARC-Date": date}
+        if content_type:
+            headers["Content-Type"] = content_type
+        record = writer.create_warc_record(
+            uri, kind, payload=io.BytesIO(payload),
+            http_headers=StatusAndHeaders("200 OK", http, protocol="HTTP/1.1") if http else None,
+            warc_headers_dict=headers)
+        writer.write_record(record)
+
+    writer.write_record(writer.create_warcinfo_record("crawl.warc.gz", {"software": "test"}))
+    request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.cn")],
+                               is_http_request=True)
+    writer.write_record(writer.create_warc_record(
+        "https://news.example.cn/a", "request", payload=io.BytesIO(b""), http_headers=request))
+    utf8 = NEWS_PAGE.replace('charset="gbk"', 'charset="utf-8"').encode()
+    write("response", "https://news.example.cn/a", utf8,
+          [("Content-Type", "text/html")])
+    gbk = NEWS_PAGE.replace('<meta charset="gbk">', "").replace(EN, EN2).encode("gbk")
+    write("response", "https://news.example.cn/b", gbk,
+          [("Content-Type", "text/html; charset=gbk")])
+    write("metadata", "https://news.example.cn/a", b"outlinks: 12\n",
+          content_type="application/warc-fields")
+    write("response", "https://news.example.cn/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64),
+          [("Content-Type", "image/png")])
+    write("conversion", "https://other.example.org/p", f"{OTHER[0]}\n\n{OTHER[1]}\n".encode(),
+          content_type="text/plain")
+    return buf.getvalue()
