@@ -50,9 +50,11 @@ def score(rows: list[dict], texts: dict[str, str]) -> tuple[float, float, float]
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def run(dump: Path, out: Path, workers: int) -> tuple[list[dict], list[dict], float]:
+def run(dump: Path, out: Path, workers: int, extractor: str = "trafilatura"
+        ) -> tuple[list[dict], list[dict], float]:
     t0 = time.perf_counter()
-    clean_dir(dump, OutputWriter(out, overwrite=True), Config(), workers=workers)
+    clean_dir(dump, OutputWriter(out, overwrite=True), Config(extractor=extractor),
+              workers=workers)
     seconds = time.perf_counter() - t0
     kept = [json.loads(line) for line in (out / "clean.jsonl").read_text().splitlines()]
     rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
@@ -74,14 +76,23 @@ def trafilatura_pages(data: Path, workers: int) -> None:
         for row in rows:
             (dump / Path(row["file"]).name).symlink_to((folder / row["file"]).resolve())
         kept, rejected, seconds = run(dump, Path(tmp) / "out", workers)
+        fast = None
+        try:
+            import resiliparse  # noqa: F401
+            fast = run(dump, Path(tmp) / "fast", workers, "resiliparse")
+        except ImportError:
+            pass
     texts = {f"html/{r['source']}": r["text"] for r in kept}
     print(f"trafilatura pages: {len(rows)} pages; corpus-clean kept {len(kept)}, rejected "
           f"{len(rejected)} ({', '.join(sorted({r['stage'] + '/' + r['reason'] for r in rejected}))})")
     print("| run | precision | recall | F1 | pages/s |")
     print("|---|---|---|---|---|")
-    for name, got, secs, cores in (("trafilatura.extract alone", alone, alone_seconds, 1),
-                                   (f"corpus-clean ({workers} workers)", texts, seconds,
-                                    workers)):
+    runs = [("trafilatura.extract alone", alone, alone_seconds, 1),
+            (f"corpus-clean ({workers} workers)", texts, seconds, workers)]
+    if fast is not None:
+        runs.append((f"corpus-clean --extractor resiliparse ({workers} workers)",
+                     {f"html/{r['source']}": r["text"] for r in fast[0]}, fast[2], workers))
+    for name, got, secs, cores in runs:
         p, r, f = score(rows, got)
         print(f"| {name} | {p:.3f} | {r:.3f} | {f:.3f} | {len(rows) / secs:.1f} "
               f"({len(rows) / secs / cores:.1f} per core) |")

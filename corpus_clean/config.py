@@ -142,6 +142,12 @@ class Config:
             reaches it after 3 trials; short or mixed text does not.
         lang_backend: ``langdetect`` (default), ``cld2`` (pycld2, about 90x faster; install
             the ``fast`` extra) or ``none`` (no language identification: every record ``und``).
+
+    Pages:
+        extractor: the main-text extractor of HTML pages: ``trafilatura`` (default; the
+            ``html`` extra) or ``resiliparse`` (Resiliparse's ``extract_plain_text`` with
+            ``main_content``; the ``html-fast`` extra): 9x faster, lower precision
+            (``bench/eval_pages.py``).
     """
 
     sample_bytes: int = 64 * 1024
@@ -180,6 +186,7 @@ class Config:
     lang_quick_trials: int = 3
     lang_quick_accept: float = 0.9999
     lang_backend: str = "langdetect"
+    extractor: str = "trafilatura"
 
     def __post_init__(self) -> None:
         for name in ("spam_threshold", "lang_quick_accept"):
@@ -210,6 +217,9 @@ class Config:
         if self.lang_backend not in ("langdetect", "cld2", "none"):
             raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect', "
                               "'cld2' or 'none'")
+        if self.extractor not in ("trafilatura", "resiliparse"):
+            raise ConfigError(f"extractor={self.extractor!r}: must be 'trafilatura' or "
+                              "'resiliparse'")
         if self.keep not in ("first", "longest"):
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
         if self.encoding:

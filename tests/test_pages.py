@@ -190,3 +190,18 @@ def test_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path):
     assert stats["files"][0]["warc_records_skipped"] == 4
     assert stats["records_in"] == stats["kept"] + stats["rejected"] == 3
     assert stats["errors"][0]["reason"] == "truncated_file"
+
+
+def test_the_fast_extractor_gives_the_same_document_shape(tmp_path):
+    pytest.importorskip("resiliparse")
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "news.html").write_bytes(NEWS_PAGE.encode("gbk"))
+    clean_dir(dump, OutputWriter(tmp_path / "out"), Config(lang_backend="none",
+                                                           extractor="resiliparse"))
+    [doc] = [json.loads(line) for line in (tmp_path / "out" / "clean.jsonl").read_text()
+             .splitlines()]
+    assert ZH in doc["text"] and EN in doc["text"] and "<p>" not in doc["text"]
+    assert doc["title"] == "深度学习推荐模型的存储层级"
+    for chrome in ("科技频道", "版权所有"):  # its menu and footer: left out or removed
+        assert chrome not in doc["text"], chrome

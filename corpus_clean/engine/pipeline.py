@@ -168,7 +168,7 @@ def clean_dir(
         if not files:
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
-        check_extractors([f.source for f in files if page_kind(f.source)])
+        check_extractors([f.source for f in files if page_kind(f.source)], config.extractor)
         if given is not None and given.ordered_on_cluster:  # see dask_dedup
             if resume:
                 raise ResumeError(DASK_RESUME_ERROR)

@@ -4,7 +4,8 @@ A page read whole (:mod:`corpus_clean.reading.pages`) reaches this stage as its 
 leaves as one document record: the main text, one paragraph per line, and ``meta`` with the
 page's ``url``, ``title`` and ``date``. Every other record passes unchanged.
 
-* HTML: trafilatura (Barbaresi 2021, "Trafilatura: A Web Scraping Library and Command-Line
+* HTML (``Config.extractor``; Resiliparse, Bevendorff et al. 2018, Apache-2.0, is the fast
+  alternative): trafilatura (Barbaresi 2021, "Trafilatura: A Web Scraping Library and Command-Line
   Tool for Text Discovery and Extraction", ACL demo; Apache-2.0), the extractor datatrove and
   NeMo Curator use by default, with its default settings (comments left out, tables kept).
   Its date search is bounded by a fixed latest date, not by today, so that the output does not
@@ -42,18 +43,23 @@ _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:
 SOURCE_PREVIEW = 1000
 
 
-def check_extractors(pages: list[str]) -> None:
+#: the extra of each extractor
+EXTRAS = {"trafilatura": EXTRA, "resiliparse": "pip install 'corpus-clean[html-fast]'"}
+
+
+def check_extractors(pages: list[str], extractor: str = "trafilatura") -> None:
     """Before a run over the page files ``pages`` (sources; none: nothing to check): the
-    extractors must be installed.
+    extractor (and trafilatura, which Markdown pages need) must be installed.
 
     Raises:
-        InputError: trafilatura is not installed; the message names a page and the extra.
+        InputError: it is not; the message names a page and the extra.
     """
     import importlib.util
 
-    if pages and importlib.util.find_spec("trafilatura") is None:
-        raise InputError(f"{pages[0]}: {len(pages):,} HTML or Markdown page(s) need "
-                         f"trafilatura to extract their text; {EXTRA}")
+    for name in dict.fromkeys((extractor, "trafilatura")):
+        if pages and importlib.util.find_spec(name) is None:
+            raise InputError(f"{pages[0]}: {len(pages):,} HTML or Markdown page(s) need "
+                             f"{name} to extract their text; {EXTRAS[name]}")
 
 
 def _trafilatura():
@@ -64,13 +70,17 @@ def _trafilatura():
     return trafilatura
 
 
-def extract_html(html: str, source: str = "") -> tuple[str, dict]:
+def extract_html(html: str, source: str = "", extractor: str = "trafilatura"
+                 ) -> tuple[str, dict]:
     """``(main text, {"url", "title", "date"})`` of an HTML page (text: paragraphs joined with
-    ``\\n``, empty if none was found; metadata values: strings or None).
+    ``\\n``, empty if none was found; metadata values: strings or None), by ``extractor``
+    (``trafilatura``, or ``resiliparse``: its text and the page's ``<title>``, no date).
 
     Raises:
-        InputError: trafilatura is not installed.
+        InputError: the extractor is not installed.
     """
+    if extractor == "resiliparse":
+        return _resiliparse(html, source)
     trafilatura = _trafilatura()
     doc = trafilatura.bare_extraction(
         html, url=None, with_metadata=True, include_comments=False, include_tables=True,
@@ -80,6 +90,20 @@ def extract_html(html: str, source: str = "") -> tuple[str, dict]:
         return "", {"url": None, "title": None, "date": None}
     meta = {"url": doc.url or None, "title": doc.title or None, "date": doc.date or None}
     return (doc.text or "").strip(), meta
+
+
+def _resiliparse(html: str, source: str) -> tuple[str, dict]:
+    try:
+        from resiliparse.extract.html2text import extract_plain_text
+        from resiliparse.parse.html import HTMLTree
+    except ImportError as exc:
+        raise InputError(f"{source}: --extractor resiliparse needs resiliparse ({exc}); "
+                         f"{EXTRAS['resiliparse']}") from None
+    tree = HTMLTree.parse(html)
+    text = extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
+                              list_bullets=False)
+    title = (tree.title or "").strip() or None
+    return (text or "").strip(), {"url": None, "title": title, "date": None}
 
 
 def extract_markdown(markdown: str, source: str = "") -> tuple[str, dict]:
@@ -140,6 +164,9 @@ class PageExtractor:
 
     name = "extract"
 
+    def __init__(self, extractor: str = "trafilatura"):
+        self.extractor = extractor
+
     def apply(self, record: Record) -> Record | Drop:
         """Return the page's document, or a :class:`Drop` (``no_main_text``).
 
@@ -149,8 +176,10 @@ class PageExtractor:
         if record.page is None:
             return record
         source = record.text
-        extract = extract_html if record.page == "html" else extract_markdown
-        text, meta = extract(source, record.source)
+        if record.page == "html":
+            text, meta = extract_html(source, record.source, self.extractor)
+        else:
+            text, meta = extract_markdown(source, record.source)
         for key, value in (record.meta or {}).items():  # a WARC record's URL and date win
             if value is not None:
                 meta[key] = value

@@ -99,7 +99,7 @@ class StageInfo:
 def _extract(config, is_marker):
     from .extract import PageExtractor
 
-    return PageExtractor()
+    return PageExtractor(config.extractor)
 
 
 def _markers(config, is_marker):
