@@ -411,3 +411,15 @@ def test_read_also_teasers_are_navigation(text):
     "Source code and data are available at the project page and will be maintained."])
 def test_content_that_starts_like_metadata_stays(text):
     assert classify_boilerplate(text, Config()) is None, text
+
+
+def test_a_line_of_phone_numbers_is_judged_at_once():
+    """The pager rule once matched a record as a sequence of tokens with a regular expression
+    that backtracked exponentially on digit runs: this real footer line of a shop page
+    (extracted by Resiliparse) took 15 s."""
+    from corpus_clean.stages.boilerplate import _is_pager
+
+    line = "+49 8105 77803-380 +49 6182 7865-99 Produktfilter Produkt-Downloads Kontaktseite"
+    assert not _is_pager(line)
+    assert classify_boilerplate(line, Config())[0] == "too_short"
+    assert _is_pager("+49 8105 77803-380 +49 6182 7865-99")  # numbers only: 3 or more

@@ -9,7 +9,8 @@ page's ``url``, ``title`` and ``date``. Every other record passes unchanged.
   Tool for Text Discovery and Extraction", ACL demo; Apache-2.0), the extractor datatrove and
   NeMo Curator use by default, with its default settings (comments left out, tables kept).
   Its date search is bounded by a fixed latest date, not by today, so that the output does not
-  depend on the day of the run.
+  depend on the day of the run, and is not extensive (the page's markup and URL only: the
+  extensive search through the text doubled the time per page, 35 against 24 ms).
 * Markdown: the front matter (YAML between ``---`` lines, or TOML between ``+++`` lines) is
   parsed, never kept as text; its ``title``, ``date`` and ``url`` (or ``permalink``) win over
   what the page's text gives. The body is rendered by markdown-it-py (CommonMark, raw HTML
@@ -84,7 +85,7 @@ def extract_html(html: str, source: str = "", extractor: str = "trafilatura"
     trafilatura = _trafilatura()
     doc = trafilatura.bare_extraction(
         html, url=None, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params={"extensive_search": True, "original_date": True,
+        date_extraction_params={"extensive_search": False, "original_date": True,
                                 "max_date": MAX_DATE})
     if doc is None:
         return "", {"url": None, "title": None, "date": None}
