@@ -51,11 +51,13 @@ def main() -> int:
             ta = run(args.base.resolve(), args.dump, a, options)
             tb = run(ROOT, args.dump, b, options)
             names = sorted(p.name for p in a.iterdir() if not p.name.startswith("."))
-            same = names == sorted(p.name for p in b.iterdir() if not p.name.startswith(".")) \
-                and all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
-            failed |= not same
-            print(f"{'same' if same else 'DIFFERENT'}  {variant or '(defaults)'}: "
-                  f"{len(names)} files; base {ta:.1f} s, head {tb:.1f} s", flush=True)
+            other = sorted(p.name for p in b.iterdir() if not p.name.startswith("."))
+            differ = sorted(set(names) ^ set(other)) + [
+                n for n in names if n in other and (a / n).read_bytes() != (b / n).read_bytes()]
+            failed |= bool(differ)
+            print(f"{'DIFFERENT (' + ', '.join(differ) + ')' if differ else 'same'}  "
+                  f"{variant or '(defaults)'}: {len(names)} files; base {ta:.1f} s, "
+                  f"head {tb:.1f} s", flush=True)
     return 1 if failed else 0
 
 

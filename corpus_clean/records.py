@@ -77,7 +77,7 @@ class Record:
         lines = self.text.split("\n")
         numbers = self.line_numbers or list(range(1, len(lines) + 1))
         kept, kept_numbers = [], []
-        removed = self.removed if self.removed is not None else []
+        removed = list(self.removed or [])  # a new list: a copy of the record may share it
         for i, (line, n) in enumerate(zip(lines, numbers)):
             if i in drops:
                 removed.append((n, *drops[i], line))

@@ -574,3 +574,20 @@ def test_page_dumps_on_the_cluster_give_the_local_bytes(dask_executor, tmp_path)
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
     assert b'"title":"Scalable Recommendation Models' in (tmp_path / "dask" / "clean.jsonl"
                                                           ).read_bytes()
+
+
+def test_site_chrome_repeated_across_pages_is_removed_on_the_cluster_too(dask_executor,
+                                                                          tmp_path):
+    from support.pages import site_pages
+
+    dump = tmp_path / "site"
+    dump.mkdir()
+    for name, data in site_pages().items():
+        (dump / name).write_bytes(data)
+    clean_dir(dump, OutputWriter(tmp_path / "local"), Config(), workers=1)
+    clean_dir(dump, OutputWriter(tmp_path / "dask"), CONFIG, executor=dask_executor)
+    local = {p.name: p.read_bytes() for p in (tmp_path / "local").iterdir()}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dask").iterdir()} == local
+    assert local["removed-lines.jsonl"].count(b"Mehr aus dem Ressort") == 4
+    assert b"Mehr aus dem Ressort" not in local["clean.jsonl"]
+

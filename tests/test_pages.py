@@ -205,3 +205,23 @@ def test_the_fast_extractor_gives_the_same_document_shape(tmp_path):
     assert doc["title"] == "深度学习推荐模型的存储层级"
     for chrome in ("科技频道", "版权所有"):  # its menu and footer: left out or removed
         assert chrome not in doc["text"], chrome
+
+
+def test_a_site_toolbar_on_every_page_is_removed_as_a_repeated_line(tmp_path):
+    """The same chrome line on every page of a site (trafilatura keeps it with the article)
+    is what the repetition rule exists for: counted across documents, removed from each."""
+    from support.pages import site_pages
+
+    pages = site_pages()
+    for workers in (1, 2):
+        _, kept, rejected, stats = _run(tmp_path / str(workers), pages, workers=workers)
+        assert len(kept) == 4 and rejected == []
+        assert not any("Mehr aus dem Ressort" in r["text"] for r in kept)
+        assert stats["line_drops"]["boilerplate"]["repeated_line"] == 4
+        removed = [json.loads(line) for line in
+                   (tmp_path / str(workers) / "out" / "removed-lines.jsonl").read_text()
+                   .splitlines()]
+        assert [(r["document"], r["text"]) for r in removed] == [
+            (f"p{i}.html:1", "Mehr aus dem Ressort Wissenschaft") for i in range(4)]
+        assert stats["repeated_lines"][0] == {"text": "Mehr aus dem Ressort Wissenschaft",
+                                              "count": 4, "dropped": True}

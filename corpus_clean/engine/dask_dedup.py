@@ -72,6 +72,7 @@ what a dead worker held; the driver never holds the only copy of anything it sti
 
 from __future__ import annotations
 
+import copy
 import itertools
 import operator
 import uuid
@@ -90,7 +91,7 @@ from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
 from .ordered import duplicate_drop, near_of_kept, survivor_drop
 from .tasks import scan_tasks
-from .wire import DroppedFacts, Emitted, ScanSummary
+from .wire import DroppedFacts, Emitted, ScanSummary, document_lines
 from .work import Scanned, ScanTask, reject_duplicates, scan, tag_kept
 
 __all__ = ["DaskBackend", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
@@ -184,6 +185,8 @@ def _head(result, max_chars: int) -> ScanSummary:
         text = record.text.strip()
         if len(text) <= max_chars:
             shorts.append((item.key, text))  # the repetition counts key by it
+        if record.meta is not None:  # a page's document: its short lines count too
+            shorts += ((None, line) for line in document_lines(record.text, max_chars))
     return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(rows), drops,
                        len(items) - len(drops), shorts, b"".join(line_rows), line_drops)
 
@@ -331,8 +334,12 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set
     emitted, kept, heads = Emitted(), [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
         record = part.records[i]
+        if record.meta is not None:  # a document may lose lines: never change the part
+            record = copy.copy(record)
+        removed = len(record.removed or [])  # reported with the scan already
         drop = survivor_drop(record, frequent, near.get(n), config.near_threshold)
         if drop is None:
+            emitted.add_removed_lines(record, removed)
             if n in wanted or i in part.copies:
                 heads.append(len(kept))
             kept.append(record)

@@ -41,8 +41,8 @@ from .resume import Checkpoint
 from .spill import RecordSpill
 from .tasks import scan_tasks
 from .wire import (DroppedFacts, Emitted, PackedScan, ScanSummary, duplicate_tag,
-                   is_short_survivor, parse_row, read_duplicate_tag, record_facts, row_text,
-                   survivor_tag)
+                   is_short_survivor, parse_row, read_duplicate_tag, record_facts, record_row,
+                   row_text, survivor_tag, tag_row)
 from .work import reject_rows, scan_packed, tag_rows
 
 __all__ = ["LocalBackend"]
@@ -161,12 +161,14 @@ class LocalBackend:
                 short = entry.short is not None
                 if short:
                     shorts.append((key, entry.short))
+                if entry.lines:  # a page's document: its short lines count too
+                    shorts += ((None, line) for line in entry.lines)
                 first = dedup.first(key, held.survivors)  # survivors are numbered from 0
                 if first != held.survivors:
                     self.exact_spill.append_row(row, duplicate_tag(first, short))
                     held.exact_firsts.add(first)
                 else:
-                    self.survivors.append_row(row, survivor_tag(short))
+                    self.survivors.append_row(row, survivor_tag(short, entry.lines is not None))
                     held.survivors += 1
                     if near is not None and entry.signed:
                         near_rows.append(signed)
@@ -237,6 +239,9 @@ class LocalBackend:
                     if drop is not None:
                         _reject(box[0], record, drop)
                         continue
+                    if record.removed:  # a document that lost lines: its new text
+                        box[0].add_removed_lines(record)
+                        line = tag_row(record_row(record), None)
                 if idx in snippets:
                     wanted.append(len(lines))
                 lines.append(line)
@@ -247,11 +252,11 @@ class LocalBackend:
                 yield config, lines, wanted
 
         for tagged in self.executor.map(tag_rows, to_tag()):
-            if box[0].reject_rows:
+            if box[0].reject_rows or box[0].line_rows:
                 yield box[0]
                 box[0] = Emitted()
             yield tagged
-        if box[0].reject_rows:
+        if box[0].reject_rows or box[0].line_rows:
             yield box[0]
 
     def emit_duplicates(self, repetition: RepeatedLineFilter,

@@ -14,7 +14,8 @@ Dask workers and meets keys in shuffles. Both hand the driver the same shapes
 so a rule is changed in one place:
 
 * :func:`survivor_drop`: a survivor of exact dedup is dropped as a repeated line, else as a
-  near duplicate of a kept record, else kept;
+  near duplicate of a kept record, else kept (a page's document without its lines that recur
+  across the dump: a site's toolbar on every page);
 * :func:`near_of_kept`: a near duplicate of a record dropped as a repeated line is not a
   duplicate of anything kept, so it stays;
 * :func:`duplicate_drop`: an exact duplicate is dropped as a repeated line if it is one, else
@@ -68,11 +69,15 @@ def survivor_drop(record: Record, repetition: RepeatedLineFilter,
                   near: tuple[str, float] | None, threshold: float) -> Drop | None:
     """The drop of an exact survivor, or None if it is kept: a repeated short line
     (``repeated_line``), else a near duplicate of the kept record ``near`` = ``(kept id,
-    Jaccard similarity)`` (``near_duplicate``, similarity at least ``threshold``)."""
+    Jaccard similarity)`` (``near_duplicate``, similarity at least ``threshold``). A kept
+    document loses its lines that recur across the dump (in ``record.removed``; none left:
+    ``chrome_only``)."""
     drop = repetition.apply(record)
     if isinstance(drop, Drop):
         return drop
-    return None if near is None else near_drop(threshold, *near)
+    if near is not None:
+        return near_drop(threshold, *near)
+    return repetition.remove_lines(record)  # a document's lines repeated across the dump
 
 
 def near_of_kept(removed: dict[int, tuple[int, float]],
@@ -152,6 +157,10 @@ def _account(emitted: Emitted, report: Report, writer: OutputWriter) -> None:
         writer.write_clean_rows(b"".join(emitted.clean_rows), emitted.clean_count)
     if emitted.reject_rows:
         writer.write_rejected_rows(b"".join(emitted.reject_rows))
+    if emitted.line_rows:
+        writer.write_removed_lines(b"".join(emitted.line_rows))
+        for source, stage, reason in emitted.line_drops:
+            report.count_line_drop(source, stage, reason)
     report.count_kept_many(emitted.kept_per_source, emitted.languages, {})
     report.count_dropped_many(emitted.drops, emitted.marker_engines)
     for rid, source, line, text in emitted.snippets:

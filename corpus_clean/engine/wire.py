@@ -56,7 +56,7 @@ from ..config import Config
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Record
 
-__all__ = ["PackedScan", "pack", "DroppedFacts", "SurvivorFacts", "record_facts", "ScanSummary",
+__all__ = ["PackedScan", "pack", "document_lines", "DroppedFacts", "SurvivorFacts", "record_facts", "ScanSummary",
            "Emitted", "record_row", "parse_row", "tag_row", "row_tag", "row_text", "survivor_tag",
            "is_short_survivor", "duplicate_tag", "read_duplicate_tag"]
 
@@ -100,21 +100,24 @@ def row_tag(line: bytes) -> int:
     return int(line[line.rindex(b",") + 1:-2])
 
 
-#: the tag of a survivor short enough for the repetition rule to drop it
-_SHORT = 1
+#: the tag of a survivor short enough for the repetition rule to drop it, and of a page's
+#: document (whose short lines it may remove)
+_SHORT, _DOCUMENT = 1, 2
 _SHORT_END = b"," + orjson.dumps(_SHORT) + b"]\n"
+_DOCUMENT_END = b"," + orjson.dumps(_DOCUMENT) + b"]\n"
 
 
-def survivor_tag(short: bool) -> int | None:
+def survivor_tag(short: bool, document: bool = False) -> int | None:
     """The tag of an exact survivor's spill line: whether the repetition rule
-    (:class:`~corpus_clean.stages.repetition.RepeatedLineFilter`) may drop it."""
-    return _SHORT if short else None
+    (:class:`~corpus_clean.stages.repetition.RepeatedLineFilter`) may drop it (``short``) or
+    remove lines from it (a page's ``document``)."""
+    return _SHORT if short else _DOCUMENT if document else None
 
 
 def is_short_survivor(line: bytes) -> bool:
-    """Whether a survivor's spill line was tagged short (:func:`survivor_tag`), without
-    parsing it."""
-    return line.endswith(_SHORT_END)
+    """Whether a survivor's spill line was tagged short or a document (:func:`survivor_tag`):
+    the repetition rule must look at it. Without parsing it."""
+    return line.endswith(_SHORT_END) or line.endswith(_DOCUMENT_END)
 
 
 def duplicate_tag(first: int, short: bool) -> int:
@@ -148,11 +151,20 @@ class SurvivorFacts(NamedTuple):
     short: str | None  # its stripped text if short enough for the repetition rule, else None
     length: int  # characters
     signed: bool  # whether it carries a MinHash signature in the packed arrays
+    #: for a page's document, its lines short enough for the repetition rule (stripped), which
+    #: count as occurrences as short records do; None for every other record
+    lines: list | None = None
 
 
 def record_facts(meta: bytes) -> list[DroppedFacts | SurvivorFacts]:
     """The facts of each record of a :class:`PackedScan`, in order, from its ``meta``."""
     return [SurvivorFacts(*e[1:]) if e[0] else DroppedFacts(*e[1:]) for e in orjson.loads(meta)]
+
+
+def document_lines(text: str, max_chars: int) -> list[str]:
+    """The lines of a document short enough (at most ``max_chars`` characters, stripped) to
+    count for the repetition rule, stripped, in order."""
+    return [s for s in (line.strip() for line in text.split("\n")) if s and len(s) <= max_chars]
 
 
 # --- what the ordered driver accounts ---------------------------------------------------------
@@ -206,6 +218,8 @@ class Emitted:
             (:func:`~corpus_clean.output.report.cluster_member`), in order.
         near_roots: ``(id, kept id, Jaccard similarity)`` of each near duplicate rejected.
         seconds: time spent identifying languages.
+        line_rows, line_drops: ``removed-lines.jsonl`` lines of lines the repetition rule
+            removed from kept documents, and ``(source, stage, reason)`` of each.
     """
 
     clean_rows: list = field(default_factory=list)
@@ -219,6 +233,15 @@ class Emitted:
     members: list = field(default_factory=list)
     near_roots: list = field(default_factory=list)
     seconds: float = 0.0
+    line_rows: list = field(default_factory=list)
+    line_drops: list = field(default_factory=list)
+
+    def add_removed_lines(self, record: Record, start: int = 0) -> None:
+        """Add the lines removed from ``record`` (its :attr:`~Record.removed` entries from
+        ``start`` on) to this batch."""
+        for removed in (record.removed or [])[start:]:
+            self.line_rows.append(removed_line_row(record, removed))
+            self.line_drops.append((record.source, removed[1], removed[2]))
 
     def add_reject(self, record: Record, drop, row: bytes) -> None:
         """Count one rejected record (its ``row`` already rendered) in this batch."""
@@ -360,8 +383,11 @@ def pack(result, config: Config) -> PackedScan:
         rows.append(record_row(record))
         stripped = record.text.strip()
         signed = item.keys is not None
-        meta.append((1, record.id, stripped if len(stripped) <= max_chars else None,
-                     len(record.text), signed))
+        entry = (1, record.id, stripped if len(stripped) <= max_chars else None,
+                 len(record.text), signed)
+        if record.meta is not None:
+            entry += (document_lines(record.text, max_chars), )
+        meta.append(entry)
         dedup_keys.append(item.key)
         if signed:
             bands.append(item.keys)

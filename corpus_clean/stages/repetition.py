@@ -79,6 +79,38 @@ class RepeatedLineFilter:
         entry = self._counts.get(repeat_key(text))
         return entry[0] if entry else 0
 
+    def line_count(self, line: str) -> int:
+        """Occurrences of a short line (stripped, at most ``repeat_max_chars``) in the dump,
+        as a record or as a line of a page's document (0 for a longer line)."""
+        text = line.strip()
+        if not text or len(text) > self.max_chars:
+            return 0
+        entry = self._counts.get(repeat_key(text))
+        return entry[0] if entry else 0
+
+    def remove_lines(self, record: Record) -> Drop | None:
+        """For a page's document: remove its lines that recur at least ``repeat_min_count``
+        times in the dump (as records, or as lines of other documents: a site's toolbar on
+        every page), keeping each in ``record.removed``; a document left with no line is
+        returned as a :class:`Drop` (``chrome_only``). Other records: nothing, None."""
+        if record.meta is None:
+            return None
+        lines = record.text.split("\n")
+        drops = {}
+        for i, line in enumerate(lines):
+            n = self.line_count(line)
+            if n >= self.min_count:
+                drops[i] = (self.name, "repeated_line",
+                            f"occurs {n} times in the dump (>= {self.min_count}), "
+                            f"{len(line.strip())} chars <= {self.max_chars}")
+        if not drops:
+            return None
+        if len(drops) == len(lines):
+            return Drop(self.name, "chrome_only",
+                        f"all {len(lines)} lines recur across the dump (repeated_line)")
+        record.remove_lines(drops)
+        return None
+
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record``, or a :class:`Drop` (``repeated_line``) if it is short and recurs
         at least ``repeat_min_count`` times."""

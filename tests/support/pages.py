@@ -102,3 +102,19 @@ def warc_bytes(gzip: bool = True) -> bytes:
     write("conversion", "https://other.example.org/p", f"{OTHER[0]}\n\n{OTHER[1]}\n".encode(),
           content_type="text/plain")
     return buf.getvalue()
+
+
+def site_pages() -> dict[str, bytes]:
+    """Four HTML pages of one site: an article of three seed sentences each, under its own
+    title, and the same line of site chrome at the end of every article."""
+    sentences = [s + "." for s in " ".join(OTHER + [EN, EN2]).split(". ") if len(s) > 60]
+    pages = {}
+    titles = ["Sparse training", "Memory tiers", "Image models", "Recommendation at scale"]
+    for i, title in enumerate(titles):
+        body = "".join(f"<p>{s}</p>" for s in sentences[i * 3:i * 3 + 3])
+        pages[f"p{i}.html"] = (f"<!DOCTYPE html><html><head><title>{title}</title></head>"
+                               f"<body><article><h1>{title}</h1>{body}"
+                               "<p>Mehr aus dem Ressort Wissenschaft</p></article></body>"
+                               "</html>").encode()
+    return pages
+
