@@ -111,7 +111,7 @@ DETECTED = {
     48: "navigation", 49: "navigation", 50: "navigation", 51: "too_short", 54: "site_heading",
     55: "navigation", 56: "navigation", 57: "navigation", 58: "site_heading", 60: "too_short",
     # trafilatura strings in the fixture dump (mostly German)
-    62: "too_short", 68: "too_short", 70: "too_short", 71: "too_short", 72: "too_short",
+    62: "too_short", 68: "too_short", 70: "too_short", 71: "navigation", 72: "too_short",
     73: "too_short", 74: "too_short", 76: "too_short", 77: "too_short", 78: "too_short",
     82: "too_short", 83: "too_short", 85: "too_short", 86: "too_short", 87: "too_short",
     90: "too_short",
@@ -390,7 +390,8 @@ def test_content_that_starts_like_a_breadcrumb_or_pager_is_kept():
     "作者: admin    时间: 2018-3-1 04:46", "来源：新华网", "发布日期: 2025-10-12",
     "Published: Oct. 2, 2023 at 10:26 PM CDT", "Tags: economy, liberalism",
     "Last updated: March 3, 2021", "작성일 : 2016-05-11", "备注: 41 pages, 17 figures",
-    "Posted by: Jane Doe", "Date de parution : vendredi 22 janvier 2021"])
+    "Posted by: Jane Doe", "Date de parution : vendredi 22 janvier 2021", "Kategorie: News",
+    "Quelle: Deutscher Presseverband, 2. Februar 2022, Berlin"])
 def test_metadata_lines_of_posts_and_paper_pages(text):
     found = classify_boilerplate(text, Config())
     assert found is not None and found[0] == "page_metadata", text
@@ -399,7 +400,9 @@ def test_metadata_lines_of_posts_and_paper_pages(text):
 @pytest.mark.parametrize("text", [
     "Lea también: Impiden ingreso a Nicaragua a reportero y camarógrafo estadounidense",
     "Lesen Sie auch: Die neue Regierung plant Reformen", "À lire aussi : la réforme des retraites",
-    "Читайте также: новые правила для водителей", "相关阅读：人工智能的发展"])
+    "Читайте также: новые правила для водителей", "相关阅读：人工智能的发展",
+    "Zum Weiterlesen:", "Más sobre la reforma", "Contenido relacionado", "Pour lire la suite",
+    "Vorschau auf den nächsten Artikel", "Weitere Beiträge aus der Kolumne:"])
 def test_read_also_teasers_are_navigation(text):
     assert classify_boilerplate(text, Config())[0] == "navigation", text
 
@@ -411,6 +414,12 @@ def test_read_also_teasers_are_navigation(text):
     "Source code and data are available at the project page and will be maintained."])
 def test_content_that_starts_like_metadata_stays(text):
     assert classify_boilerplate(text, Config()) is None, text
+
+
+def test_a_photo_copyright_label_is_a_copyright_notice():
+    assert classify_boilerplate("Copyright: Gisele Wender", Config())[0] == "copyright_notice"
+    assert classify_boilerplate("Copyright law protects original works of authorship in many "
+                                "countries.", Config()) is None
 
 
 def test_a_line_of_phone_numbers_is_judged_at_once():

@@ -98,6 +98,11 @@ _NAVIGATION = [
     r"|[àa] lire (?:aussi|également)|lire aussi|voir aussi|leia (?:também|mais)|veja também"
     r"|leggi anche|читайте также|также читайте|читайте также:|相关阅读|相關閱讀|延伸阅读|延伸閱讀"
     r"|推荐阅读|推薦閱讀|あわせて読みたい|関連記事|함께 보면 좋은 글)\s*[:：»|-]\s*.{0,160}",
+    # "more on", "related content", "read on", "next article" in German, Spanish, French
+    r"(?:más sobre|contenido relacionado|noticias relacionadas|zum weiterlesen|weiterlesen"
+    r"|weitere beiträge|weitere artikel|mehr zum thema|nächster artikel|vorschau auf den "
+    r"nächsten artikel|pour lire la suite|lire la suite|articles similaires|sur le même sujet)"
+    r"(?:\s*[:：»|-]?\s*.{0,80})?",
     r"阅读全文", r"閱讀全文", r"阅读更多", r"閱讀更多", r"查看更多", r"查看全文", r"点击查看", r"點擊查看",
     r"展开全文", r"展開全文", r"上一篇.{0,30}", r"下一篇.{0,30}", r"返回顶部", r"返回頂部", r"返回首页",
     r"返回首頁", r"返回列表", r"首页", r"首頁", r"登录", r"登錄", r"登入", r"注册", r"註冊", r"立即登录",
@@ -114,7 +119,7 @@ _TOOLBAR_RE = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT_RE = re.compile(
-    r"©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d)|all rights reserved"
+    r"©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d|:)|all rights reserved"
     r"|\bis the copyrighted property of\b|\bcopyright notice\b"
     r"|版权所有|版權所有|版权声明|版權聲明|icp\s*[备備证證]|[备備]案号|公网安备|公網安備|增值电信业务经营许可证",
     re.IGNORECASE,
@@ -129,7 +134,8 @@ _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]|\.\s")
 # value (作者: admin, 发布日期: 2025-10-12, Published: Oct. 2, 2023, Tags: ..., 작성일 ...).
 _METADATA_LABELS = (
     r"authors?|posted(?: by| on)?|published(?: on| by)?|(?:last )?updated(?: on)?|date"
-    r"|release time|categor(?:y|ies)|tags?|source|filed under|reading time|views?"
+    r"|release time|categor(?:y|ies)|kategorien?|categoría|catégorie|tags?|source|quelle|fuente"
+    r"|filed under|reading time|views?"
     r"|comments?|date de parution|dernière mise à jour|mis à jour le|publié le|veröffentlicht"
     r"|aktualisiert|autor(?:es)?|fecha|publicado"
     r"|作者|来源|來源|出处|出處|发布(?:日期|时间|時間|者)?|發布(?:日期|時間|者)?|發表(?:日期|時間)?"

@@ -1,0 +1,125 @@
+"""Page dumps at speed: corpus-clean against datatrove's WARC pipeline, on the same WARC files.
+
+    python bench/bench_pages.py ../shared/data --datatrove-python /path/to/venv/bin/python \
+        [--workers 2] [--copies 4]
+
+Builds WARC files (gzipped per record, with warcio) from the HTML pages of
+``pages/trafilatura/`` (each page a ``response`` record, ``--copies`` times with distinct URLs,
+spread over ``--workers`` files so that datatrove, which shards by file, gets one file per
+task), then runs, on those files and with the same number of worker processes:
+
+* datatrove: ``WarcReader -> Trafilatura -> JsonlWriter`` (its own defaults:
+  ``favour_precision``, deduplicate, 1 s timeout), ``LocalPipelineExecutor(tasks=workers,
+  workers=workers)``, gzip output, in the Python given (datatrove is not a dependency);
+* corpus-clean with trafilatura and with Resiliparse (``--lang-backend cld2`` and ``none``:
+  datatrove's pipeline identifies no language), gzip output.
+
+Prints wall seconds, pages per second and per core, and the CPU seconds of the whole machine
+over the run (from ``/proc/stat``: datatrove's workers are children of a forkserver, which
+``getrusage`` misses). corpus-clean does more per page (line rules, quality, exact and near
+dedup), so the ratio is of two different jobs: the price of the rest of the pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DATATROVE = """
+import sys
+from datatrove.executor import LocalPipelineExecutor
+from datatrove.pipeline.extractors import Trafilatura
+from datatrove.pipeline.readers import WarcReader
+from datatrove.pipeline.writers import JsonlWriter
+warcs, out, logs, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+LocalPipelineExecutor(pipeline=[WarcReader(warcs), Trafilatura(), JsonlWriter(out)],
+                      tasks=workers, workers=workers, logging_dir=logs).run()
+"""
+
+
+def cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine so far (user + nice + system + irq + softirq)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
+def build_warcs(data: Path, out: Path, workers: int, copies: int) -> int:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    folder = data / "pages" / "trafilatura"
+    rows = [json.loads(line) for line in (folder / "pages.jsonl").read_text().splitlines()]
+    pages = [gzip.open(folder / row["file"]).read() for row in rows]
+    out.mkdir(parents=True)
+    files = [open(out / f"part-{i}.warc.gz", "wb") for i in range(workers)]
+    writers = [WARCWriter(f, gzip=True) for f in files]
+    n = 0
+    for copy in range(copies):
+        for i, page in enumerate(pages):
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                    protocol="HTTP/1.1")
+            writer = writers[n % workers]
+            writer.write_record(writer.create_warc_record(
+                f"https://example.org/{copy}/{i}", "response", payload=io.BytesIO(page),
+                http_headers=http))
+            n += 1
+    for f in files:
+        f.close()
+    return n
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, cwd=tempfile.gettempdir(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, cpu_seconds() - c0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--datatrove-python", help="a Python with datatrove[processing,io]")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pages = build_warcs(args.data, tmp / "warc", args.workers, args.copies)
+        size = sum(p.stat().st_size for p in (tmp / "warc").iterdir())
+        print(f"{pages} pages in {args.workers} WARC files, {size / 1e6:.1f} MB gzipped; "
+              f"{args.workers} workers")
+        print("| run | wall s | pages/s | per core | machine CPU s |")
+        print("|---|---|---|---|---|")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        runs = []
+        if args.datatrove_python:
+            runs.append(("datatrove WarcReader + Trafilatura + JsonlWriter",
+                         [args.datatrove_python, "-c", DATATROVE, str(tmp / "warc"),
+                          str(tmp / "dt-out"), str(tmp / "dt-logs"), str(args.workers)]))
+        for extractor in ("trafilatura", "resiliparse"):
+            for lang in ("cld2", "none"):
+                runs.append((f"corpus-clean --extractor {extractor} --lang-backend {lang}",
+                             [sys.executable, "-m", "corpus_clean", str(tmp / "warc"), "-o",
+                              str(tmp / f"cc-{extractor}-{lang}"), "-q", "--compress", "gz",
+                              "--workers", str(args.workers), "--extractor", extractor,
+                              "--lang-backend", lang]))
+        for name, cmd in runs:
+            wall, cpu = timed(cmd, env)
+            print(f"| {name} | {wall:.1f} | {pages / wall:.1f} | "
+                  f"{pages / wall / args.workers:.1f} | {cpu:.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
