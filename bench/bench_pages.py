@@ -35,15 +35,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: datatrove's run, as a script file (its forkserver workers import the main module again)
 DATATROVE = """
 import sys
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.extractors import Trafilatura
 from datatrove.pipeline.readers import WarcReader
 from datatrove.pipeline.writers import JsonlWriter
-warcs, out, logs, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-LocalPipelineExecutor(pipeline=[WarcReader(warcs), Trafilatura(), JsonlWriter(out)],
-                      tasks=workers, workers=workers, logging_dir=logs).run()
+
+if __name__ == "__main__":
+    warcs, out, logs, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    LocalPipelineExecutor(pipeline=[WarcReader(warcs), Trafilatura(), JsonlWriter(out)],
+                          tasks=workers, workers=workers, logging_dir=logs).run()
 """
 
 
@@ -104,8 +107,10 @@ def main() -> int:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         runs = []
         if args.datatrove_python:
+            script = tmp / "datatrove_run.py"
+            script.write_text(DATATROVE)
             runs.append(("datatrove WarcReader + Trafilatura + JsonlWriter",
-                         [args.datatrove_python, "-c", DATATROVE, str(tmp / "warc"),
+                         [args.datatrove_python, str(script), str(tmp / "warc"),
                           str(tmp / "dt-out"), str(tmp / "dt-logs"), str(args.workers)]))
         for extractor in ("trafilatura", "resiliparse"):
             for lang in ("cld2", "none"):
@@ -115,7 +120,7 @@ def main() -> int:
                               "--workers", str(args.workers), "--extractor", extractor,
                               "--lang-backend", lang]))
         for name, cmd in runs:
-            wall, cpu = timed(cmd, env)
+            wall, cpu = timed(cmd, env if "corpus_clean" in cmd else None)
             print(f"| {name} | {wall:.1f} | {pages / wall:.1f} | "
                   f"{pages / wall / args.workers:.1f} | {cpu:.1f} |", flush=True)
     return 0
