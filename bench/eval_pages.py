@@ -23,6 +23,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,11 +54,18 @@ def score(rows: list[dict], texts: dict[str, str]) -> tuple[float, float, float]
 def run(dump: Path, out: Path, workers: int, extractor: str = "trafilatura"
         ) -> tuple[list[dict], list[dict], float]:
     t0 = time.perf_counter()
-    clean_dir(dump, OutputWriter(out, overwrite=True), Config(extractor=extractor),
-              workers=workers)
+    report = clean_dir(dump, OutputWriter(out, overwrite=True), Config(extractor=extractor),
+                       workers=workers)
     seconds = time.perf_counter() - t0
     kept = [json.loads(line) for line in (out / "clean.jsonl").read_text().splitlines()]
     rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    pages = sum(r["source"].endswith((".html", ".htm", ".html.gz", ".htm.gz", ".md"))
+                for r in kept + rejected)
+    removed = {f"{stage}/{reason}": n for stage, reasons in report.line_drops.items()
+               for reason, n in sorted(reasons.items())}
+    print(f"  [{dump.name}, {extractor}] extract {1000 * report.seconds.get('extract', 0) / max(pages, 1):.1f} ms a page; "
+          f"rejected {dict(Counter(r['stage'] + '/' + r['reason'] for r in rejected))}; "
+          f"lines removed {removed}")
     return kept, rejected, seconds
 
 

@@ -146,7 +146,7 @@ class Config:
     Pages:
         extractor: the main-text extractor of HTML pages: ``trafilatura`` (default; the
             ``html`` extra) or ``resiliparse`` (Resiliparse's ``extract_plain_text`` with
-            ``main_content``; the ``html-fast`` extra): 9x faster, lower precision
+            ``main_content``; the ``html-fast`` extra): about 6x faster to extract, lower precision
             (``bench/eval_pages.py``).
     """
 

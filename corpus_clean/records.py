@@ -70,6 +70,12 @@ class Record:
     removed: list | None = None
     line_numbers: list | None = None
 
+    @property
+    def is_document(self) -> bool:
+        """Whether this is a page's document (made by the ``extract`` stage, or a WARC text
+        conversion): judged line by line, with ``url``, ``title`` and ``date`` in the output."""
+        return self.meta is not None
+
     def remove_lines(self, drops: dict[int, tuple[str, str, str]]) -> None:
         """Remove the lines of ``text`` at the 0-based positions in ``drops`` (each with its
         ``(stage, reason, detail)``), keeping each in :attr:`removed` with its number in the

@@ -13,7 +13,7 @@ import ftfy
 
 from .unicode_scripts import FTFY_UNCHANGED_RE
 
-__all__ = ["repair_text"]
+__all__ = ["repair_text", "repair_lines"]
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     fix_character_width=False, uncurl_quotes=False, normalization="NFC", explain=False
@@ -32,3 +32,9 @@ def repair_text(text: str) -> str:
     elif FTFY_UNCHANGED_RE.fullmatch(text):  # 91% of the non-ASCII lines of a dump
         return text
     return ftfy.fix_text(text, config=_FTFY_CONFIG)
+
+
+def repair_lines(text: str) -> str:
+    """``text`` with each line repaired (:func:`repair_text`) and blank lines left out: a
+    page's text as a document holds it (one paragraph a line)."""
+    return "\n".join(line for line in map(repair_text, text.split("\n")) if line.strip())

@@ -225,3 +225,16 @@ def test_a_site_toolbar_on_every_page_is_removed_as_a_repeated_line(tmp_path):
             (f"p{i}.html:1", "Mehr aus dem Ressort Wissenschaft") for i in range(4)]
         assert stats["repeated_lines"][0] == {"text": "Mehr aus dem Ressort Wissenschaft",
                                               "count": 4, "dropped": True}
+
+
+def test_a_line_one_page_repeats_itself_is_not_chrome_of_the_dump(tmp_path):
+    """The dump-wide rule counts a line once per document: a step a recipe page gives three
+    times is the page's own content, not a line repeated across pages."""
+    step = "Check the opening hours of the distilleries before you go."
+    body = "".join(f"<p>{s}</p><p>{step}</p>" for s in OTHER + [EN])
+    page = (f"<!DOCTYPE html><html><head><title>Tour</title></head><body><article>"
+            f"<h1>Whisky tour</h1>{body}</article></body></html>").encode()
+    _, kept, rejected, stats = _run(tmp_path, {"tour.html": page})
+    [doc] = kept
+    assert doc["text"].count(step) == 3
+    assert "line_drops" not in stats

@@ -262,7 +262,7 @@ class _DumpPath(click.Path):
                    "README); unknown keys are an error. Options below override it.")
 @click.option("--extractor", type=click.Choice(["trafilatura", "resiliparse"]), default=None,
               help="Main-text extractor of HTML pages: trafilatura (default; pip install "
-                   "'corpus-clean[html]') or resiliparse (9x faster, less precise; pip install "
+                   "'corpus-clean[html]') or resiliparse (6x faster, less precise; pip install "
                    "'corpus-clean[html-fast]').")
 @click.option("--encoding", metavar="CODEC", default=None,
               help="Decode every file with this codec (gb18030, big5, cp1252, ...) instead "

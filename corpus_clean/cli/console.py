@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..output.report import Report
-from ..stages.registry import stage_order
+from ..stages.registry import in_flow_order
 from .render import TOP_CLUSTERS, closest_calls, largest_clusters
 
 __all__ = ["render_summary", "render_dedup_report", "render_resume", "start_dask",
@@ -44,9 +44,8 @@ def render_summary(console: Console, report: Report) -> None:
     table.add_column("reason")
     table.add_column("records", justify="right")
     table.add_row("read", "records in", str(report.records_in))
-    order = stage_order()
-    for stage in [*order, *sorted(s for s in report.drops if s not in order)]:
-        for reason, n in sorted(report.drops.get(stage, {}).items()):
+    for stage in in_flow_order(report.drops):
+        for reason, n in sorted(report.drops[stage].items()):
             table.add_row(stage, reason, str(n))
     table.add_row("write", "kept", str(report.kept), style="bold")
     table.add_row("write", "rejected", str(report.rejected))
@@ -55,6 +54,11 @@ def render_summary(console: Console, report: Report) -> None:
     console.print(f"languages: {langs or '-'}", highlight=False)
     console.print(f"duplicate clusters: {report.duplicate_clusters}; "
                   f"marker lines stripped: {report.marker_lines}", highlight=False)
+    if report.line_drops:  # page dumps: lines removed from the documents kept
+        removed = [(f"{stage}/{reason}", n) for stage in in_flow_order(report.line_drops)
+                   for reason, n in sorted(report.line_drops[stage].items())]
+        console.print(f"lines removed from documents: {sum(n for _, n in removed)} ("
+                      + ", ".join(f"{k} {n}" for k, n in removed) + ")", highlight=False)
     total = sum(report.seconds.values())
     if total > 0:
         times = Table(title="time per stage, all workers", title_justify="left",
@@ -62,9 +66,8 @@ def render_summary(console: Console, report: Report) -> None:
         times.add_column("stage")
         times.add_column("seconds", justify="right")
         times.add_column("share", justify="right")
-        for stage, secs in sorted(report.seconds.items(),
-                                  key=lambda kv: order.index(kv[0])
-                                  if kv[0] in order else len(order)):
+        for stage in in_flow_order(report.seconds):
+            secs = report.seconds[stage]
             times.add_row(stage, f"{secs:.2f}", f"{100 * secs / total:.0f}%")
         console.print(times)
 

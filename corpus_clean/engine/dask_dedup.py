@@ -185,7 +185,7 @@ def _head(result, max_chars: int) -> ScanSummary:
         text = record.text.strip()
         if len(text) <= max_chars:
             shorts.append((item.key, text))  # the repetition counts key by it
-        if record.meta is not None:  # a page's document: its short lines count too
+        if record.is_document:  # a page's document: its short lines count too
             shorts += ((None, line) for line in document_lines(record.text, max_chars))
     return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(rows), drops,
                        len(items) - len(drops), shorts, b"".join(line_rows), line_drops)
@@ -334,7 +334,7 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set
     emitted, kept, heads = Emitted(), [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
         record = part.records[i]
-        if record.meta is not None:  # a document may lose lines: never change the part
+        if record.is_document:  # a document may lose lines: never change the part
             record = copy.copy(record)
         removed = len(record.removed or [])  # reported with the scan already
         drop = survivor_drop(record, frequent, near.get(n), config.near_threshold)

@@ -55,6 +55,7 @@ import orjson
 from ..config import Config
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Record
+from ..stages.repetition import repeat_key
 
 __all__ = ["PackedScan", "pack", "document_lines", "DroppedFacts", "SurvivorFacts", "record_facts", "ScanSummary",
            "Emitted", "record_row", "parse_row", "tag_row", "row_tag", "row_text", "survivor_tag",
@@ -162,9 +163,17 @@ def record_facts(meta: bytes) -> list[DroppedFacts | SurvivorFacts]:
 
 
 def document_lines(text: str, max_chars: int) -> list[str]:
-    """The lines of a document short enough (at most ``max_chars`` characters, stripped) to
-    count for the repetition rule, stripped, in order."""
-    return [s for s in (line.strip() for line in text.split("\n")) if s and len(s) <= max_chars]
+    """The distinct lines of a document short enough (at most ``max_chars`` characters,
+    stripped) to count for the repetition rule, stripped, in order of first occurrence: each
+    counts once per document (by the rule's key, digits folded), so that the rule sees lines
+    repeated across pages (a site's toolbar), not lines a page repeats itself (code, the
+    steps of a recipe, Step 1 ... Step 6)."""
+    seen: dict[bytes, str] = {}
+    for line in text.split("\n"):
+        s = line.strip()
+        if s and len(s) <= max_chars:
+            seen.setdefault(repeat_key(s), s)  # by the rule's own key: digits folded
+    return list(seen.values())
 
 
 # --- what the ordered driver accounts ---------------------------------------------------------
@@ -385,7 +394,7 @@ def pack(result, config: Config) -> PackedScan:
         signed = item.keys is not None
         entry = (1, record.id, stripped if len(stripped) <= max_chars else None,
                  len(record.text), signed)
-        if record.meta is not None:
+        if record.is_document:
             entry += (document_lines(record.text, max_chars), )
         meta.append(entry)
         dedup_keys.append(item.key)

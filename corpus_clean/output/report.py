@@ -17,7 +17,7 @@ import orjson
 from ..config import Config
 from ..reading.reader import FileInfo
 from ..records import Drop, Record, record_id
-from ..stages.registry import stage_order
+from ..stages.registry import in_flow_order
 
 __all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION", "SNIPPET_CHARS"]
 
@@ -226,11 +226,11 @@ class Report:
             "rejected": self.rejected,
             "bytes_in": sum(fc.info.bytes for fc in self.files.values()),
             "drops": {stage: dict(sorted(self.drops[stage].items()))
-                      for stage in _in_order(self.drops)},
+                      for stage in in_flow_order(self.drops)},
         }
         if self.line_drops:
             stats["line_drops"] = {stage: dict(sorted(self.line_drops[stage].items()))
-                                   for stage in _in_order(self.line_drops)}
+                                   for stage in in_flow_order(self.line_drops)}
         stats.update({
             "languages": dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
             "markers": {
@@ -251,7 +251,7 @@ class Report:
             **{k: v for k, v in asdict(fc.info).items() if k != "extra"},
             "records_in": fc.records_in,
             "kept": fc.kept,
-            "drops": {s: fc.drops[s] for s in _in_order(fc.drops)},
+            "drops": {s: fc.drops[s] for s in in_flow_order(fc.drops)},
         }
         if fc.lines_removed:
             row["lines_removed"] = fc.lines_removed
@@ -334,11 +334,3 @@ class Report:
             f.write(b"    " + body.replace(b"\n", b"\n    "))
             f.write(b",\n" if i + 1 < len(heads) else b"\n")
         f.write(b"  ]\n}\n")
-
-
-def _in_order(drops: dict) -> list[str]:
-    """The stages of ``drops`` in flow order (:func:`.stages.registry.stage_order`); a stage
-    the registry does not know (one unregistered since) comes last, by name, never left out."""
-    order = stage_order()
-    known = [s for s in order if s in drops]
-    return known + sorted(s for s in drops if s not in order)

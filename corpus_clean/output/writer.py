@@ -42,7 +42,7 @@ def clean_row(record: Record) -> bytes:
         "lang": record.lang, "lang_prob": record.lang_prob,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
     }
-    if record.meta is not None:
+    if record.is_document:
         row.update(_page_fields(record.meta))
     return orjson.dumps(row) + b"\n"
 
@@ -56,7 +56,7 @@ def rejected_row(record: Record, drop: Drop) -> bytes:
         "duplicate_of": drop.duplicate_of,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
     }
-    if record.meta is not None:
+    if record.is_document:
         row.update(_page_fields(record.meta))
     return orjson.dumps(row) + b"\n"
 

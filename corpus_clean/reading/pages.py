@@ -82,9 +82,14 @@ def declared_charset(data: bytes) -> str | None:
     found = _CHARSET.search(data[:8192])
     if found is None:
         return None
-    name = (found.group(1) or found.group(2)).decode("ascii").lower()
+    return _codec((found.group(1) or found.group(2)).decode("ascii"))
+
+
+def _codec(name: str) -> str | None:
+    """The Python codec of a charset label, or None if Python does not know it; ``gb2312``
+    and ``gbk`` are read as GB18030, their superset, as browsers do."""
     try:
-        codec = codecs.lookup(name).name
+        codec = codecs.lookup(name.lower()).name
     except LookupError:
         return None
     return "gb18030" if codec in ("gb2312", "gbk") else codec
@@ -215,10 +220,9 @@ class PageReader:
         record.page = page
         record.meta = {"url": url, "title": None, "date": date}
         if page is None:  # a WET text: a document as it is
-            from ..repair import repair_text
+            from ..repair import repair_lines
 
-            record.text = "\n".join(line for line in map(repair_text, text.split("\n"))
-                                    if line.strip())
+            record.text = repair_lines(text)
         return record, None
 
 
@@ -236,13 +240,7 @@ def _declared(file: InputFile, info: FileInfo) -> str | None:
 def _http_charset(content_type: str | None) -> str | None:
     """The Python codec of a ``Content-Type`` header's charset, or None."""
     found = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", content_type or "", re.I)
-    if found is None:
-        return None
-    try:
-        codec = codecs.lookup(found.group(1)).name
-    except LookupError:
-        return None
-    return "gb18030" if codec in ("gb2312", "gbk") else codec
+    return None if found is None else _codec(found.group(1))
 
 
 def _detected(data: bytes, source: str) -> str:

@@ -231,12 +231,12 @@ class BoilerplateFilter:
     def changes(self, record: Record) -> bool:
         """Whether this stage may change ``record``: a page's document only (it loses its
         chrome lines)."""
-        return record.meta is not None
+        return record.is_document
 
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record`` (a document without its chrome lines), or a :class:`Drop` with
         the boilerplate reason."""
-        if record.meta is not None:  # a page's document: line by line first
+        if record.is_document:  # a page's document: line by line first
             lines = record.text.split("\n")
             kinds = [classify_boilerplate(line, self.config) for line in lines]
             if len(lines) > 1 and all(kinds):  # no line of content: chrome and fragments

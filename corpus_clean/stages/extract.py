@@ -29,7 +29,7 @@ import re
 
 from ..errors import InputError
 from ..records import Drop, Record
-from ..repair import repair_text
+from ..repair import repair_lines
 
 __all__ = ["REASONS", "PageExtractor", "extract_html", "extract_markdown", "EXTRA",
            "check_extractors"]
@@ -185,7 +185,7 @@ class PageExtractor:
             if value is not None:
                 meta[key] = value
         record.page, record.meta = None, meta
-        text = "\n".join(line for line in map(repair_text, text.split("\n")) if line.strip())
+        text = repair_lines(text)
         if not text:
             record.text = source[:SOURCE_PREVIEW]
             return Drop(self.name, "no_main_text",

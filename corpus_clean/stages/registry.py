@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the types only: this module stays cheap to import
     from ..records import Drop, Record
     from .markers import MarkerMatcher
 
-__all__ = ["Stage", "StageInfo", "registered", "stage_order", "record_stages", "build_stages",
+__all__ = ["Stage", "StageInfo", "registered", "stage_order", "in_flow_order", "record_stages", "build_stages",
            "reasons", "register", "unregister", "temporarily_registered", "reason_table",
            "KINDS"]
 
@@ -193,6 +193,14 @@ def registered() -> tuple[StageInfo, ...]:
 def stage_order() -> tuple[str, ...]:
     """The stage names in flow order (``stats.json`` and the summary list drops so)."""
     return tuple(info.name for info in _registry)
+
+
+def in_flow_order(names) -> list[str]:
+    """The stage ``names`` (of drops, of timings) in flow order; a name the registry does not
+    know (a stage unregistered since) comes last, by name, never left out."""
+    order = stage_order()
+    names = set(names)
+    return [s for s in order if s in names] + sorted(names - set(order))
 
 
 def record_stages() -> tuple[StageInfo, ...]:

@@ -73,17 +73,13 @@ class RepeatedLineFilter:
 
     def count(self, record: Record) -> int:
         """Occurrences of ``record``'s text in the dump (0 if it is too long to be counted)."""
-        text = record.text.strip()
-        if len(text) > self.max_chars:
-            return 0
-        entry = self._counts.get(repeat_key(text))
-        return entry[0] if entry else 0
+        return self.line_count(record.text)
 
     def line_count(self, line: str) -> int:
-        """Occurrences of a short line (stripped, at most ``repeat_max_chars``) in the dump,
-        as a record or as a line of a page's document (0 for a longer line)."""
+        """Occurrences of a short text (stripped, at most ``repeat_max_chars``) in the dump,
+        as a record or as a line of a page's document (0 for a longer one)."""
         text = line.strip()
-        if not text or len(text) > self.max_chars:
+        if len(text) > self.max_chars:
             return 0
         entry = self._counts.get(repeat_key(text))
         return entry[0] if entry else 0
@@ -93,7 +89,7 @@ class RepeatedLineFilter:
         times in the dump (as records, or as lines of other documents: a site's toolbar on
         every page), keeping each in ``record.removed``; a document left with no line is
         returned as a :class:`Drop` (``chrome_only``). Other records: nothing, None."""
-        if record.meta is None:
+        if not record.is_document:
             return None
         lines = record.text.split("\n")
         drops = {}

@@ -814,7 +814,7 @@ class SpamFilter:
 
     def changes(self, record: Record) -> bool:
         """Whether this stage may change ``record``: a page's document only."""
-        return record.meta is not None
+        return record.is_document
 
     def _drop(self, signals: dict[str, float], score: float, extra: str = "") -> Drop:
         shown = ", ".join(f"{k}={v:.2f}" for k, v in signals.items() if v)
@@ -823,7 +823,7 @@ class SpamFilter:
 
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record``, or a :class:`Drop` (reason ``spam``) with the score and signals."""
-        if record.meta is not None and "\n" in record.text:
+        if record.is_document and "\n" in record.text:
             lines = record.text.split("\n")
             drops, spam_chars, worst = {}, 0, None
             for i, line in enumerate(lines):
