@@ -14,6 +14,11 @@ task), then runs, on those files and with the same number of worker processes:
 * corpus-clean with trafilatura and with Resiliparse (``--lang-backend cld2`` and ``none``:
   datatrove's pipeline identifies no language), gzip output.
 
+With ``--memory 1,11``: instead of the race, one uncompressed WARC file per number of copies
+(11 copies of the 96.8 MB of pages: 1.07 GB), each cleaned by corpus-clean (trafilatura, cld2,
+``--workers``); prints its size, pages, wall seconds and the peak RSS of the largest process
+(``/usr/bin/time -f %M``): the figure that must stay flat as the WARC grows.
+
 Prints wall seconds, pages per second and per core, and the CPU seconds of the whole machine
 over the run (from ``/proc/stat``: datatrove's workers are children of a forkserver, which
 ``getrusage`` misses). corpus-clean does more per page (line rules, quality, exact and near
@@ -57,7 +62,8 @@ def cpu_seconds() -> float:
     return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
 
 
-def build_warcs(data: Path, out: Path, workers: int, copies: int) -> int:
+def build_warcs(data: Path, out: Path, workers: int, copies: int, gzip_records: bool = True,
+                ) -> int:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -65,8 +71,9 @@ def build_warcs(data: Path, out: Path, workers: int, copies: int) -> int:
     rows = [json.loads(line) for line in (folder / "pages.jsonl").read_text().splitlines()]
     pages = [gzip.open(folder / row["file"]).read() for row in rows]
     out.mkdir(parents=True)
-    files = [open(out / f"part-{i}.warc.gz", "wb") for i in range(workers)]
-    writers = [WARCWriter(f, gzip=True) for f in files]
+    suffix = ".warc.gz" if gzip_records else ".warc"
+    files = [open(out / f"part-{i}{suffix}", "wb") for i in range(workers)]
+    writers = [WARCWriter(f, gzip=gzip_records) for f in files]
     n = 0
     for copy in range(copies):
         for i, page in enumerate(pages):
@@ -89,13 +96,41 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return time.perf_counter() - t0, cpu_seconds() - c0
 
 
+def memory(data: Path, copies: list[int], workers: int) -> None:
+    """Peak RSS of corpus-clean on one uncompressed WARC file per number of ``copies``."""
+    print("| WARC | pages | wall s | pages/s | peak RSS of the largest process |")
+    print("|---|---|---|---|---|")
+    for n in copies:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            pages = build_warcs(data, tmp / "warc", 1, n, gzip_records=False)
+            size = sum(p.stat().st_size for p in (tmp / "warc").iterdir())
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "corpus_clean",
+                 str(tmp / "warc"), "-o", str(tmp / "out"), "-q", "--workers", str(workers),
+                 "--lang-backend", "cld2"], capture_output=True, text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tempfile.gettempdir())
+            wall = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr[-2000:])
+            rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
+            print(f"| {size / 1e9:.2f} GB ({n} copies) | {pages:,} | {wall:.1f} | "
+                  f"{pages / wall:.1f} | {rss:.0f} MB |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--datatrove-python", help="a Python with datatrove[processing,io]")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--memory", help="numbers of copies, comma-separated: peak RSS on one "
+                        "uncompressed WARC of each (see the docstring)")
     args = parser.parse_args()
+    if args.memory:
+        memory(args.data, [int(n) for n in args.memory.split(",")], args.workers)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         pages = build_warcs(args.data, tmp / "warc", args.workers, args.copies)

@@ -31,7 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from corpus_clean import Config, OutputWriter, clean_dir  # noqa: E402
 
-TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);")
+#: a tag of an HTML element (not any text in angle brackets: a motto <Nulla dies sine linea>,
+#: File "<stdin>", line 3, in <module> are text) or a character entity
+TAG = re.compile(
+    r"</?(?:html|head|body|div|span|p|a|br|hr|img|table|tbody|thead|tr|td|th|ul|ol|li|dl|dt|dd"
+    r"|script|style|meta|link|iframe|button|form|input|h[1-6]|section|article|nav|header"
+    r"|footer|aside|main|strong|em|b|i|u|small|sup|sub|code|pre|blockquote|figure|figcaption"
+    r"|noscript|svg|label|select|option|textarea|source|video|audio|picture)(?:\s[^<>]*)?/?>"
+    r"|&(?:nbsp|amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);", re.IGNORECASE)
 METADATA = re.compile(r"^(?:作者|分类|发布日期|备注|layout|title)\s*[:：]")
 
 
@@ -102,7 +109,7 @@ def trafilatura_pages(data: Path, workers: int) -> None:
                      {f"html/{r['source']}": r["text"] for r in fast[0]}, fast[2], workers))
     for name, got, secs, cores in runs:
         p, r, f = score(rows, got)
-        print(f"| {name} | {p:.3f} | {r:.3f} | {f:.3f} | {len(rows) / secs:.1f} "
+        print(f"| {name} | {p:.4f} | {r:.4f} | {f:.4f} | {len(rows) / secs:.1f} "
               f"({len(rows) / secs / cores:.1f} per core) |")
     tagged = sum(bool(TAG.search(r["text"])) for r in kept)
     print(f"kept records holding an HTML tag or entity: {tagged}")
@@ -112,6 +119,7 @@ def markdown_pages(data: Path, workers: int) -> None:
     folder = data / "pages" / "shiyibihua"
     with tempfile.TemporaryDirectory() as tmp:
         kept, rejected, seconds = run(folder, Path(tmp) / "out", workers)
+    kept = [r for r in kept if r["source"].endswith(".md")]  # the pages (not LICENSE)
     lines = [line for r in kept for line in r["text"].split("\n")]
     front = sum(line.strip() == "---" or line.startswith("layout:") for line in lines)
     html = sum(bool(TAG.search(line)) or "onclick" in line for line in lines)
@@ -121,6 +129,21 @@ def markdown_pages(data: Path, workers: int) -> None:
           f"{seconds:.1f} s")
     print(f"kept lines: {len(lines)}; front matter {front}, raw HTML {html}, "
           f"page metadata {meta}")
+    # each paper's abstracts (its two 摘要 sections), found in how many kept documents
+    abstracts: dict[str, int] = {}
+    for page in sorted(folder.rglob("papers/*.md")):
+        for section in ("## 📝 摘要（中文）", "## 📄 摘要（原文）"):
+            body = page.read_text(encoding="utf-8").split(section, 1)
+            if len(body) == 2:
+                text = body[1].split("\n## ", 1)[0].strip()
+                if text:
+                    abstracts[text.split("\n")[0].lstrip("> ").strip()] = 0
+    for text in abstracts:
+        abstracts[text] = sum(text in r["text"] for r in kept)
+    times = Counter(abstracts.values())
+    print(f"distinct abstracts (English and Chinese) on the paper pages: {len(abstracts)}; "
+          f"kept once {times[1]}, never {times[0]}, more than once "
+          f"{sum(n for k, n in times.items() if k > 1)}")
 
 
 def main() -> int:

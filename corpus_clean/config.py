@@ -148,6 +148,11 @@ class Config:
             ``html`` extra) or ``resiliparse`` (Resiliparse's ``extract_plain_text`` with
             ``main_content``; the ``html-fast`` extra): about 6x faster to extract, lower precision
             (``bench/eval_pages.py``).
+        records: what a page becomes: ``documents`` (default: one document record per page,
+            cleaned line by line, with ``url``, ``title`` and ``date``) or ``paragraphs``
+            (one record per paragraph of its main text, id ``<source>:<n>#<k>`` for
+            paragraph ``k`` of the page's document ``<source>:<n>``, judged as the records of
+            a text dump are; no ``url``, ``title`` or ``date``).
     """
 
     sample_bytes: int = 64 * 1024
@@ -187,6 +192,7 @@ class Config:
     lang_quick_accept: float = 0.9999
     lang_backend: str = "langdetect"
     extractor: str = "trafilatura"
+    records: str = "documents"
 
     def __post_init__(self) -> None:
         for name in ("spam_threshold", "lang_quick_accept"):
@@ -220,6 +226,8 @@ class Config:
         if self.extractor not in ("trafilatura", "resiliparse"):
             raise ConfigError(f"extractor={self.extractor!r}: must be 'trafilatura' or "
                               "'resiliparse'")
+        if self.records not in ("documents", "paragraphs"):
+            raise ConfigError(f"records={self.records!r}: must be 'documents' or 'paragraphs'")
         if self.keep not in ("first", "longest"):
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
         if self.encoding:

@@ -228,13 +228,60 @@ def test_a_site_toolbar_on_every_page_is_removed_as_a_repeated_line(tmp_path):
 
 
 def test_a_line_one_page_repeats_itself_is_not_chrome_of_the_dump(tmp_path):
-    """The dump-wide rule counts a line once per document: a step a recipe page gives three
-    times is the page's own content, not a line repeated across pages."""
+    """The dump-wide rule counts a line once per document: a line a page gives three times is
+    not a line repeated across pages. Within the page the first stays and the copies go (an
+    extractor that emitted a paragraph twice), listed with the line they copy."""
     step = "Check the opening hours of the distilleries before you go."
     body = "".join(f"<p>{s}</p><p>{step}</p>" for s in OTHER + [EN])
     page = (f"<!DOCTYPE html><html><head><title>Tour</title></head><body><article>"
             f"<h1>Whisky tour</h1>{body}</article></body></html>").encode()
     _, kept, rejected, stats = _run(tmp_path, {"tour.html": page})
+    out = tmp_path / "out"
     [doc] = kept
-    assert doc["text"].count(step) == 3
-    assert "line_drops" not in stats
+    assert doc["text"].count(step) == 1 and doc["text"].index(step) < doc["text"].index(EN[:40])
+    assert stats["line_drops"] == {"boilerplate": {"repeated_line": 2}}
+    removed = [json.loads(line) for line in (out / "removed-lines.jsonl").read_text().splitlines()]
+    assert [(r["text"], r["detail"]) for r in removed] == \
+        [(step, "a copy of an earlier line of the document")] * 2
+    assert not stats.get("repeated_lines")
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_records_paragraphs_gives_one_record_per_paragraph_of_the_main_text(tmp_path, workers):
+    """``records = "paragraphs"``: each paragraph of a page's main text is a record of its own,
+    id ``<document id>#<k>``, judged as a text dump's records are (a chrome paragraph is a
+    rejected record, not a removed line); a text file next to the pages is unchanged."""
+    from support.pages import warc_bytes
+
+    dump = page_dump(tmp_path)
+    (dump / "crawl.warc.gz").write_bytes(warc_bytes())
+    out = tmp_path / "out"
+    clean_dir(dump, OutputWriter(out), Config(lang_backend="none", records="paragraphs"),
+              workers=workers)
+    kept = [json.loads(line) for line in (out / "clean.jsonl").read_text().splitlines()]
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    texts = {r["id"]: r["text"] for r in kept}
+    news = {i: t for i, t in texts.items() if i.startswith("a-news.html:1#")}
+    assert sorted(news.values()) == sorted([ZH, EN])  # the heading is too short: rejected
+    assert all("url" not in r for r in kept)
+    paper = {i: t for i, t in texts.items() if i.startswith("b-paper.md:1#")}
+    assert ZH not in paper.values()  # the news page had it first: an exact duplicate
+    assert EN2 in paper.values()
+    assert [texts[f"c-abstracts.txt:{n}"] for n in (1, 2)] == OTHER
+    # the WET text of the WARC: a paragraph per line, each the duplicate of the text file's
+    wet = {r["id"]: (r["reason"], r["duplicate_of"]) for r in rejected
+           if r["id"].startswith("crawl.warc.gz:7#")}
+    assert wet == {"crawl.warc.gz:7#1": ("exact_duplicate", "c-abstracts.txt:1"),
+                   "crawl.warc.gz:7#2": ("exact_duplicate", "c-abstracts.txt:2")}
+    assert not (out / "removed-lines.jsonl").exists()
+    dup = next(r for r in rejected if r["text"] == ZH and r["id"].startswith("b-paper"))
+    assert (dup["stage"], dup["reason"]) == ("dedup", "exact_duplicate")
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["records_in"] == len(kept) + len(rejected)
+    assert stats["config"]["records"] == "paragraphs"
+    # the same with one worker and with two: byte-identical
+    other = tmp_path / "other"
+    clean_dir(dump, OutputWriter(other), Config(lang_backend="none", records="paragraphs"),
+              workers=2 - workers)
+    assert (other / "clean.jsonl").read_bytes() == (out / "clean.jsonl").read_bytes()
+    assert (other / "rejected.jsonl").read_bytes() == (out / "rejected.jsonl").read_bytes()

@@ -15,7 +15,8 @@ from corpus_clean.stages.spam import WEIGHTS, SpamFilter, spam_score, spam_signa
 
 CFG = Config()
 SPAM = load_jsonl("spam_lines")
-SIGNAL_KEYS = {"stuffing", "lexicon", "seo", "contact", "ad_cues", "vice", "cjk_ad_cues"}
+SIGNAL_KEYS = {"stuffing", "lexicon", "seo", "contact", "ad_cues", "vice", "cjk_ad_cues",
+               "homoglyphs"}
 
 
 def apply(text: str, config: Config = CFG):

@@ -123,3 +123,20 @@ def test_offer_terms_found_in_clean_text_are_left_out():
     assert "xổ số" in anchored["ổ"][0][0] or any(t == "xổ số" for t, _ in anchored["ổ"])
     assert vice_hits("miền bắcxổ số hôm nay", []) == ["xổ số"]
     assert vice_hits("la récolte est belle", []) == []
+
+
+def test_words_disguised_with_cyrillic_look_alikes_are_spam():
+    """A real ad line of a news site (breakingbelizenews.com, in trafilatura's evaluation
+    pages; a `without` string there) writes Latin words with Cyrillic а, е, і, о, р, с, ѕ,
+    у, х to slip past word filters; Russian text naming Latin brands is not disguised."""
+    from corpus_clean.stages.spam import homoglyph_words, spam_score, spam_signals
+
+    ad = ("Аdvеrtіѕе wіth thе most visited news site in Веlіzе ~ Wе оffеr fullу сuѕtоmіzаblе "
+          "аnd flехіblе dіgіtаl mаrkеtіng расkаgеѕ.")
+    assert homoglyph_words(ad) >= 10
+    signals = spam_signals(ad)
+    assert signals["homoglyphs"] == 1.0 and spam_score(signals) >= 0.5
+    russian = "Вчера вышел новый iPhone и обновление Windows, а в Москве шёл снег."
+    assert homoglyph_words(russian) == 0 and spam_signals(russian)["homoglyphs"] == 0.0
+    typo = "Вчера вышел нoвый телефон, и в магазинах были очереди с утра до вечера."  # Latin o
+    assert homoglyph_words(typo) == 1 and spam_signals(typo)["homoglyphs"] == 0.0

@@ -264,6 +264,11 @@ class _DumpPath(click.Path):
               help="Main-text extractor of HTML pages: trafilatura (default; pip install "
                    "'corpus-clean[html]') or resiliparse (6x faster, less precise; pip install "
                    "'corpus-clean[html-fast]').")
+@click.option("--records", "records", type=click.Choice(["documents", "paragraphs"]),
+              default=None,
+              help="What an HTML, Markdown or WARC page becomes: one document record cleaned "
+                   "line by line, with url, title and date (documents, the default), or one "
+                   "record per paragraph of its main text (paragraphs).")
 @click.option("--encoding", metavar="CODEC", default=None,
               help="Decode every file with this codec (gb18030, big5, cp1252, ...) instead "
                    "of deciding per file.")
@@ -307,7 +312,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   lang_backend: str | None, compress: str | None, shard_size: str | None,
                   workers: int | None, executor_name: str, scheduler: str | None,
                   dask_reads: str, quiet: bool, resume: bool = False,
-                  encoding: str | None = None, extractor: str | None = None) -> None:
+                  encoding: str | None = None, extractor: str | None = None,
+                  records: str | None = None) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -329,7 +335,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         try:
             _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
                    lang_backend, compress, shard_size, workers, executor_name, scheduler,
-                   dask_reads, quiet, resume, stops, encoding, extractor)
+                   dask_reads, quiet, resume, stops, encoding, extractor, records)
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
             code, word = STOPS[signal.SIGINT if isinstance(exc, KeyboardInterrupt) else
@@ -347,7 +353,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
 def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
            lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
            quiet, resume, stops: _StopSignals, encoding: str | None = None,
-           extractor: str | None = None) -> None:
+           extractor: str | None = None, records: str | None = None) -> None:
     """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
     a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
     console = Console(stderr=True, quiet=quiet)
@@ -368,7 +374,8 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         config = load_config(config_file) if config_file else Config()
         overrides = {"keep": keep, "near_threshold": near_threshold,
                      "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
-                     "workers": workers, "encoding": encoding, "extractor": extractor}
+                     "workers": workers, "encoding": encoding, "extractor": extractor,
+                     "records": records}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
         shard_records = shard_bytes = 0
         if shard_size is not None:

@@ -142,7 +142,31 @@ class PageReader:
         text = "\n".join(lines)
         record = Record(record_id(file.source, 1), text, file.source, 1)
         record.page = self.kind
-        yield record, None
+        yield from self._as_records(record)
+
+    def _as_records(self, record: Record):
+        """``(record, None)`` pairs of a page's record: the record itself (the ``extract``
+        stage makes it a document), or with ``Config.records == "paragraphs"`` one record per
+        paragraph of its main text, extracted here (a page without main text stays whole, for
+        the ``extract`` stage to reject with its reason)."""
+        if self.config.records != "paragraphs" or (record.page is None
+                                                   and record.meta is None):
+            yield record, None
+            return
+        text = record.text
+        if record.page is not None:
+            from ..stages.extract import PageExtractor
+
+            whole = Record(record.id, record.text, record.source, record.line)
+            whole.page, whole.meta = record.page, record.meta
+            out = PageExtractor(self.config.extractor).apply(whole)
+            if not isinstance(out, Record):
+                yield record, None
+                return
+            text = out.text
+        for k, paragraph in enumerate(text.split("\n"), 1):
+            if paragraph.strip():
+                yield Record(f"{record.id}#{k}", paragraph, record.source, record.line), None
 
     def _warc_records(self):
         """The records of a WARC file (see the module docstring)."""
@@ -172,11 +196,11 @@ class PageReader:
                     if rec is None:
                         n -= 1
                         break
-                    item = self._warc_item(rec, n)
-                    if item is None:
+                    items = self._warc_item(rec, n)
+                    if items is None:
                         skipped += 1
                     else:
-                        yield item
+                        yield from items
         except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
             # record n is cut short or damaged: the records before it were read
             reason = "truncated_file" if n > 1 else "undecodable"
@@ -192,7 +216,8 @@ class PageReader:
         info.encoding_how = "per record"
 
     def _warc_item(self, rec, n: int):
-        """The record of WARC record ``rec`` (number ``n``), or None to skip it."""
+        """The ``(record, drop)`` pairs of WARC record ``rec`` (number ``n``): its document (or
+        its paragraphs, see :meth:`_as_records`), or None to skip it."""
         headers = rec.rec_headers
         kind = rec.rec_type
         if rec.length is None:  # no Content-Length: its headers were cut off
@@ -213,9 +238,9 @@ class PageReader:
         if getattr(rec.raw_stream, "limit", 0):  # fewer bytes than its Content-Length
             raise EOFError(f"WARC record {n} is cut short")
         if len(text) > MAX_PAGE_CHARS:
-            return (Record(record_id(self.file.source, n), text[:1000], self.file.source, n),
+            return [(Record(record_id(self.file.source, n), text[:1000], self.file.source, n),
                     Drop("read", "page_too_large", f"{self.file.source}: WARC record {n} holds "
-                         f"more than {MAX_PAGE_CHARS:,} characters, skipped"))
+                         f"more than {MAX_PAGE_CHARS:,} characters, skipped"))]
         record = Record(record_id(self.file.source, n), text, self.file.source, n)
         record.page = page
         record.meta = {"url": url, "title": None, "date": date}
@@ -223,7 +248,7 @@ class PageReader:
             from ..repair import repair_lines
 
             record.text = repair_lines(text)
-        return record, None
+        return list(self._as_records(record))
 
 
 def _declared(file: InputFile, info: FileInfo) -> str | None:

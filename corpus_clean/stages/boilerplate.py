@@ -13,7 +13,8 @@ Reasons, checked in this order:
     breadcrumb of at most 200 characters (首页 > 新闻中心 > 正文, 当前位置：..., Home » News:
     "you are here", or the home page's name followed by a path separator).
 ``copyright_notice``
-    a short record (at most ``Config.chrome_max_chars``) with a copyright or licence notice:
+    a short record (at most ``Config.chrome_max_chars``; twice that when the record starts
+    with the notice: © 2022, Site.com. This article is ...) with a copyright or licence notice:
     ©, "Copyright 2020", "All rights reserved", 版权所有, ICP licence numbers (京ICP备12345678号),
     public-security filing numbers (公网安备).
 ``company_footer``
@@ -22,8 +23,27 @@ Reasons, checked in this order:
 ``page_metadata``
     a short record (at most 160 characters) that is a metadata line of a post or a paper page:
     a label (author, published, updated, tags, source, views; 作者, 发布日期, 来源, 分类,
-    备注, 阅读; 작성일; ...), a colon, a short value. A paper's keywords are content, not
-    metadata.
+    备注, 阅读; 작성일; ...), a colon, a short value; or a date line without a colon
+    (Aktualisiert am 17.01.2021, Updated on 3 March 2021). An author list or an arXiv comments
+    field (authors, 作者, 备注, comments) may run to 600 characters. A paper's keywords are
+    content, not metadata.
+``call_to_action``
+    a record of at most 300 characters in which the site asks the reader to do something that
+    is not reading the article: sign up for its newsletter, subscribe or log in to read on
+    (a paywall), become a member, donate or support it, download its app, join or follow its
+    channel (Sign up to get the best content of the week; Zum Newsletter anmelden; HAZTE
+    MIEMBRO; Únete a nuestro canal de Telegram; Abonnez-vous; 订阅我们; 下载APP).
+``policy_notice``
+    a record of at most 400 characters that is a cookie or consent notice or an advertising
+    or affiliate disclosure: the "policy" lines C4 removes (Raffel et al. 2020, "Exploring
+    the limits of transfer learning", section 2.2: lines with "cookie policy", "uses
+    cookies"), in English, German, Spanish, French and Italian, the wording of consent
+    managers (Verarbeitungsvorgänge, Speicherdauer), and disclosures (affiliate links,
+    sponsored, a leading Anzeige or Werbung label, we may receive compensation). A site's
+    terms or privacy policy named in a record of at most 200 characters that addresses the
+    reader or names the site (Read our privacy policy; akzeptieren Sie unsere
+    Nutzungsbedingungen); C4's rule drops any line naming them, which drops research on
+    privacy policies too (由于隐私政策限制 in an abstract).
 ``too_short``
     fewer than ``Config.min_cjk_chars`` CJK characters and fewer than ``Config.min_words``
     other words: a fragment that carries no content (menu items, stray labels).
@@ -34,7 +54,9 @@ Reasons, checked in this order:
 
 A page's document is judged line by line first: a line that is a site heading, navigation, a
 copyright notice, a company footer or page metadata (:data:`LINE_REASONS`), or a fragment
-too short to be content that occurs twice or more in the document (``repeated_line``), is
+too short to be content that occurs twice or more in the document, or a later copy of a
+longer line (``repeated_line``: an extractor that emitted a paragraph twice), or a line made
+of segments (split at ``|``, `` · ``, `` • ``) each of which is chrome or a fragment, is
 removed from the document and
 kept in ``Record.removed`` (written to ``removed-lines.jsonl`` and counted in ``stats.json``
 ``line_drops``); then the document is judged as a whole, as any record.
@@ -54,11 +76,11 @@ from ..records import Drop, Record
 from ..unicode_scripts import count_scripts
 
 REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer", "page_metadata",
-           "too_short", "chrome_only")
+           "call_to_action", "policy_notice", "too_short", "chrome_only")
 #: the reasons for which a line of a page's document is removed from it (a short line inside a
 #: document is a heading or a list item as often as chrome: ``too_short`` is not among them)
 LINE_REASONS = ("site_heading", "navigation", "copyright_notice", "company_footer",
-                "page_metadata")
+                "page_metadata", "call_to_action", "policy_notice")
 
 __all__ = ["REASONS", "BoilerplateFilter", "classify_boilerplate"]
 
@@ -76,6 +98,19 @@ _HEADINGS = [
     "related papers", "related reading", "related links", "you may also like", "you might also like",
     "recommended for you", "recommended reading", "recommended articles", "more from this author",
     "popular posts", "recent posts", "most popular", "trending", "tags", "categories", "archives",
+    # German, Spanish, French, Portuguese, Italian
+    "schon gelesen?", "auch interessant", "das könnte sie auch interessieren",
+    "das könnte dich auch interessieren", "empfohlene beiträge", "ähnliche beiträge",
+    "ähnliche artikel", "verwandte artikel", "meistgelesen", "meistgelesene artikel",
+    "meist-diskutiert", "meistdiskutiert", "lust auf mehr?", "notas relacionadas",
+    "lo más leído", "lo más visto", "más leídas", "más noticias", "te recomendamos",
+    "à lire aussi", "les plus lus", "sur le même thème", "leia também", "mais lidas",
+    "notícias relacionadas", "articoli correlati", "più letti",
+    # the site's policies, as a link or heading
+    "impressum", "datenschutz",
+    "datenschutzerklärung", "nutzungsbedingungen", "aviso legal", "mentions légales",
+    "隐私政策", "隱私政策", "隐私条款", "隱私條款", "使用条款", "使用條款", "用户协议", "用戶協議",
+    "免责声明", "免責聲明", "法律声明", "法律聲明",
 ]
 _NAVIGATION = [
     r"read more", r"continue reading", r"more\W*»?", r"learn more", r"see more", r"show more",
@@ -109,6 +144,20 @@ _NAVIGATION = [
     r"分享到?.{0,12}", r"收藏", r"打印", r"列印", r"评论", r"評論", r"点赞", r"點讚", r"关注我们",
     r"關注我們", r"扫码关注", r"掃碼關注", r"复制链接", r"複製鏈接", r"举报", r"舉報", r"更多",
 ]
+# "read also" cues followed by another article's headline, up to 200 characters (MIRA: ...,
+# VEA TAMBIÉN: ..., Auch lesen: ...), and a headline set off as a link (>> ... <<)
+_TEASER_RE = re.compile(
+    r"[\W_]*(?:mira|mire|vea también|puedes ver|lee también|lee más|te recomendamos|auch lesen"
+    r"|lies auch|siehe auch|leia também|veja também|leggi anche|read also|also read|see also"
+    r"|lea también|lesen sie auch|[àa] lire aussi|lire aussi|voir aussi)\s*[:：»|]\s*\S.{0,190}"
+    r"|\s*>>\s*\S.{3,190}\S\s*<<\s*", re.IGNORECASE | re.DOTALL)
+# a link to more articles of a kind (Weitere aktuelle Themen aus der Arbeitswelt, Top-Themen
+# bei ..., Beiträge aus dem Forum, More stories from ...): at most 100 characters and no
+# sentence end
+_MORE_LINKS_RE = re.compile(
+    r"[\W_]*(?:(?:weitere|mehr|top|aktuelle|neueste|ähnliche|more|latest|other)[- ]"
+    r"(?:\w+[- ])?(?:themen|artikel|beiträge|nachrichten|meldungen|tipps|tourentipps|videos"
+    r"|stories|articles|posts|news)|beiträge aus dem forum)\b[^.!?]{0,70}", re.IGNORECASE)
 _HEADING_RE = re.compile(
     _EDGE + "(?:" + "|".join(re.escape(h) for h in _HEADINGS) + ")" + _EDGE, re.IGNORECASE
 )
@@ -120,10 +169,18 @@ _TOOLBAR_RE = re.compile(
 )
 _COPYRIGHT_RE = re.compile(
     r"©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d|:)|all rights reserved"
-    r"|\bis the copyrighted property of\b|\bcopyright notice\b"
+    r"|\bis the copyrighted property of\b|\bcopyright notice\b|\binhalte dieser (?:website|seite)"
+    r"|\bcontent (?:on|of) this (?:site|website) is\b|\bthis (?:work|site|article) is licensed under"
+    r"|\blicensed under a creative commons\b"
     r"|版权所有|版權所有|版权声明|版權聲明|icp\s*[备備证證]|[备備]案号|公网安备|公網安備|增值电信业务经营许可证",
     re.IGNORECASE,
 )
+# a record that starts with a copyright notice (© 2022, Site.com. This article is ...): a
+# notice however long it runs, up to 400 characters
+_COPYRIGHT_LEAD_RE = re.compile(
+    r"\W*(?:©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d|:))", re.IGNORECASE)
+# what separates the items of a line of chrome (a date | categories | comments link)
+_SEGMENT_SEP_RE = re.compile(r"\s*(?:\||\s·\s|\s•\s)\s*")
 _COMPANY_RE = re.compile(
     r"(?:有限责任公司|有限責任公司|股份有限公司|有限公司|集团|集團|工作室|科技公司"
     r"|co\.?,?\s*ltd\.?|inc\.?|llc\.?|gmbh|ltd\.?|limited|corporation|corp\.?)\W*$",
@@ -135,7 +192,7 @@ _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]|\.\s")
 _METADATA_LABELS = (
     r"authors?|posted(?: by| on)?|published(?: on| by)?|(?:last )?updated(?: on)?|date"
     r"|release time|categor(?:y|ies)|kategorien?|categoría|catégorie|tags?|source|quelle|fuente"
-    r"|filed under|reading time|views?"
+    r"|(?:news|post|publication|release|upload) date|filed under|reading time|views?|kommentare"
     r"|comments?|date de parution|dernière mise à jour|mis à jour le|publié le|veröffentlicht"
     r"|aktualisiert|autor(?:es)?|fecha|publicado"
     r"|作者|来源|來源|出处|出處|发布(?:日期|时间|時間|者)?|發布(?:日期|時間|者)?|發表(?:日期|時間)?"
@@ -145,6 +202,80 @@ _METADATA_LABELS = (
     r"|작성일|수정일|조회수|작성자")
 _METADATA_RE = re.compile(r"[\W_]*(?:" + _METADATA_LABELS + r")\s*[:：]\s*\S.{0,150}",
                           re.IGNORECASE | re.DOTALL)
+# a paper page's author list or arXiv comments field runs longer (作者: 14 names; 备注: 7 pages,
+# 5 figures, accepted at ...): up to 600 characters for these labels
+_LONG_METADATA_RE = re.compile(r"[\W_]*(?:authors?|autor(?:es|en)?|auteurs?|作者|备注|備註|comments)"
+                               r"\s*[:：]\s*\S.{0,590}", re.IGNORECASE | re.DOTALL)
+# a date line without a colon (Aktualisiert am 17.01.2021., Updated on 3 March 2021, Publié le
+# 2 mai 2022)
+_DATED_RE = re.compile(
+    r"[\W_]*(?:zuletzt |letzte |last )?(?:aktualisiert|aktualisierung|veröffentlicht|geändert"
+    r"|updated|published|posted|publié|mis à jour|publicado|actualizado)\s+(?:am|on|le|el)\s+"
+    r"\d.{0,60}", re.IGNORECASE | re.DOTALL)
+
+# The site asking the reader to act (newsletter, paywall, membership, donation, app, channel):
+# phrases addressed to the reader, in the languages of the labelled pages and web chrome.
+_CALL_TO_ACTION_RE = re.compile(
+    r"\bsubscribe (?:now|today|here|for|to (?:our|the|read|continue|get|access|view))"
+    r"|\bplease (?:subscribe|log ?in|sign ?in|sign ?up|register|donate|support)\b"
+    r"|\balready (?:a )?(?:subscriber|member)\b|\bsubscribers? (?:also |only )?(?:receive|get)\b"
+    r"|\b(?:log|sign) ?in (?:for|to) (?:immediate |full |unlimited )?(?:access|read|continue)"
+    r"|\bfor the full (?:story|article)|\bto (?:view|read|access) the full (?:story|article)"
+    r"|\bsign ?up (?:here|now|today|for free|free|to (?:get|receive|our)|for (?:our|the|free))\b"
+    r"|\bfree sign ?up\b|\bsigning up\b"
+    r"|\bdonate (?:now|today|here|to (?:us|our))\b|\bdonate\W*$|\bmake a donation\b"
+    r"|\bconsider supporting\b|\bsupport (?:our|independent|quality) (?:work|journalism"
+    r"|reporting|mission)\b|\bsupport us\b|\bbecome a (?:member|subscriber|patron|supporter)"
+    r"|\bdownload (?:the|our) .{0,40}\bapps?\b|\bapps? (?:for|on) (?:ios|android)"
+    r"|\b(?:follow|join) us on\b|\bjoin our (?:\w+ )?(?:channel|community|mailing list)"
+    r"|\bour (?:telegram|youtube|whatsapp|discord) channel|\bnever miss (?:a|an|the|our)\b"
+    r"|\b(?:daily|weekly) (?:edition|digest|briefing) by email|\bpaywall\b|bezahlschranke"
+    r"|\babonnieren\b|\b(?:hier|jetzt|kostenlos|einfach) (?:\w+ ){0,4}?(?:registrieren|anmelden"
+    r"|abonnieren|klicken|spenden)\b|\bmelde dich (?:\w+ ){0,4}?(?:an|für)\b"
+    r"|\bmelden sie sich (?:\w+ ){0,4}?(?:an|für)\b|\bunterstütze (?:uns|\w+ (?:bereits|mit|jetzt))"
+    r"|\bunterstützen sie (?:uns|unsere)\b"
+    r"|\bsuscr[ií]b(?:e|ete|ase|irse)\b|\bhazte (?:miembro|socio|suscriptor)"
+    r"|\b[uú]nete (?:a|desde|hoy|ya)\b|\bs[ií]guenos (?:en|a)\b"
+    r"|\bcanal de (?:telegram|youtube|whatsapp)|\bdescarga (?:nuestra|la) app"
+    r"|\bapoya (?:nuestro|el|al) periodismo|\bpuedes hacer periodismo|\bcancela cuando quieras"
+    r"|\babonnez-vous\b|\binscrivez-vous\b|\bpour accéder en illimité|\bsoutenez(?:-nous)?\b"
+    r"|\brejoignez-nous\b|\bsuivez-nous\b|\btéléchargez (?:notre|l'application)"
+    r"|\bassine (?:já|agora)\b|\binscreva-se\b|\biscriviti\b|\babbonati\b|\bseguici su\b"
+    r"|订阅我们|訂閱我們|扫码关注|掃碼關注|扫一扫下载|掃一掃下載|下载客户端|下載客戶端|关注公众号"
+    r"|關注公眾號|欢迎关注|歡迎關注",
+    re.IGNORECASE)
+# a newsletter named in a short line is the site's (PC Gamer Newsletter, Musiknewsletter)
+_NEWSLETTER_RE = re.compile(r"newsletter|boletín|infolettre|lettre d'information",
+                            re.IGNORECASE)
+# Cookie and consent notices (C4's policy lines, and their kin in other languages and in
+# consent managers) and advertising or affiliate disclosures: these phrases alone.
+_POLICY_RE = re.compile(
+    r"\b(?:this (?:site|website)|we) uses? cookies\b|\buse of cookies\b|\bwe use cookies\b"
+    r"|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences|consent)\b"
+    r"|verwendet cookies|nutzt cookies|cookie-einstellungen|cookie-richtlinie"
+    r"|einwilligen bzw|einwilligung in die verarbeitung|verarbeitungsvorgänge|speicherdauer"
+    r"|um den inhalt von .{1,80} zu laden|to load the content (?:of|from)\b"
+    r"|utiliza(?:mos)? cookies|utilise des cookies|utilizza (?:i )?cookie"
+    r"|\baffiliate[- ]?links?\b|\bpartner-?links?\b|provisions-?links?\b"
+    r"|\badvertis(?:er|ing) disclosure\b|\bwe (?:may )?(?:receive|earn) (?:a )?"
+    r"(?:compensation|commission)|\benthält werbung\b"
+    r"|^\W*(?:anzeige|werbung|publicidad|publicité|advertisement|sponsored|gesponsert|广告|廣告)"
+    r"\s*(?:[:.\-–—|*)\]]|$)|\bsponsored (?:content|post|by)\b|\bcontenido patrocinado\b"
+    r"|\bbezahlte partnerschaft\b|\bproduct advertising api\b|\bas an amazon associate\b",
+    re.IGNORECASE)
+# the site's policies and terms, named in a short record that speaks to the reader or of the
+# site (Read our privacy policy; Mit der Registrierung akzeptieren Sie unsere ...
+# Nutzungsbedingungen): research on privacy policies names them too, without addressing anyone
+_POLICY_NAME_RE = re.compile(
+    r"\bterms of (?:use|service)\b|\bprivacy (?:policy|notice|statement)\b|datenschutzerklärung"
+    r"|datenschutzhinweise|hinweise zum datenschutz|nutzungsbedingungen"
+    r"|pol[ií]tica de (?:privacidad|privacidade|cookies)|términos y condiciones|\baviso legal\b"
+    r"|politique de (?:confidentialité|cookies)|conditions (?:générales )?d'utilisation"
+    r"|mentions légales|informativa (?:sulla )?privacy|termos de uso", re.IGNORECASE)
+_READER_RE = re.compile(
+    r"\b(?:our|your|you|this (?:site|website|page)|unser(?:e[nrms]?)?|ihr(?:e[nrms]?)?|sie|du"
+    r"|dein(?:e[nrms]?)?|dieser (?:website|seite)|nuestr[ao]s?|tus?|sus?|notre|nos|vos|votre"
+    r"|nostr[ao]|nossa|nosso)\b", re.IGNORECASE)
 
 # A breadcrumb: "you are here" or the home page's name, then a path separator, then the
 # trail (首页 > 新闻中心 > 正文, Home » News, 当前位置：首页 > ...). A sentence that starts with
@@ -186,8 +317,15 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     """
     stripped = text.strip()
     # the patterns read the NFKC form of short records only: longer ones are not normalised
-    if len(stripped) <= max(200, config.chrome_max_chars):
+    norm = ""
+    if len(stripped) <= max(600, 2 * config.chrome_max_chars):
         norm = unicodedata.normalize("NFKC", stripped)
+    return _classify(stripped, norm, config)
+
+
+def _classify(stripped: str, norm: str, config: Config) -> tuple[str, str] | None:
+    """The rules of :func:`classify_boilerplate` on a stripped record and its NFKC form (read
+    only by the rules for records of at most ``max(600, 2 * chrome_max_chars)`` characters)."""
     if len(stripped) <= 100:
         if _HEADING_RE.fullmatch(norm):
             return "site_heading", f"section heading {stripped!r}"
@@ -195,6 +333,10 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
             return "navigation", f"navigation/toolbar text {stripped!r}"
         if _is_pager(norm):
             return "navigation", f"pager {stripped!r}"
+        if _MORE_LINKS_RE.fullmatch(norm):
+            return "navigation", f"link to more articles {stripped!r}"
+    if len(stripped) <= 200 and _TEASER_RE.fullmatch(norm):
+        return "navigation", f"teaser of another article {stripped!r}"
     if len(stripped) <= 200 and _BREADCRUMB_RE.fullmatch(norm):
         return "navigation", f"breadcrumb {stripped!r}"
     if len(stripped) <= config.chrome_max_chars:
@@ -203,10 +345,27 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
             return "copyright_notice", (
                 f"{m.group(0)!r} in a record of {len(stripped)} chars <= {config.chrome_max_chars}"
             )
+    if len(stripped) <= 2 * config.chrome_max_chars and _COPYRIGHT_LEAD_RE.match(norm):
+        return "copyright_notice", (f"a record of {len(stripped)} chars <= "
+                                    f"{2 * config.chrome_max_chars} that starts with a copyright "
+                                    "notice")
     if len(stripped) <= 40 and _COMPANY_RE.search(norm) and not _SENTENCE_PUNCT_RE.search(norm):
         return "company_footer", f"company name {stripped!r}"
-    if len(stripped) <= 160 and _METADATA_RE.fullmatch(norm):
-        return "page_metadata", f"metadata line {stripped!r}"
+    if len(stripped) <= 160 and (_METADATA_RE.fullmatch(norm) or _DATED_RE.fullmatch(norm)) \
+            or len(stripped) <= 600 and _LONG_METADATA_RE.fullmatch(norm):
+        return "page_metadata", f"metadata line {stripped[:100]!r}"
+    if len(stripped) <= 300:
+        m = _CALL_TO_ACTION_RE.search(norm)
+        if m is None and len(stripped) <= 160:
+            m = _NEWSLETTER_RE.search(norm)
+        if m is not None:
+            return "call_to_action", f"{m.group(0)!r} in a record of {len(stripped)} chars <= 300"
+    if len(stripped) <= 400:
+        m = _POLICY_RE.search(norm)
+        if m is None and len(stripped) <= 200 and _READER_RE.search(norm):
+            m = _POLICY_NAME_RE.search(norm)
+        if m is not None:
+            return "policy_notice", f"{m.group(0)!r} in a record of {len(stripped)} chars <= 400"
     # a prefix can only undercount: if 300 characters are long enough, the record is
     counts = count_scripts(stripped[:300])
     if counts.cjk < config.min_cjk_chars and counts.words < config.min_words and \
@@ -233,6 +392,25 @@ class BoilerplateFilter:
         chrome lines)."""
         return record.is_document
 
+    def _chrome_segments(self, line: str) -> tuple[str, str] | None:
+        """``(reason, detail)`` when ``line`` is made of segments (split at ``|``, ``·``,
+        ``•``) each of which is chrome or a fragment, one at least chrome of
+        :data:`LINE_REASONS` (January 13, 2020 | categories: Python | View Comments); else
+        None."""
+        segments = [seg for seg in _SEGMENT_SEP_RE.split(line) if seg.strip()]
+        if len(segments) < 2 or len(line) > 300:
+            return None
+        reason = None
+        for seg in segments:
+            found = classify_boilerplate(seg, self.config)
+            if found is None:
+                return None
+            if reason is None and found[0] in LINE_REASONS:
+                reason = found[0]
+        if reason is None:
+            return None
+        return reason, f"a line of {len(segments)} segments, each chrome or a fragment"
+
     def apply(self, record: Record) -> Record | Drop:
         """Return ``record`` (a document without its chrome lines), or a :class:`Drop` with
         the boilerplate reason."""
@@ -251,11 +429,23 @@ class BoilerplateFilter:
             counts = {}
             for line in lines:
                 counts[line.strip()] = counts.get(line.strip(), 0) + 1
+            seen: set[str] = set()
             for i, (line, found) in enumerate(zip(lines, kinds)):
-                n = counts[line.strip()]
-                if i not in drops and n >= 2 and found is not None and found[0] == "too_short":
+                key = line.strip()
+                n = counts[key]
+                if i in drops:
+                    pass
+                elif n >= 2 and found is not None and found[0] == "too_short":
                     drops[i] = (self.name, "repeated_line",
                                 f"a fragment that occurs {n} times in the document")
+                elif key in seen:  # the extractor gave a paragraph twice: the first stays
+                    drops[i] = (self.name, "repeated_line",
+                                "a copy of an earlier line of the document")
+                elif _SEGMENT_SEP_RE.search(line):
+                    found = self._chrome_segments(line)
+                    if found is not None:
+                        drops[i] = (self.name, *found)
+                seen.add(key)
             if drops:
                 record.remove_lines(drops)
         found = classify_boilerplate(record.text, self.config)

@@ -158,10 +158,14 @@ _BUILT_IN = (
         "copyright_notice": "©, All rights reserved, 版权所有, ICP numbers",
         "company_footer": "a company name alone (有限公司, Co., Ltd.)",
         "page_metadata": "a post's or page's metadata line (作者: ..., Published: ..., Tags: ...)",
+        "call_to_action": "the site asks the reader to subscribe, sign up, join, donate or "
+                          "install its app (Zum Newsletter anmelden, HAZTE MIEMBRO)",
+        "policy_notice": "a cookie or consent notice, an ad or affiliate disclosure",
         "too_short": "fewer than 10 CJK characters and fewer than 5 words",
         "chrome_only": "a page's document whose every line is one of the above",
         "repeated_line": "a short record that occurs 3 or more times in the dump (digits "
-                         "folded); a fragment repeated within a page's document",
+                         "folded); a fragment repeated within a page's document, or a later "
+                         "copy of one of its lines",
     }, changes_text=True, build=_boilerplate),
     StageInfo("spam", "drops SEO keyword stuffing, porn, gambling and ad spam by a score; "
               "removes spam lines from a page's document", {

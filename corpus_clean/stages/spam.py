@@ -48,6 +48,12 @@ Signals:
     free offers, limited time, welcome to call, hotlines, WeChat, invoices for a fee,
     part-time pay (1 each); words prose also uses (免费, 价格, 無料, 무료, 문의: 1/2 each,
     counted only beside a strong cue).
+``homoglyphs`` (up to 0.6)
+    words that mix Latin letters with Cyrillic look-alikes (Аdvеrtіѕе, Веlіzе: а, е, і, о, р,
+    с, ѕ written for a, e, i, o, p, c, s), the disguise spam uses to slip past word filters
+    (Unicode Technical Standard #39, "mixed-script confusables"). The signal is 1 from 3 such
+    words making at least a fifth of the words; a stray letter of the other keyboard layout in
+    Russian text is one word, not three. Greek is left out: science writes μP, γILP, αβ-T.
 """
 
 from __future__ import annotations
@@ -75,7 +81,7 @@ LEXICON_FILES = ("ldnoobw_en.txt", "ldnoobw_zh.txt", "ldnoobw_ja.txt", "ldnoobw_
 #: ad-mail labels, read by the ``vice`` signal (not by ``lexicon``)
 VICE_FILE = "vice_terms.txt"
 WEIGHTS = {"stuffing": 0.4, "lexicon": 0.6, "seo": 0.4, "contact": 0.3, "ad_cues": 0.5,
-           "vice": 0.6, "cjk_ad_cues": 0.5}
+           "vice": 0.6, "cjk_ad_cues": 0.5, "homoglyphs": 0.6}
 #: characters per unit of the ``vice`` signal's length normalisation: one offer term in a line
 #: of up to 100 characters (a title) reaches the default threshold alone, two in 500 do not
 VICE_CHARS = 500
@@ -743,11 +749,27 @@ def cjk_ad_cues(low: str) -> float:
     return strong + weak / 2 if strong else 0.0
 
 
+# a word of letters with a Latin and a Cyrillic or Greek letter in it
+_MIXED_WORD_RE = re.compile(r"[^\W\d_]*(?:[a-zA-Z][^\W\d_]*[\u0400-\u04ff]"
+                            r"|[\u0400-\u04ff][^\W\d_]*[a-zA-Z])[^\W\d_]*")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+#: words mixing scripts from which ``homoglyphs`` is 1 (with a fifth of the words at least)
+HOMOGLYPH_WORDS = 3
+
+
+def homoglyph_words(text: str) -> int:
+    """Number of words of ``text`` that mix Latin and Cyrillic letters (0 at once for ASCII
+    text or text without Cyrillic)."""
+    if text.isascii() or _CYRILLIC_RE.search(text) is None:
+        return 0
+    return len(_MIXED_WORD_RE.findall(text))
+
+
 def spam_signals(text: str) -> dict[str, float]:
     """Return each spam signal of ``text`` (one record) as a value in [0, 1].
 
     Keys: ``stuffing``, ``lexicon``, ``seo``, ``contact``, ``ad_cues``, ``vice``,
-    ``cjk_ad_cues`` (see the module docstring).
+    ``cjk_ad_cues``, ``homoglyphs`` (see the module docstring).
     """
     n = max(len(text), 1)
     stuffing = 0.0
@@ -782,12 +804,17 @@ def spam_signals(text: str) -> dict[str, float]:
     cjk_ad = 0.0
     if not low.isascii():
         cjk_ad = min(1.0, cjk_ad_cues(low) / per_100)
+    homoglyphs = 0.0
+    if not low.isascii():
+        mixed = homoglyph_words(text)
+        if mixed >= HOMOGLYPH_WORDS and mixed * 5 >= len(words):
+            homoglyphs = 1.0
     # round(0.0, 4) is 0.0: most signals are 0, and round() is not free
     return {"stuffing": stuffing, "lexicon": round(lexicon, 4) if lexicon else 0.0, "seo": seo,
             "contact": round(contact, 4) if contact else 0.0,
             "ad_cues": round(ad_cues, 4) if ad_cues else 0.0,
             "vice": round(vice, 4) if vice else 0.0,
-            "cjk_ad_cues": round(cjk_ad, 4) if cjk_ad else 0.0}
+            "cjk_ad_cues": round(cjk_ad, 4) if cjk_ad else 0.0, "homoglyphs": homoglyphs}
 
 
 def spam_score(signals: dict[str, float]) -> float:
