@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Record", "Drop", "record_id"]
+__all__ = ["Record", "Drop", "record_id", "record_locator", "locator_id"]
 
 def record_id(source: str, line: int | None) -> str:
     """Return the stable id of the record that starts at ``line`` of ``source``.
@@ -21,6 +21,27 @@ def record_id(source: str, line: int | None) -> str:
     same on every run over the same dump.
     """
     return source if line is None else f"{source}:{line}"
+
+
+#: bits of a locator (:func:`record_locator`) that hold the paragraph number
+PARAGRAPH_BITS = 24
+
+
+def record_locator(record: "Record") -> int:
+    """One integer that gives back the record's id with its source (:func:`locator_id`): its
+    ``line``, shifted left by :data:`PARAGRAPH_BITS`, plus the paragraph number ``k`` of a
+    paragraph record (id ``<source>:<line>#<k>``, ``records = "paragraphs"``), else 0."""
+    base = record_id(record.source, record.line)
+    k = 0
+    if len(record.id) > len(base) + 1 and record.id.startswith(base + "#"):
+        k = int(record.id[len(base) + 1:])
+    return ((record.line or 0) << PARAGRAPH_BITS) | k
+
+
+def locator_id(source: str, locator: int) -> str:
+    """The id of the record of ``source`` at ``locator`` (:func:`record_locator`)."""
+    line, k = locator >> PARAGRAPH_BITS, locator & ((1 << PARAGRAPH_BITS) - 1)
+    return record_id(source, line) + (f"#{k}" if k else "")
 
 
 @dataclass(slots=True)

@@ -9,6 +9,8 @@ One LocalCluster (2 worker processes of 1 thread, started by the same code path 
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import signal
@@ -450,7 +452,7 @@ def test_distributed_dedup_decides_as_exact_dedup_and_the_near_dup_index(dask_ex
     """dedup_on_cluster against ExactDedup and NearDupIndex on the same records: the same
     exact duplicates (and firsts), the same survivor numbers, near decisions, candidate and
     verified pair counts."""
-    from corpus_clean.records import record_id
+    from corpus_clean.records import locator_id
     from corpus_clean.stages.dedup import ExactDedup
     from corpus_clean.stages.neardup import NearDupIndex
 
@@ -489,8 +491,8 @@ def test_distributed_dedup_decides_as_exact_dedup_and_the_near_dup_index(dask_ex
     for part in client.gather(parts):
         for i, record in enumerate(part.records):
             if i in part.first:
-                _, f_file, f_line = part.first[i]
-                dups[record.id] = record_id(files[f_file].source, f_line)
+                _, f_file, f_locator = part.first[i]
+                dups[record.id] = locator_id(files[f_file].source, f_locator)
             else:
                 survivors.append(record.id)
     assert dups == local_dups
@@ -574,6 +576,12 @@ def test_page_dumps_on_the_cluster_give_the_local_bytes(dask_executor, tmp_path)
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
     assert b'"title":"Scalable Recommendation Models' in (tmp_path / "dask" / "clean.jsonl"
                                                           ).read_bytes()
+    # --records paragraphs: the pages cut into paragraphs where they are read, on the workers
+    paragraphs = dataclasses.replace(CONFIG, records="paragraphs")
+    clean_dir(dump, OutputWriter(tmp_path / "local-p"), Config(records="paragraphs"), workers=1)
+    clean_dir(dump, OutputWriter(tmp_path / "dask-p"), paragraphs, executor=dask_executor)
+    assert outputs(tmp_path / "dask-p") == outputs(tmp_path / "local-p")
+    assert b'"id":"a-news.html:1#' in (tmp_path / "dask-p" / "clean.jsonl").read_bytes()
 
 
 def test_site_chrome_repeated_across_pages_is_removed_on_the_cluster_too(dask_executor,

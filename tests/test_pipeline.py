@@ -198,3 +198,14 @@ def test_repeat_memos_share_what_passed_the_stages():
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": "7"}, check=True)
     assert int(other.stdout) == kept
+
+
+def test_a_record_locator_gives_back_the_id_of_a_paragraph_record():
+    """The Dask exact shuffle names a duplicate's first by its file and one integer: the
+    locator of a paragraph record (``--records paragraphs``) keeps its paragraph number."""
+    from corpus_clean.records import Record, locator_id, record_locator
+
+    for rid, line in (("crawl.warc.gz:7#12", 7), ("a#b.html:1#3", 1), ("a#b.html:1", 1),
+                      ("x.txt:123456789", 123456789)):
+        record = Record(rid, "text", rid.split(":")[0], line)
+        assert locator_id(record.source, record_locator(record)) == rid

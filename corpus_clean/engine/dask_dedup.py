@@ -21,9 +21,9 @@ records at a time. The steps (each a set of ``distributed`` futures):
    smallest position. Consecutive tasks of about :data:`PART_RECORDS` records are scanned on
    one worker (round-robin) and joined there into a :class:`Part`, which stays on that
    worker (its *home*: every later task on it is asked to run there).
-2. **Exact dedup, a shuffle by key hash**: each part sends ``(key, position, file, line)``
+2. **Exact dedup, a shuffle by key hash**: each part sends ``(key, position, file, locator)``
    of its records to bucket ``low 64 bits of the key % buckets``; each bucket applies
-   :func:`.stages.dedup.first_seen` and sends each duplicate's first ``(position, file, line)``
+   :func:`.stages.dedup.first_seen` and sends each duplicate's first ``(position, file, locator)``
    back to the part that holds it.
 3. **Near dedup, a shuffle by band key**: the exact survivors are numbered in input order
    (the same numbers as :class:`.stages.neardup.NearDupIndex` gives them); each part sends
@@ -85,7 +85,7 @@ import numpy as np
 from ..config import Config
 from ..output.report import cluster_member
 from ..output.writer import rejected_row, removed_line_row
-from ..records import Drop, record_id
+from ..records import Drop, locator_id, record_locator
 from ..stages.dedup import first_seen, key_words
 from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
@@ -117,7 +117,7 @@ class Part:
 
     ``offset``: position of the first (records that reached dedup, numbered in input order);
     ``first``: for each exact duplicate (index in the part), its first's ``(position, file,
-    line)``; ``copies``: indexes of records that have exact duplicates; ``s_offset``: the
+    locator)`` (:func:`.records.record_locator`); ``copies``: indexes of records that have exact duplicates; ``s_offset``: the
     near-dup number of the part's first exact survivor.
     """
 
@@ -212,11 +212,12 @@ def _count(part: Part) -> int:
 
 
 def _exact_split(part: Part, buckets: int) -> list[tuple]:
-    """The part's ``(hi, lo, position, file, line)`` columns, cut by ``lo % buckets``."""
+    """The part's ``(hi, lo, position, file, locator)`` columns (the locator: the line, and a
+    paragraph record's number, :func:`.records.record_locator`), cut by ``lo % buckets``."""
     hi, lo = key_words(part.keys)
     pos = np.arange(part.offset, part.offset + len(part.records), dtype=np.int64)
     files = np.asarray(part.files, dtype=np.int32)
-    lines = np.asarray([r.line for r in part.records], dtype=np.int64)
+    lines = np.asarray([record_locator(r) for r in part.records], dtype=np.int64)
     dest = (lo % np.uint64(buckets)).astype(np.int64)
     return [tuple(col[dest == b] for col in (hi, lo, pos, files, lines)) for b in range(buckets)]
 
@@ -599,7 +600,7 @@ class DaskBackend:
         duplicates = deque(self.cluster.on(_exact_dups, part) for part in self.parts)
         while duplicates:
             yield reject_duplicates(
-                (record, duplicate_drop(record, record_id(sources[f_file], f_line),
+                (record, duplicate_drop(record, locator_id(sources[f_file], f_line),
                                         repetition, near_root))
                 for record, f_file, f_line in duplicates.popleft().result())
 

@@ -53,7 +53,8 @@ Reasons, checked in this order:
     page of navigation with no article (its fallback keeps the menu).
 
 A page's document is judged line by line first: a line that is a site heading, navigation, a
-copyright notice, a company footer or page metadata (:data:`LINE_REASONS`), or a fragment
+copyright notice, a company footer, page metadata, a call to action or a policy notice
+(:data:`LINE_REASONS`), or a fragment
 too short to be content that occurs twice or more in the document, or a later copy of a
 longer line (``repeated_line``: an extractor that emitted a paragraph twice), or a line made
 of segments (split at ``|``, `` · ``, `` • ``) each of which is chrome or a fragment, is
@@ -176,7 +177,7 @@ _COPYRIGHT_RE = re.compile(
     re.IGNORECASE,
 )
 # a record that starts with a copyright notice (© 2022, Site.com. This article is ...): a
-# notice however long it runs, up to 400 characters
+# notice however long it runs, up to twice ``chrome_max_chars``
 _COPYRIGHT_LEAD_RE = re.compile(
     r"\W*(?:©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d|:))", re.IGNORECASE)
 # what separates the items of a line of chrome (a date | categories | comments link)
