@@ -127,6 +127,8 @@ class Drop:
             the threshold (``"spam_score=0.71 >= 0.50"``).
         duplicate_of: for duplicates, the id of the kept record; otherwise ``None``.
         similarity: for duplicates, the similarity in [0, 1] to the kept record (1.0 for exact).
+        run: for a record seen before (``--index``), the name of the earlier run that kept
+            the record ``duplicate_of``; otherwise ``None``.
     """
 
     stage: str
@@ -134,3 +136,4 @@ class Drop:
     detail: str = ""
     duplicate_of: str | None = None
     similarity: float | None = None
+    run: str | None = None

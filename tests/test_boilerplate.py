@@ -414,7 +414,7 @@ def test_a_line_of_phone_numbers_is_judged_at_once():
 # Lines that trafilatura leaves in the main text of real pages of its evaluation set
 # (../shared/data/pages/trafilatura, labels Apache-2.0), each a `without` string of its page:
 # the site asks the reader to subscribe, sign up, join, support or pay.
-@pytest.mark.parametrize("text", [
+CTA_LINES = [
     "Subscribe now to our eNATION edition for the full story.",  # nationnews.com
     "If you’re seeing this message but you’re already a subscriber, you can log in for "
     "immediate access to this story.",  # haitiantimes.com
@@ -430,12 +430,15 @@ def test_a_line_of_phone_numbers_is_judged_at_once():
     "For the latest stories and breaking news updates download the Nationnews apps for iOS "
     "and Android.",  # nationnews.com
     "DHB jetzt auch digital!Einfach hier klicken und für das digitale DHB registrieren!",
-])
+]
+
+
+@pytest.mark.parametrize("text", CTA_LINES)
 def test_calls_to_action_of_real_pages(text):
     assert classify_boilerplate(text, Config())[0] == "call_to_action", text
 
 
-@pytest.mark.parametrize("text", [
+POLICY_LINES = [
     "We recommend the best products through an independent review process, and advertisers "
     "do not influence our picks. We may receive compensation if you visit partners we "
     "recommend. Read our advertiser disclosure for more info.",  # thebalance.com
@@ -449,12 +452,15 @@ def test_calls_to_action_of_real_pages(text):
     "Diese Website verwendet Cookies. Wenn Sie fortfahren, erklären Sie sich mit der "
     "Verwendung von Cookies einverstanden.",
     "We use cookies to record anonymous statistics on which parts of the website are popular",
-])
+]
+
+
+@pytest.mark.parametrize("text", POLICY_LINES)
 def test_policy_notices_and_disclosures_of_real_pages(text):
     assert classify_boilerplate(text, Config())[0] == "policy_notice", text
 
 
-@pytest.mark.parametrize("text", [
+CONTENT_LINES = [
     # `with` strings (content) of the same pages: the words, not the request
     "Werbung nervt. Tracking nervt. Nerven nervt. Und gerade mobil habe ich eigentlich keine "
     "Zeit, meine geringe Download-Rate mit dem Herunterladen von hässlichen Werbemitteln zu "
@@ -467,19 +473,25 @@ def test_policy_notices_and_disclosures_of_real_pages(text):
     "für die redaktionelle Verwendung im Zusammenhang mit der Meldung gestattet.",  # iwr.de
     "In der Industrie wird der Remote Support mit Smart Glasses immer beliebter, weil "
     "Techniker Fehler schneller beheben.",
-])
+]
+
+
+@pytest.mark.parametrize("text", CONTENT_LINES)
 def test_content_that_names_ads_subscriptions_or_support_stays(text):
     assert classify_boilerplate(text, Config()) is None, text
 
 
-@pytest.mark.parametrize("text", [
+TEASER_LINES = [
     "MIRA: Madre se acerca a conocer los motivos de captura de su hijo y termina detenida",
     "VEA TAMBIÉN: Entre heces y guaricha: Estrella de la educación no brilla para estudiantes "
     "en Panamá Oeste", "PUEDES VER: ¿Qué es la Sunedu, cómo está conformada y para qué sirve?",
     "Auch lesen: Diese 3 Sternzeichen verschenken ihr Herz an den Falschen",
     ">> Wegen Corona: Danni Büchner muss Kult-Lokal „Faneteria“ auf Mallorca schließen <<",
     "Weitere aktuelle Themen aus der Arbeitswelt", "Top-Themen bei FIT FOR FUN",
-    "Beiträge aus dem Forum", "Schon gelesen?", "NOTAS RELACIONADAS", "Empfohlene Beiträge"])
+    "Beiträge aus dem Forum", "Schon gelesen?", "NOTAS RELACIONADAS", "Empfohlene Beiträge"]
+
+
+@pytest.mark.parametrize("text", TEASER_LINES)
 def test_teasers_and_links_to_more_articles_of_real_pages(text):
     assert classify_boilerplate(text, Config())[0] in ("navigation", "site_heading"), text
 
@@ -513,3 +525,22 @@ def test_a_line_of_chrome_segments_is_removed_from_a_document():
     record = Record("p.html:1", "Posted in News | " + ABSTRACT, "p.html", 1)
     record.meta = {"url": None, "title": None, "date": None}
     assert BoilerplateFilter(CFG).apply(record).removed is None
+
+
+def test_the_literal_gates_never_change_a_decision(monkeypatch):
+    """The long patterns run only where one of their literals occurs (a speed-up): on real
+    texts, their prefixes, and the chrome lines of the tests above, the decisions are those
+    of running every pattern on every record."""
+    from support.equivalence import real_texts
+
+    from corpus_clean.stages import boilerplate as b
+
+    texts = [t for text in real_texts() for t in (text, text[:60], text[:150], text[:290])]
+    texts += CTA_LINES + POLICY_LINES + CONTENT_LINES + TEASER_LINES
+    for config in _EQUIV_CONFIGS:
+        gated = [classify_boilerplate(t, config) for t in texts]
+        with monkeypatch.context() as m:
+            m.setattr(b, "_hinted", lambda low, hints: True)
+            assert [classify_boilerplate(t, config) for t in texts] == gated
+    assert any(g and g[0] == "call_to_action" for g in gated)
+    assert any(g and g[0] == "policy_notice" for g in gated)

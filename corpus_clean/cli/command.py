@@ -8,6 +8,7 @@ errors), 1 the run could not complete (``Error: ...`` on stderr names the path),
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import stat
@@ -19,6 +20,7 @@ from pathlib import Path
 import click
 import orjson
 from rich.console import Console
+from rich.table import Table
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -31,8 +33,10 @@ from rich.progress import (
 from .. import __version__
 from ..config import Config, load_config
 from ..engine.executor import WORKERS_PER_CORE, max_workers
-from ..engine.pipeline import DASK_RESUME_ERROR, clean_dir
+from ..engine.dedup_index import DedupIndex
+from ..engine.pipeline import DASK_INDEX_ERROR, DASK_RESUME_ERROR, clean_dir
 from ..errors import CorpusCleanError, file_kind
+from ..output.explain import explain
 from ..output.writer import OutputWriter, make_writer, parse_shard_size
 from ..reading.reader import list_input_files
 from ..reading.storage import is_url
@@ -43,7 +47,7 @@ from .console import (
     render_summary,
     start_dask,
 )
-from .render import load_report, to_html, to_markdown
+from .render import load_report, render_explanation, to_html, to_markdown
 from .signals import STOPS
 
 __all__ = ["main", "cli"]
@@ -269,6 +273,14 @@ class _DumpPath(click.Path):
               help="What an HTML, Markdown or WARC page becomes: one document record cleaned "
                    "line by line, with url, title and date (documents, the default), or one "
                    "record per paragraph of its main text (paragraphs).")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="INDEX_DIR",
+              help="Dedup against every record kept by the earlier runs recorded in INDEX_DIR "
+                   "(made if missing), then add the records this run keeps.")
+@click.option("--index-readonly", is_flag=True,
+              help="With --index: look up only; this run's records are not added.")
+@click.option("--run-name", metavar="NAME", default=None,
+              help="This run's name in the index (default: the name of OUT).")
 @click.option("--encoding", metavar="CODEC", default=None,
               help="Decode every file with this codec (gb18030, big5, cp1252, ...) instead "
                    "of deciding per file.")
@@ -313,7 +325,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   workers: int | None, executor_name: str, scheduler: str | None,
                   dask_reads: str, quiet: bool, resume: bool = False,
                   encoding: str | None = None, extractor: str | None = None,
-                  records: str | None = None) -> None:
+                  records: str | None = None, index_dir: Path | None = None,
+                  index_readonly: bool = False, run_name: str | None = None) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -335,7 +348,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         try:
             _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
                    lang_backend, compress, shard_size, workers, executor_name, scheduler,
-                   dask_reads, quiet, resume, stops, encoding, extractor, records)
+                   dask_reads, quiet, resume, stops, encoding, extractor, records,
+                   (index_dir, index_readonly, run_name))
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
             code, word = STOPS[signal.SIGINT if isinstance(exc, KeyboardInterrupt) else
@@ -353,7 +367,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
 def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
            lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
            quiet, resume, stops: _StopSignals, encoding: str | None = None,
-           extractor: str | None = None, records: str | None = None) -> None:
+           extractor: str | None = None, records: str | None = None,
+           indexing: tuple = (None, False, None)) -> None:
     """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
     a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
     console = Console(stderr=True, quiet=quiet)
@@ -395,6 +410,23 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         total = sum(_size(f.path) for f in list_input_files(dump, skip=skip))
         if executor_name == "dask" and resume:
             raise click.ClickException(DASK_RESUME_ERROR)
+        index_dir, index_readonly, run_name = indexing
+        index = None
+        if index_dir is None and (index_readonly or run_name is not None):
+            raise click.UsageError("--index-readonly and --run-name need --index INDEX_DIR")
+        if index_dir is not None:
+            if executor_name == "dask":
+                raise click.ClickException(DASK_INDEX_ERROR)
+            index = DedupIndex(index_dir, config, create=not index_readonly)
+            if run_name is None and not index_readonly:
+                run_name = "stdout" if to_stdout else (
+                    Path(output.rstrip("/")).name or output)
+            if index_readonly:
+                run_name = None
+            elif index.has_run(run_name):
+                raise click.ClickException(
+                    f"{index_dir}: a run named {run_name!r} is in the dedup index already; "
+                    "give another --run-name (or --index-readonly)")
         sources = click.get_current_context().get_parameter_source
         if executor_name == "dask":
             executor = start_dask(console, scheduler, config.workers)
@@ -436,7 +468,8 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
                                         f"{dask_progress(executor)}")
 
             report = clean_dir(dump, writer, config, on_progress=on_progress,
-                               resume=resume, executor=executor)
+                               resume=resume, executor=executor, index=index,
+                               run_name=run_name)
             for line in report.mojibake_files():
                 warn.print(f"warning: {_one_line(line)}", markup=False, highlight=False,
                            soft_wrap=True)
@@ -479,6 +512,103 @@ def _resume_hint(no_checkpoint: bool) -> str:
     """The hint after an interruption; none for stdout output, URL outputs or the Dask
     executor, which keep no checkpoint."""
     return "" if no_checkpoint else " Run again with --resume to continue from the files done."
+
+
+@cli.command("explain")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                metavar="OUT")
+@click.argument("record_id", metavar="RECORD_ID")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="INDEX_DIR",
+              help="The dedup index the run used: for a record seen before, the earlier "
+                   "record's text from its run's output.")
+@click.option("--json", "as_json", is_flag=True, help="The explanation as JSON on stdout.")
+@_debug_option
+def explain_command(out: Path, record_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Why the record RECORD_ID of the run in OUT is where it is: its stage and reason, every
+    measure against its threshold (recomputed with the run's settings), the record a
+    duplicate duplicates (both texts, their Jaccard similarity and shared shingles), and the
+    language decision of a kept record.
+
+    \b
+    Example:
+      corpus-clean explain out/ 002_3e3487d38700c770.txt:1
+      corpus-clean explain out/ 002_3e3487d38700c770.txt:1 --json | jq .checks
+    """
+    try:
+        result = explain(out, record_id, index_dir)
+    except CorpusCleanError as exc:
+        raise click.ClickException(_one_line(str(exc))) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    render_explanation(Console(), result)
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Inspect or compact a dedup index of earlier runs (see 'clean --index')."""
+
+
+@index_group.command("info")
+@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path),
+                metavar="INDEX_DIR")
+@click.option("--json", "as_json", is_flag=True, help="The manifest as JSON on stdout.")
+@_debug_option
+def index_info(index_dir: Path, as_json: bool) -> None:
+    """List the runs of INDEX_DIR: records and bytes of each, and the settings.
+
+    \b
+    Example:
+      corpus-clean index info corpus-index/
+    """
+    try:
+        index = DedupIndex(index_dir)
+    except CorpusCleanError as exc:
+        raise click.ClickException(_one_line(str(exc))) from None
+    if as_json:
+        click.echo(json.dumps(index.manifest, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    table = Table(title=f"dedup index {index_dir}")
+    for col in ("run", "records", "bytes", "added"):
+        table.add_column(col, justify="right" if col in ("records", "bytes") else "left")
+    for run in index.runs:
+        table.add_row(run["name"], f"{run['records']:,}", f"{run['bytes']:,}", run["added"])
+    total_r = sum(r["records"] for r in index.runs)
+    total_b = sum(r["bytes"] for r in index.runs)
+    table.add_row("total", f"{total_r:,}", f"{total_b:,}", "")
+    console.print(table)
+    settings = ", ".join(f"{k}={v}" for k, v in index.manifest["settings"].items())
+    console.print(f"settings: {settings}", highlight=False, markup=False)
+
+
+@index_group.command("compact")
+@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path),
+                metavar="INDEX_DIR")
+@_debug_option
+def index_compact(index_dir: Path) -> None:
+    """Merge the segments of INDEX_DIR into one (fewer files to search; every run and record
+    stays), and remove segment directories the manifest does not name (left by runs that were
+    killed while adding theirs).
+
+    \b
+    Example:
+      corpus-clean index compact corpus-index/
+    """
+    try:
+        index = DedupIndex(index_dir)
+        before = len(index.runs)
+        manifest = index.compact()
+    except CorpusCleanError as exc:
+        raise click.ClickException(_one_line(str(exc))) from None
+    except OSError as exc:
+        raise click.ClickException(f"{index_dir}: could not compact the index ({exc}); it "
+                                   "is as it was") from None
+    runs = sum(len(r.get("runs", [r["name"]])) for r in manifest["runs"])
+    Console(stderr=True).print(f"{index_dir}: {before} segment(s) -> {len(manifest['runs'])}; "
+                               f"{runs} run(s), {sum(r['records'] for r in manifest['runs']):,} "
+                               "records", highlight=False, markup=False)
 
 
 @cli.command("report")

@@ -211,3 +211,47 @@ def to_html(report: dict) -> str:
         out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def render_explanation(console, result: dict) -> None:
+    """Print an explanation (:func:`corpus_clean.output.explain.explain`) with rich: the
+    outcome, the duplicate side by side, the checks as a table, the language decision."""
+    from rich.columns import Columns
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    where = f"{result['source']} line {result['line']}"
+    if result["outcome"] == "kept":
+        head = Text.assemble(("KEPT ", "bold green"), result["id"], f"  ({where})")
+    else:
+        head = Text.assemble(("REJECTED ", "bold red"), result["id"], f"  ({where})\n",
+                             ("stage ", "dim"), result["stage"], ("  reason ", "dim"),
+                             result["reason"], "\n", ("detail ", "dim"), result["detail"])
+    console.print(head)
+    dup = result.get("duplicate")
+    if dup is not None:
+        title = f"{dup['of']}" + (f" (seen in run {dup['run']!r})" if dup.get("run") else "")
+        other = dup["text"] if dup["text"] is not None else (
+            f"[not available: {dup['where'] or 'an earlier run'}; give --index INDEX_DIR if "
+            "its output directory still exists]")
+        console.print(Columns([Panel(result["text"], title=result["id"], width=60),
+                               Panel(other, title=title, width=60)]))
+        if "jaccard" in dup:
+            console.print(f"character-shingle Jaccard similarity {dup['jaccard']:.3f}; shared "
+                          f"shingles {dup['shared_shingles']:,} of {dup['shingles'][0]:,} and "
+                          f"{dup['shingles'][1]:,}", highlight=False)
+    else:
+        console.print(Panel(result["text"][:2000], title="text"))
+    table = Table(title="measures, recomputed with the run's settings")
+    for col in ("stage", "measure", "value", "threshold", "passes"):
+        table.add_column(col)
+    for c in result["checks"]:
+        passes = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[c["passes"]]
+        table.add_row(c["stage"], c["measure"], "" if c["value"] is None else str(c["value"]),
+                      c["threshold"] or "", passes)
+    console.print(table)
+    lang = result.get("language")
+    if lang is not None:
+        console.print(f"language: {lang['lang']} (probability {lang['prob']}), backend "
+                      f"{lang['backend']}: {lang['rule']}", highlight=False)

@@ -91,9 +91,14 @@ class LocalBackend:
     completes (and restored from it on ``--resume``)."""
 
     def __init__(self, files: list, config: Config, report: Report, executor, tmp: Path,
-                 checkpoint: Checkpoint | None = None):
+                 checkpoint: Checkpoint | None = None, index=None):
         self.files, self.config, self.report = files, config, report
         self.executor, self.checkpoint = executor, checkpoint
+        #: the dedup index of earlier runs (:class:`.dedup_index.DedupIndex`), or None
+        self.index = index
+        self.survivor_keys = bytearray()  # with an index: each survivor's exact key
+        self.seen: dict = {}  # survivor number -> dedup_index.Seen
+        self.kept: list[int] = []  # survivor numbers of the kept records
         self.survivors = RecordSpill(Path(tmp) / "survivors.jsonl")
         self.exact_spill = RecordSpill(Path(tmp) / "exact.jsonl")
         self.near = None
@@ -170,6 +175,8 @@ class LocalBackend:
                 else:
                     self.survivors.append_row(row, survivor_tag(short, entry.lines is not None))
                     held.survivors += 1
+                    if self.index is not None:
+                        self.survivor_keys += key
                     if near is not None and entry.signed:
                         near_rows.append(signed)
                         near_lengths.append(entry.length)
@@ -204,7 +211,14 @@ class LocalBackend:
         (parsing only those lines) and which near roots are kept (:func:`.ordered.
         near_of_kept`)."""
         near, held = self.near, self.held
-        removed = near.decide(self.config.keep) if near is not None else {}
+        if self.index is not None:  # seen in an earlier run: before near dedup, as not kept
+            t0 = time.perf_counter()
+            self.seen = self.index.look_up(
+                bytes(self.survivor_keys), near.band_keys() if near is not None else None,
+                near.hashes_of if near is not None else None, self.config.near_threshold)
+            self.report.add_seconds("dedup", time.perf_counter() - t0)
+        removed = near.decide(self.config.keep, set(self.seen),
+                              keep_spill=self.index is not None) if near is not None else {}
         near_kept = {kept for kept, _ in removed.values()}
         named = near_kept | held.exact_firsts
         kept: set[int] = set()
@@ -216,7 +230,7 @@ class LocalBackend:
                     if idx in near_kept and not isinstance(repetition.apply(record), Drop):
                         kept.add(idx)
         self.removed = near_of_kept(removed, kept)
-        self.snippets = kept | held.exact_firsts
+        self.snippets = (kept | held.exact_firsts) - set(self.seen)
         return None if near is None else (near.candidate_pairs, near.verified_pairs)
 
     # --- emit ----------------------------------------------------------------------------
@@ -224,20 +238,23 @@ class LocalBackend:
         """The survivors in order: rejected here (:func:`.ordered.survivor_drop`, for the
         short ones and near duplicates), or tagged and rendered by the workers in batches."""
         config, removed, ids, snippets = self.config, self.removed, self.ids, self.snippets
+        seen, kept = self.seen, self.kept
         box = [Emitted()]  # the rejects decided while the batches are made, in order
 
         def to_tag():
             lines: list[bytes] = []
             wanted: list[int] = []
             for idx, line in enumerate(self.survivors.lines()):
-                if is_short_survivor(line) or idx in removed:
+                if is_short_survivor(line) or idx in removed or idx in seen:
                     record, _ = parse_row(line)
                     near = removed.get(idx)
                     drop = survivor_drop(record, repetition,
                                          None if near is None else (ids[near[0]], near[1]),
-                                         config.near_threshold)
+                                         config.near_threshold, seen.get(idx))
                     if drop is not None:
                         _reject(box[0], record, drop)
+                        if drop.run is not None:
+                            self.report.seen_runs[drop.run] += 1
                         continue
                     if record.removed:  # a document that lost lines: its new text
                         box[0].add_removed_lines(record)
@@ -245,6 +262,7 @@ class LocalBackend:
                 if idx in snippets:
                     wanted.append(len(lines))
                 lines.append(line)
+                kept.append(idx)
                 if len(lines) >= config.batch_records:
                     yield config, lines, wanted
                     lines, wanted = [], []
@@ -289,11 +307,40 @@ class LocalBackend:
         yield from self.executor.map(reject_rows, to_reject())
 
 
+    # --- the index of earlier runs -------------------------------------------------------
+    def index_update(self, name: str, out: str | None = None) -> dict:
+        """Add this run's kept records to the index as the run ``name`` (after the outputs
+        are complete); return its manifest entry. Without near dedup the index holds exact
+        keys only."""
+        kept = set(self.kept)
+        keys = bytearray()
+        ids: list[str] = []
+        for idx, line in enumerate(self.survivors.lines()):
+            if idx in kept:
+                ids.append(parse_row(line)[0].id)
+                keys += self.survivor_keys[16 * idx:16 * idx + 16]
+        order = sorted(kept)
+        near = self.near
+        bands = self.index.settings["bands"]
+        if near is not None:
+            band_keys = near.band_keys()[order] if order else np.zeros((0, bands), np.uint64)
+            shingles = [np.asarray(near.hashes_of(i)) for i in order]
+        else:
+            band_keys = np.zeros((len(order), bands), np.uint64)
+            shingles = [np.zeros(0, np.uint32) for _ in order]
+        entry = self.index.add_run(name, bytes(keys), band_keys, shingles, ids, out)
+        if near is not None:
+            near.drop_spill()
+        return entry
+
+
 def _reject(emitted: Emitted, record, drop: Drop) -> None:
-    """Add one survivor rejected in this process to ``emitted``."""
+    """Add one survivor rejected in this process to ``emitted`` (a record seen in an earlier
+    run is no member of this run's clusters; its exact duplicates name the earlier record)."""
     emitted.add_reject(record, drop, rejected_row(record, drop))
     if drop.duplicate_of is not None:
-        emitted.members.append(cluster_member(record, drop))
+        if drop.run is None:
+            emitted.members.append(cluster_member(record, drop))
         emitted.near_roots.append((record.id, drop.duplicate_of, drop.similarity))
 
 

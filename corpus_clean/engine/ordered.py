@@ -37,7 +37,8 @@ from ..stages.repetition import RepeatedLineFilter
 from .tasks import check_readable
 from .wire import Emitted, ScanSummary
 
-__all__ = ["OrderedBackend", "run_ordered", "survivor_drop", "near_of_kept", "duplicate_drop"]
+__all__ = ["OrderedBackend", "run_ordered", "survivor_drop", "seen_drop", "near_of_kept",
+           "duplicate_drop"]
 
 
 class OrderedBackend(Protocol):
@@ -66,18 +67,34 @@ class OrderedBackend(Protocol):
 
 
 def survivor_drop(record: Record, repetition: RepeatedLineFilter,
-                  near: tuple[str, float] | None, threshold: float) -> Drop | None:
+                  near: tuple[str, float] | None, threshold: float, seen=None) -> Drop | None:
     """The drop of an exact survivor, or None if it is kept: a repeated short line
-    (``repeated_line``), else a near duplicate of the kept record ``near`` = ``(kept id,
-    Jaccard similarity)`` (``near_duplicate``, similarity at least ``threshold``). A kept
-    document loses its lines that recur across the dump (in ``record.removed``; none left:
-    ``chrome_only``)."""
+    (``repeated_line``), else a record an earlier run kept (``seen``: a
+    :class:`.dedup_index.Seen`; ``seen_before`` or ``near_seen_before``), else a near
+    duplicate of the kept record ``near`` = ``(kept id, Jaccard similarity)``
+    (``near_duplicate``, similarity at least ``threshold``). A kept document loses its lines
+    that recur across the dump (in ``record.removed``; none left: ``chrome_only``)."""
     drop = repetition.apply(record)
     if isinstance(drop, Drop):
         return drop
+    if seen is not None:
+        return seen_drop(seen, threshold)
     if near is not None:
         return near_drop(threshold, *near)
     return repetition.remove_lines(record)  # a document's lines repeated across the dump
+
+
+def seen_drop(seen, threshold: float) -> Drop:
+    """The drop of a record seen in an earlier run (``seen``: a :class:`.dedup_index.Seen`):
+    ``seen_before`` (same normal form; similarity 1.0) or ``near_seen_before`` (Jaccard
+    similarity at least ``threshold``), naming the earlier record and its run."""
+    if seen.similarity is None:
+        return Drop("dedup", "seen_before",
+                    f"same normalised text as {seen.id}, kept by run {seen.run!r}",
+                    duplicate_of=seen.id, similarity=1.0, run=seen.run)
+    return Drop("dedup", "near_seen_before",
+                f"jaccard={seen.similarity:.3f} >= {threshold:g} with {seen.id}, kept by run "
+                f"{seen.run!r}", duplicate_of=seen.id, similarity=seen.similarity, run=seen.run)
 
 
 def near_of_kept(removed: dict[int, tuple[int, float]],

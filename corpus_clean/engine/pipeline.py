@@ -113,6 +113,12 @@ def _finish(report: Report, writer: OutputWriter) -> Report:
     return report
 
 
+#: why ``--index`` is refused with the Dask executor (also in docs/cluster.md)
+DASK_INDEX_ERROR = ("--index works with the local executor only: on a cluster, dedup is "
+                    "decided in shuffles across the workers, which the index of earlier runs "
+                    "does not take part in yet; clean the daily dump with --executor local")
+
+
 def clean_dir(
     dump: Path,
     writer: OutputWriter,
@@ -121,6 +127,8 @@ def clean_dir(
     workers: int | None = None,
     resume: bool = False,
     executor: Executor | None = None,
+    index=None,
+    run_name: str | None = None,
 ) -> Report:
     """Clean every file under ``dump`` (a directory, or one file, or a URL read through
     fsspec: see :mod:`.storage`) into ``writer``.
@@ -157,6 +165,11 @@ def clean_dir(
         OutputError: from the writer, the checkpoint or the temporary files.
         ResumeError: ``resume`` and the checkpoint was made with other settings or is damaged.
         ConservationError: records were lost (a bug).
+
+    ``index``: a :class:`~corpus_clean.engine.dedup_index.DedupIndex` of earlier runs: the
+    records seen in it are rejected (``seen_before``, ``near_seen_before``), and, once the
+    outputs are complete, the records this run kept are added to it as the run ``run_name``
+    (None: look up only, ``--index-readonly``). Not with a Dask executor (InputError).
     """
     workers = config.workers if workers is None else workers
     report = Report(config)
@@ -169,7 +182,12 @@ def clean_dir(
             raise InputError(f"{dump}: no input files (hidden files are skipped)")
         check_backend(config)
         check_extractors([f.source for f in files if page_kind(f.source)], config.extractor)
+        if index is not None and run_name is not None and index.has_run(run_name):
+            raise InputError(f"{index.path}: a run named {run_name!r} is in the dedup index "
+                             "already; give another --run-name (or --index-readonly)")
         if given is not None and given.ordered_on_cluster:  # see dask_dedup
+            if index is not None:
+                raise InputError(DASK_INDEX_ERROR)
             if resume:
                 raise ResumeError(DASK_RESUME_ERROR)
             from .dask_dedup import DaskBackend
@@ -181,10 +199,21 @@ def clean_dir(
             checkpoint = Checkpoint(writer.checkpoint_dir(), config, resume)
             report.resume = checkpoint.summary
         executor = given or make_executor(workers or default_workers())
+        if index is not None:
+            report.index_runs = [name for r in index.runs for name in r.get("runs", [r["name"]])]
         with _temporary_files(writer.spill_dir()) as tmp:
-            backend = LocalBackend(files, config, report, executor, tmp, checkpoint)
+            backend = LocalBackend(files, config, report, executor, tmp, checkpoint, index)
             run_ordered(backend, dump, files, config, report, writer, on_progress)
-        _finish(report, writer)
+            _finish(report, writer)
+            if index is not None and run_name is not None:  # the outputs are complete
+                try:
+                    out_dir = writer.checkpoint_dir()  # a local output directory, or None
+                    report.index_entry = backend.index_update(
+                        run_name, None if out_dir is None else str(Path(out_dir).resolve()))
+                except OSError as exc:
+                    raise OutputError(f"{index.path}: the outputs are complete, but the "
+                                      f"dedup index could not be updated ({exc}); it is as "
+                                      "it was") from None
     except BaseException as exc:
         if executor is not None and executor is not given:
             executor.abort()  # first: workers stop at once, whatever they were doing

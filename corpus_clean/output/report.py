@@ -93,6 +93,11 @@ class Report:
         self.seconds: dict[str, float] = {}
         self.near_parameters: dict | None = None
         self.near_pairs = (0, 0)  # candidate pairs from LSH, pairs verified
+        #: with ``--index``: the runs looked up (names), the records seen per earlier run,
+        #: and this run's entry in the index once added (None: not added)
+        self.index_runs: list[str] | None = None
+        self.seen_runs: Counter = Counter()
+        self.index_entry: dict | None = None
         #: what the run did with its checkpoint (a :class:`.resume.ResumeSummary`, or None
         #: without an output directory); for messages only, never in an output file
         self.resume = None
@@ -307,6 +312,12 @@ class Report:
                 "duplicate_rate": round(removed_total / self.reached_dedup, 6)
                 if self.reached_dedup else 0.0,
             },
+            **({} if self.index_runs is None else {"seen_before": {
+                "runs_looked_up": self.index_runs,
+                "exact": self.drops["dedup"]["seen_before"],
+                "near": self.drops["dedup"]["near_seen_before"],
+                "by_run": dict(sorted(self.seen_runs.items())),
+            }}),
             "cluster_sizes": {str(k): v for k, v in sorted(sizes.items())},
             "file_overlap": [
                 {"kept_source": a, "removed_source": b, "records": n}

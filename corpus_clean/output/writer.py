@@ -48,14 +48,17 @@ def clean_row(record: Record) -> bytes:
 
 
 def rejected_row(record: Record, drop: Drop) -> bytes:
-    """Return the ``rejected.jsonl`` line (with ``\\n``) of a dropped record (a page's
-    document with ``url``, ``title`` and ``date`` last)."""
+    """Return the ``rejected.jsonl`` line (with ``\\n``) of a dropped record (a record seen
+    in an earlier run with ``duplicate_run``; a page's document with ``url``, ``title`` and
+    ``date`` last)."""
     row = {
         "id": record.id, "text": record.text, "source": record.source, "line": record.line,
         "stage": drop.stage, "reason": drop.reason, "detail": drop.detail,
         "duplicate_of": drop.duplicate_of,
         "translated_by": record.translated_by, "mt_engine": record.mt_engine,
     }
+    if drop.run is not None:  # seen before: the earlier run that kept it
+        row["duplicate_run"] = drop.run
     if record.is_document:
         row.update(_page_fields(record.meta))
     return orjson.dumps(row) + b"\n"

@@ -23,7 +23,7 @@ import xxhash
 
 from ..records import Drop, Record
 
-REASONS = ("exact_duplicate",)
+REASONS = ("exact_duplicate", "seen_before")
 
 __all__ = ["REASONS", "normalise_for_dedup", "dedup_key", "ExactDedup", "exact_drop", "key_words",
            "first_seen"]

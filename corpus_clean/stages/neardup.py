@@ -65,7 +65,15 @@ from ..records import Drop
 from ..unicode_scripts import count_cjk
 from .dedup import normalise_for_dedup
 
-REASONS = ("near_duplicate",)
+REASONS = ("near_duplicate", "near_seen_before")
+
+# rensa computes MinHash on rayon's thread pool unless it has one thread. corpus-clean runs
+# one worker process per core, so a pool in each would only oversubscribe the cores; and a
+# pool's threads do not survive fork: a worker forked from a process that had run MinHash on
+# a pool (a run with one worker, then a run with two) waited for them forever. With one
+# thread rensa computes in the calling thread. Set before rensa's pool starts (its first
+# use); a value the user set is kept.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 __all__ = ["REASONS", "shingles", "shingle_hashes", "batch_shingle_hashes",
            "minhash_signatures", "sign_texts", "band_keys",
@@ -342,6 +350,7 @@ class NearDupIndex:
         self._lengths = array.array("I")
         self._spill_path = Path(spill_dir) / "shingles.u32"
         self._spill = open(self._spill_path, "wb")  # noqa: SIM115 - closed in decide()
+        self._map = None
         self._written = 0
         self.candidate_pairs = 0
         self.verified_pairs = 0
@@ -400,15 +409,43 @@ class NearDupIndex:
         ids = np.arange(n, dtype=np.int64)
         return unique_pairs([band_pairs(keys[:, j], ids) for j in range(self.bands)], n)
 
-    def decide(self, keep: str = "first") -> dict[int, tuple[int, float]]:
+    def band_keys(self) -> np.ndarray:
+        """The band keys of the records added so far, ``(records, bands)`` ``uint64``."""
+        return np.frombuffer(self._keys, dtype=np.uint64).reshape(len(self), self.bands)
+
+    def hashes_of(self, i: int) -> np.ndarray:
+        """The shingle hashes of record ``i`` (``uint32``), read from the spill file (flushed
+        first; the spill stays until :meth:`decide` with ``keep_spill`` False)."""
+        if not self._spill.closed:
+            self._spill.flush()
+        if self._map is None or len(self._map) < self._written:
+            self._map = np.memmap(self._spill_path, dtype=np.uint32, mode="r") \
+                if self._written else np.zeros(0, np.uint32)
+        off = int(self._offsets[i])
+        return self._map[off: off + int(self._counts[i])]
+
+    def drop_spill(self) -> None:
+        """Remove the spill file (after :meth:`decide` with ``keep_spill``)."""
+        self._map = None
+        try:
+            os.unlink(self._spill_path)
+        except OSError:
+            pass
+
+    def decide(self, keep: str = "first", excluded: set[int] | frozenset = frozenset(),
+               keep_spill: bool = False) -> dict[int, tuple[int, float]]:
         """Return ``{index: (kept_index, jaccard)}`` for every record that is a near duplicate
         (:func:`decide_pairs` over the candidate pairs, verified here from the spill file).
+        Records in ``excluded`` (removed already: seen in an earlier run) are neither decided
+        nor kept. ``keep_spill``: leave the spill file for :meth:`hashes_of` (then
+        :meth:`drop_spill`).
 
         Raises:
             ValueError: ``keep`` is not ``first`` or ``longest``.
         """
         check_keep(keep)
-        self._spill.close()
+        if not self._spill.closed:
+            self._spill.close()
         n = len(self)
         if n < 2:
             return {}
@@ -433,12 +470,10 @@ class NearDupIndex:
             return jaccard(mine[1], hashes(first))
 
         removed, verified = decide_pairs(a, b, lengths[a], lengths[b], keep, self.threshold,
-                                         similarity)
+                                         similarity, excluded)
         self.verified_pairs += verified
-        try:  # an open memmap of an unlinked file stays valid until it is collected (POSIX)
-            os.unlink(self._spill_path)
-        except OSError:
-            pass
+        if not keep_spill:  # an open memmap of an unlinked file stays valid (POSIX)
+            self.drop_spill()
         return removed
 
 
@@ -491,8 +526,9 @@ def unique_pairs(found: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarra
 
 
 def decide_pairs(a: np.ndarray, b: np.ndarray, len_a: np.ndarray, len_b: np.ndarray,
-                 keep: str, threshold: float, similarity) -> tuple[dict[int, tuple[int, float]],
-                                                                   int]:
+                 keep: str, threshold: float, similarity,
+                 excluded: set[int] | frozenset = frozenset()
+                 ) -> tuple[dict[int, tuple[int, float]], int]:
     """The near-dup decision over verified candidate pairs: ``({index: (kept_index,
     jaccard)}, verified_pairs)``.
 
@@ -502,7 +538,8 @@ def decide_pairs(a: np.ndarray, b: np.ndarray, len_a: np.ndarray, len_b: np.ndar
     ``similarity >= threshold``; it names the most similar (earliest on ties). ``similarity(
     later, first, k)`` gives the Jaccard similarity of the ``k``-th pair (``later`` and
     ``first``: its records in keep order); it is asked only for pairs whose earlier record
-    was not removed (``verified_pairs`` counts them), in order of the later record.
+    was not removed (``verified_pairs`` counts them), in order of the later record. Records
+    in ``excluded`` (removed before: seen in an earlier run) are neither decided nor kept.
     """
     check_keep(keep)
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
@@ -527,11 +564,12 @@ def decide_pairs(a: np.ndarray, b: np.ndarray, len_a: np.ndarray, len_b: np.ndar
     while i < len(later):
         rec = int(later[i])
         best: tuple[int, float] | None = None
+        skip = rec in excluded
         while i < len(later) and later[i] == rec:
             other = int(first[i])
             k = int(by_later[i])
             i += 1
-            if other in removed:
+            if skip or other in removed or other in excluded:
                 continue
             verified += 1
             sim = similarity(rec, other, k)

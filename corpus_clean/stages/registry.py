@@ -178,7 +178,11 @@ _BUILT_IN = (
     }, build=_quality),
     StageInfo("dedup", "drops exact duplicates, then near duplicates (MinHash LSH)", {
         "exact_duplicate": "same text after normalisation as a kept record",
+        "seen_before": "with `--index`: same text after normalisation as a record an earlier "
+                       "run kept (`duplicate_run` names the run)",
         "near_duplicate": "character 5-gram Jaccard similarity >= 0.8 with a kept record",
+        "near_seen_before": "with `--index`: Jaccard similarity >= 0.8 with a record an "
+                            "earlier run kept",
     }, kind="ordered"),
     StageInfo("language", "tags kept records with an ISO 639-1 code and its probability", {},
               kind="write"),
