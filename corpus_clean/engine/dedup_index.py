@@ -47,6 +47,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -102,6 +103,7 @@ class _Segment:
 
     def __init__(self, path: Path, run: str, records: int, compacted: bool = False):
         self.path, self.run, self.records, self.compacted = path, run, records, compacted
+        self._fd: int | None = None
         try:
             arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                       for name in _ARRAYS}
@@ -138,7 +140,18 @@ class _Segment:
         return self.run, stored
 
     def shingles_of(self, rec: int) -> np.ndarray:
-        return self.shingles[int(self.shingle_offsets[rec]):int(self.shingle_offsets[rec + 1])]
+        """The shingle hashes of record ``rec``: read from the file (a read, not the memory
+        map: a look-up that verifies many candidates leaves none of its pages mapped)."""
+        start, end = int(self.shingle_offsets[rec]), int(self.shingle_offsets[rec + 1])
+        if self._fd is None:
+            self._fd = os.open(self.path / "shingles.npy", os.O_RDONLY)
+        data = os.pread(self._fd, 4 * (end - start), self.shingles.offset + 4 * start)
+        return np.frombuffer(data, dtype=np.uint32)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def exact(self, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
         """For each key ``(hi, lo)``, the record holding it, or -1."""
@@ -194,7 +207,7 @@ class DedupIndex:
                 raise IndexError_(f"{self.path}: not a dedup index (no {MANIFEST})")
             if self.path.exists() and not self.path.is_dir():
                 raise IndexError_(f"{self.path}: not a directory, cannot hold a dedup index")
-            if self.path.is_dir() and any(p.name not in ("segments",)
+            if self.path.is_dir() and any(p.name not in ("segments", MANIFEST + ".tmp")
                                           and not p.name.startswith("tmp-")
                                           for p in self.path.iterdir()):
                 raise IndexError_(f"{self.path}: a directory with other files and no "
@@ -280,10 +293,12 @@ class DedupIndex:
         return seen
 
     # --- update ----------------------------------------------------------------------------
-    def add_run(self, name: str, keys: bytes, bands: np.ndarray, shingles: list[np.ndarray],
-                ids: list[str], out: str | None = None) -> dict:
+    def add_run(self, name: str, keys: bytes, bands: np.ndarray, counts: np.ndarray,
+                shingles: Iterable[np.ndarray], ids: list[str], out: str | None = None
+                ) -> dict:
         """Add a segment of a run's kept records (their exact keys, 16 bytes each; band keys
-        ``(records, bands)``; shingle hashes; ids) and replace the manifest; return the
+        ``(records, bands)``; their numbers of shingle hashes and the hashes, streamed; ids)
+        and replace the manifest; return the
         run's manifest entry (``out``: the run's output directory, recorded so that
         ``corpus-clean explain`` can show an earlier record's text).
 
@@ -299,7 +314,8 @@ class DedupIndex:
         tmp = self.path / f"tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            size = _write_segment(tmp, keys, bands, shingles, ids, self.settings["bands"])
+            size = _write_segment(tmp, keys, bands, counts, shingles, ids,
+                                  self.settings["bands"])
             segment = f"{len(self.manifest['runs']):05d}-{uuid.uuid4().hex[:8]}"
             os.rename(tmp, self.path / "segments" / segment)
         except BaseException:
@@ -322,7 +338,7 @@ class DedupIndex:
         if len(segs) <= 1:
             self._remove_orphans()
             return self.manifest
-        keys, bands, shingles, ids = bytearray(), [], [], []
+        keys, bands, counts, ids = bytearray(), [], [], []
         for seg in segs:
             order = np.argsort(seg.exact_rec, kind="stable")
             hi = np.asarray(seg.exact_hi)[order]
@@ -332,14 +348,16 @@ class DedupIndex:
             for j in range(seg.bands.shape[0]):
                 cols[j, np.asarray(seg.band_rec[j])] = np.asarray(seg.bands[j])
             bands.append(cols.T)
-            shingles += [np.asarray(seg.shingles_of(r)) for r in range(seg.records)]
+            counts.append(np.diff(np.asarray(seg.shingle_offsets)))
             ids += ["\x00".join(seg.who(r)) for r in range(seg.records)]
         # a compacted segment keeps each record's run with its id (run NUL id)
         tmp = self.path / f"tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            size = _write_segment(tmp, bytes(keys), np.concatenate(bands), shingles, ids,
-                                  self.settings["bands"] if self.settings else
+            chunks = (np.asarray(seg.shingles[i:i + (1 << 24)]) for seg in segs  # 64 MB
+                      for i in range(0, len(seg.shingles), 1 << 24))
+            size = _write_segment(tmp, bytes(keys), np.concatenate(bands),
+                                  np.concatenate(counts), chunks, ids,
                                   self.manifest["settings"]["bands"])
             segment = f"compact-{uuid.uuid4().hex[:8]}"
             os.rename(tmp, self.path / "segments" / segment)
@@ -385,9 +403,12 @@ class DedupIndex:
             pass
 
 
-def _write_segment(path: Path, keys: bytes, bands: np.ndarray, shingles: list[np.ndarray],
-                   ids: list[str], n_bands: int) -> int:
-    """Write a segment's files into ``path``; return their size in bytes."""
+def _write_segment(path: Path, keys: bytes, bands: np.ndarray, counts: np.ndarray,
+                   shingles: Iterable[np.ndarray], ids: list[str], n_bands: int) -> int:
+    """Write a segment's files into ``path``; return their size in bytes. ``counts``: the
+    number of shingle hashes of each record; ``shingles``: their arrays, in record order,
+    streamed to disk (a run's shingles are 4 bytes per character of its kept text: they are
+    never all in memory)."""
     n = len(ids)
     hi, lo = _key_words(keys) if n else (np.zeros(0, np.uint64), np.zeros(0, np.uint64))
     order = np.lexsort((lo, hi))
@@ -399,10 +420,8 @@ def _write_segment(path: Path, keys: bytes, bands: np.ndarray, shingles: list[np
     arrays["bands"] = np.take_along_axis(bands.T, b_order, axis=1) if n else \
         np.zeros((n_bands, 0), np.uint64)
     arrays["band_rec"] = b_order.astype(np.int32) if n else np.zeros((n_bands, 0), np.int32)
-    counts = np.asarray([len(s) for s in shingles], dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
     arrays["shingle_offsets"] = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    arrays["shingles"] = np.concatenate(shingles).astype(np.uint32) if n else \
-        np.zeros(0, np.uint32)
     encoded = [i.encode("utf-8", "surrogateescape") for i in ids]
     arrays["id_offsets"] = np.concatenate(
         ([0], np.cumsum([len(e) for e in encoded]))).astype(np.int64)
@@ -411,6 +430,20 @@ def _write_segment(path: Path, keys: bytes, bands: np.ndarray, shingles: list[np
             np.save(f, value, allow_pickle=False)
             f.flush()
             os.fsync(f.fileno())
+    total = int(counts.sum())
+    with open(path / "shingles.npy", "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.uint32)),
+            "fortran_order": False, "shape": (total,)})
+        written = 0
+        for chunk in shingles:
+            chunk = np.ascontiguousarray(chunk, dtype=np.uint32)
+            f.write(chunk.tobytes())
+            written += len(chunk)
+        if written != total:
+            raise ValueError(f"{path}: {written} shingle hashes written, {total} counted")
+        f.flush()
+        os.fsync(f.fileno())
     with open(path / "ids.bin", "wb") as f:
         f.write(b"".join(encoded))
         f.flush()

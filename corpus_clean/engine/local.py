@@ -324,11 +324,13 @@ class LocalBackend:
         bands = self.index.settings["bands"]
         if near is not None:
             band_keys = near.band_keys()[order] if order else np.zeros((0, bands), np.uint64)
-            shingles = [np.asarray(near.hashes_of(i)) for i in order]
+            counts = near.counts()[order] if order else np.zeros(0, np.int64)
+            shingles = (near.hashes_of(i) for i in order)  # streamed to the segment
         else:
             band_keys = np.zeros((len(order), bands), np.uint64)
-            shingles = [np.zeros(0, np.uint32) for _ in order]
-        entry = self.index.add_run(name, bytes(keys), band_keys, shingles, ids, out)
+            counts = np.zeros(len(order), np.int64)
+            shingles = iter(())
+        entry = self.index.add_run(name, bytes(keys), band_keys, counts, shingles, ids, out)
         if near is not None:
             near.drop_spill()
         return entry

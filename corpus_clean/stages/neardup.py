@@ -350,7 +350,7 @@ class NearDupIndex:
         self._lengths = array.array("I")
         self._spill_path = Path(spill_dir) / "shingles.u32"
         self._spill = open(self._spill_path, "wb")  # noqa: SIM115 - closed in decide()
-        self._map = None
+        self._reader: int | None = None
         self._written = 0
         self.candidate_pairs = 0
         self.verified_pairs = 0
@@ -413,20 +413,27 @@ class NearDupIndex:
         """The band keys of the records added so far, ``(records, bands)`` ``uint64``."""
         return np.frombuffer(self._keys, dtype=np.uint64).reshape(len(self), self.bands)
 
+    def counts(self) -> np.ndarray:
+        """The number of shingle hashes of each record added so far (``uint32``)."""
+        return np.frombuffer(self._counts, dtype=np.uint32)
+
     def hashes_of(self, i: int) -> np.ndarray:
         """The shingle hashes of record ``i`` (``uint32``), read from the spill file (flushed
-        first; the spill stays until :meth:`decide` with ``keep_spill`` False)."""
+        first; the spill stays until :meth:`decide` with ``keep_spill`` False). A read, not a
+        memory map: a look-up of many records leaves none of the file's pages mapped."""
         if not self._spill.closed:
             self._spill.flush()
-        if self._map is None or len(self._map) < self._written:
-            self._map = np.memmap(self._spill_path, dtype=np.uint32, mode="r") \
-                if self._written else np.zeros(0, np.uint32)
-        off = int(self._offsets[i])
-        return self._map[off: off + int(self._counts[i])]
+        if self._reader is None:
+            self._reader = os.open(self._spill_path, os.O_RDONLY)
+        count = int(self._counts[i])
+        data = os.pread(self._reader, 4 * count, 4 * int(self._offsets[i]))
+        return np.frombuffer(data, dtype=np.uint32)
 
     def drop_spill(self) -> None:
         """Remove the spill file (after :meth:`decide` with ``keep_spill``)."""
-        self._map = None
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None
         try:
             os.unlink(self._spill_path)
         except OSError:
