@@ -306,9 +306,21 @@ _COPYRIGHT_HINTS = (
     "增值电信")
 
 
-def _hinted(low: str, hints: tuple[str, ...]) -> bool:
-    """Whether one of ``hints`` occurs in ``low`` (a lower-cased record)."""
-    return any(h in low for h in hints)
+def _gate(hints: tuple[str, ...]) -> re.Pattern:
+    """One search for any of ``hints`` (3x faster than an ``in`` test per hint)."""
+    return re.compile("|".join(map(re.escape, hints)))
+
+
+_CALL_TO_ACTION_GATE = _gate(_CALL_TO_ACTION_HINTS)
+_NEWSLETTER_GATE = _gate(_NEWSLETTER_HINTS)
+_POLICY_GATE = _gate(_POLICY_HINTS)
+_POLICY_NAME_GATE = _gate(_POLICY_NAME_HINTS)
+_COPYRIGHT_GATE = _gate(_COPYRIGHT_HINTS)
+
+
+def _hinted(low: str, gate: re.Pattern) -> bool:
+    """Whether one of the literals of ``gate`` occurs in ``low`` (a lower-cased record)."""
+    return gate.search(low) is not None
 
 
 # A breadcrumb: "you are here" or the home page's name, then a path separator, then the
@@ -351,15 +363,16 @@ def classify_boilerplate(text: str, config: Config) -> tuple[str, str] | None:
     """
     stripped = text.strip()
     # the patterns read the NFKC form of short records only: longer ones are not normalised
-    norm = ""
-    if len(stripped) <= max(600, 2 * config.chrome_max_chars):
-        norm = unicodedata.normalize("NFKC", stripped)
+    # NFKC costs: 1.1 s for the 36,000 records of up to 600 characters of a 100 MB dump
+    norm = unicodedata.normalize("NFKC", stripped) \
+        if len(stripped) <= max(200, config.chrome_max_chars) else stripped
     return _classify(stripped, norm, config)
 
 
 def _classify(stripped: str, norm: str, config: Config) -> tuple[str, str] | None:
-    """The rules of :func:`classify_boilerplate` on a stripped record and its NFKC form (read
-    only by the rules for records of at most ``max(600, 2 * chrome_max_chars)`` characters)."""
+    """The rules of :func:`classify_boilerplate` on a stripped record and ``norm``, its NFKC
+    form when it has at most ``max(200, chrome_max_chars)`` characters, else the record as it
+    is (the rules for longer records, up to 600 characters, read it so)."""
     if len(stripped) <= 100:
         if _HEADING_RE.fullmatch(norm):
             return "site_heading", f"section heading {stripped!r}"
@@ -374,7 +387,7 @@ def _classify(stripped: str, norm: str, config: Config) -> tuple[str, str] | Non
     if len(stripped) <= 200 and _BREADCRUMB_RE.fullmatch(norm):
         return "navigation", f"breadcrumb {stripped!r}"
     low = norm.lower()
-    if len(stripped) <= config.chrome_max_chars and _hinted(low, _COPYRIGHT_HINTS):
+    if len(stripped) <= config.chrome_max_chars and _hinted(low, _COPYRIGHT_GATE):
         m = _COPYRIGHT_RE.search(norm)
         if m:
             return "copyright_notice", (
@@ -390,14 +403,14 @@ def _classify(stripped: str, norm: str, config: Config) -> tuple[str, str] | Non
             or len(stripped) <= 600 and _LONG_METADATA_RE.fullmatch(norm):
         return "page_metadata", f"metadata line {stripped[:100]!r}"
     if len(stripped) <= 300:
-        m = _CALL_TO_ACTION_RE.search(norm) if _hinted(low, _CALL_TO_ACTION_HINTS) else None
-        if m is None and len(stripped) <= 160 and _hinted(low, _NEWSLETTER_HINTS):
+        m = _CALL_TO_ACTION_RE.search(norm) if _hinted(low, _CALL_TO_ACTION_GATE) else None
+        if m is None and len(stripped) <= 160 and _hinted(low, _NEWSLETTER_GATE):
             m = _NEWSLETTER_RE.search(norm)
         if m is not None:
             return "call_to_action", f"{m.group(0)!r} in a record of {len(stripped)} chars <= 300"
     if len(stripped) <= 400:
-        m = _POLICY_RE.search(norm) if _hinted(low, _POLICY_HINTS) else None
-        if m is None and len(stripped) <= 200 and _hinted(low, _POLICY_NAME_HINTS) and \
+        m = _POLICY_RE.search(norm) if _hinted(low, _POLICY_GATE) else None
+        if m is None and len(stripped) <= 200 and _hinted(low, _POLICY_NAME_GATE) and \
                 _READER_RE.search(norm):
             m = _POLICY_NAME_RE.search(norm)
         if m is not None:
