@@ -144,7 +144,9 @@ class Config:
             taken; below it the full ``lang_trials`` run. 0.9999: clear text (an abstract)
             reaches it after 3 trials; short or mixed text does not.
         lang_backend: ``langdetect`` (default), ``cld2`` (pycld2, about 90x faster; install
-            the ``fast`` extra) or ``none`` (no language identification: every record ``und``).
+            the ``fast`` extra), ``py3langid`` (langid.py's model, more accurate than
+            langdetect and faster; the ``langid`` extra) or ``none`` (no language
+            identification: every record ``und``).
 
     Pages:
         extractor: the main-text extractor of HTML pages: ``trafilatura`` (default; the
@@ -223,9 +225,9 @@ class Config:
             high = MAXIMUM.get(f.name, INT_MAX)
             if type(value) is int and value > high:
                 raise ConfigError(f"{f.name}={value}: must be at most {high:,}")
-        if self.lang_backend not in ("langdetect", "cld2", "none"):
+        if self.lang_backend not in ("langdetect", "cld2", "py3langid", "none"):
             raise ConfigError(f"lang_backend={self.lang_backend!r}: must be 'langdetect', "
-                              "'cld2' or 'none'")
+                              "'cld2', 'py3langid' or 'none'")
         if self.extractor not in ("trafilatura", "resiliparse"):
             raise ConfigError(f"extractor={self.extractor!r}: must be 'trafilatura' or "
                               "'resiliparse'")

@@ -208,3 +208,42 @@ def test_identify_languages_is_identify_language_of_each(backend):
     assert got == [identify_language(t, config) for t in texts]
     if backend != "none":
         assert {lang for lang, _ in got} >= {"en", "de", "ja", "zh-cn", "zh-tw", "und"}
+
+
+# --- the py3langid backend (issue 20) ------------------------------------------------------
+
+def test_py3langid_backend_on_real_sentences_and_the_seed_abstracts():
+    """lingua's test sentences in 9 languages (tests/fixtures, 10 each) and the seed
+    abstracts: py3langid behind the script rules gets every sentence's language (langdetect
+    gets 88 of 90), and the seeds' Chinese abstracts keep their zh-cn script rule."""
+    pytest.importorskip("py3langid")
+    fast = Config(lang_backend="py3langid")
+    rows = load_jsonl("langid_sentences")
+    got = [identify_language(r["text"], fast) for r in rows]
+    assert sum(lang == r["lang"] for (lang, _), r in zip(got, rows)) >= 88
+    assert all(0.0 < prob <= 1.0 for _, prob in got)
+    for _, _, text in seed_abstracts():
+        lang, _ = identify_language(text, fast)
+        assert lang == ("zh-cn" if has_han(text) else "en"), text[:60]
+
+
+def test_py3langid_codes_are_the_outputs_codes():
+    pytest.importorskip("py3langid")
+    fast = Config(lang_backend="py3langid")
+    # Norwegian stays langdetect's code; a text of no language is und, not py3langid's zxx
+    assert identify_language("Dette er en norsk setning om været i dag, og det regner i "
+                             "Bergen som vanlig.", fast)[0] == "no"
+    assert language.PY3LANGID_CODES["zxx"] == "und" and language.PY3LANGID_CODES["arz"] == "ar"
+    assert identify_language("1234 5678 !!!", fast) == ("und", 0.0)
+
+
+def test_py3langid_missing_is_one_line_naming_the_extra(monkeypatch):
+    import importlib.util
+
+    from corpus_clean.config import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "py3langid" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"pip install 'corpus-clean\[langid\]'"):
+        language.check_backend(Config(lang_backend="py3langid"))

@@ -292,9 +292,12 @@ class _DumpPath(click.Path):
               help="Jaccard similarity of shingle sets at or above which records are near "
                    "duplicates (default 0.8).")
 @click.option("--no-near-dedup", is_flag=True, help="Exact dedup only (no MinHash LSH).")
-@click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "none"]), default=None,
+@click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "py3langid", "none"]),
+              default=None,
               help="Language identification: langdetect (default), cld2 (pycld2, about 90x "
-                   "faster; pip install 'corpus-clean[fast]') or none (all 'und').")
+                   "faster; pip install 'corpus-clean[fast]'), py3langid (more accurate and "
+                   "faster than langdetect; pip install 'corpus-clean[langid]') or none "
+                   "(all 'und').")
 @click.option("--compress", type=click.Choice(["gz", "zst"]), default=None,
               help="Compress clean.jsonl and rejected.jsonl (gzip or zstd).")
 @click.option("--shard-size", metavar="SIZE", default=None,
