@@ -3,6 +3,7 @@ before, on a real generated dump (tests/fixtures/dask_dump, split by file into d
 
 from __future__ import annotations
 
+import gzip as gz
 import json
 import os
 import shutil
@@ -345,3 +346,18 @@ def test_explain_a_near_duplicate_and_a_record_seen_in_an_earlier_run(tmp_path):
     if in_run is not None:
         got = _explain(tmp_path / "out-day2", in_run["id"])
         assert got["duplicate"]["jaccard"] >= 0.8 and got["duplicate"]["run"] is None
+
+
+def test_explain_reads_compressed_and_sharded_outputs_and_names_a_damaged_one(tmp_path):
+    out = tmp_path / "out"
+    clean_dir(SEEDS, OutputWriter(out, compress="gz", shard_records=20),
+              Config(lang_backend="none"))
+    assert (out / "clean-00001.jsonl.gz").exists()
+    kept = _explain(out, "004_ba04f5894699183e.txt:1")
+    assert kept["outcome"] in ("kept", "rejected") and kept["text"]
+    rejected = out / "rejected.jsonl.gz"
+    data = gz.decompress(rejected.read_bytes())
+    rejected.write_bytes(gz.compress(data)[: len(gz.compress(data)) // 2])  # cut short
+    result = _cli("explain", out, "no-such:1")
+    assert result.exit_code == 1 and "rejected.jsonl.gz: cannot be read to the end" in \
+        result.output and "Traceback" not in result.output

@@ -53,7 +53,11 @@ def _open_lines(path: Path) -> Iterator[bytes]:
         with gzip.open(path, "rb") as f:
             yield from f
     elif path.suffix == ".zst":
-        import zstandard
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(f"{path}: reading .zst outputs needs the zstandard package: "
+                             "pip install zstandard") from None
 
         with open(path, "rb") as raw:
             yield from io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw))
@@ -92,9 +96,13 @@ def find_record(out: Path, record_id: str, stats: dict | None = None
             path = out / name
             if not path.exists():
                 continue
-            for line in _open_lines(path):
-                if line.startswith(b"{" + needle):
-                    return kind, orjson.loads(line)
+            try:
+                for line in _open_lines(path):
+                    if line.startswith(b"{" + needle):
+                        return kind, orjson.loads(line)
+            except (OSError, EOFError, orjson.JSONDecodeError) as exc:
+                raise InputError(f"{path}: cannot be read to the end ({exc}); is it the "
+                                 "output of a completed run?") from None
     return None
 
 
