@@ -73,9 +73,13 @@ def test_no_marker_line_survives_and_provenance_is_kept(seeds_out):
         assert "translated by" not in row["text"]
         assert "谷歌翻译" not in row["text"]
     marked = [r for r in clean if r["translated_by"] is not None]
-    assert len(marked) == 32
+    assert len(marked) == 18
     assert {(r["translated_by"], r["mt_engine"]) for r in marked} == {("谷歌翻译", "google")}
     assert {r["source"][:3] for r in marked} == {"000", "001", "004"}
+    # the Chinese translations carry the site's Chinese marker; the English originals the
+    # site also put it after (14 kept) do not: they are not Google's output
+    assert {r["lang"] for r in marked} == {"zh-cn"}
+    assert not [r for r in clean if r["lang"] == "en" and r["translated_by"] is not None]
 
 
 def test_clean_rows_have_the_documented_keys_in_order(seeds_out):

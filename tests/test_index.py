@@ -21,6 +21,7 @@ from corpus_clean import Config, InputError, OutputWriter, clean_dir
 from corpus_clean.cli.command import cli
 from corpus_clean.engine.dedup_index import INDEX_FORMAT, DedupIndex, IndexError_
 from corpus_clean.engine.resume import CHECKPOINT_DIR
+from corpus_clean.stages.language import RULES
 
 DUMP = FIXTURES / "dask_dump"
 DAYS = {"day1": ["000_629521dea5937686.txt.gz", "001_a7fa2c5d118ba2d5.txt.gz"],
@@ -311,8 +312,8 @@ def test_explain_each_kind_of_outcome_on_the_seeds(tmp_path):
     assert kept["outcome"] == "kept" and all(c["passes"] is not False for c in kept["checks"])
     assert kept["language"]["lang"] == "zh-cn" and "script rule" in kept["language"]["rule"]
     english = _explain(out, "000_5531a001d51d5e0c.txt:3")
-    assert english["language"]["lang"] == "en" and "backend langdetect" in \
-        english["language"]["rule"]
+    assert (english["language"]["lang"], english["language"]["backend"],
+            english["language"]["rule"]) == ("en", "langdetect", RULES["backend"])
     # the terminal rendering
     result = _cli("explain", out, dup["id"])
     assert result.exit_code == 0 and "exact_duplicate" in result.output

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from support.paths import SEEDS as SEEDS_DIR
-from support.fixtures_util import MARKER, load_jsonl, seed_line, seed_lines
+from support.fixtures_util import MARKER, has_han, load_jsonl, seed_line, seed_lines
 
 from corpus_clean.records import Drop, Record
 from corpus_clean.stages.markers import (
@@ -155,11 +155,14 @@ def test_stripper_on_every_seed_record_pair():
             assert marker == MARKER
             out = stripper.apply(rec(abstract + "\n" + marker, f"{prefix}:{n}"))
             assert isinstance(out, Record)
-            assert (out.text, out.mt_engine, out.marker_lines) == (abstract, "google", [MARKER])
+            # the site writes its Chinese marker after the English originals too: an original
+            # is not Google's output, the Chinese translation is
+            engine = "google" if has_han(abstract) else None
+            assert (out.text, out.mt_engine, out.marker_lines) == (abstract, engine, [MARKER])
 
 
 def test_stripper_keeps_last_engine_and_all_marker_lines():
-    abstract = seed_line("000", 3)
+    abstract = seed_line("000", 1)  # a Chinese translation
     text = "\n".join([abstract, "机器翻译", "", "translated by 百度翻译"])
     out = MarkerStripper().apply(rec(text))
     assert isinstance(out, Record)
@@ -236,3 +239,15 @@ def test_marker_matcher_from_head():
     assert m("谷歌") == ("谷歌", "google")
     assert m("DeepL") is None
     assert m("translated by 谷歌翻译") == ("谷歌翻译", "google")
+
+
+def test_a_chinese_marker_after_an_english_original_names_no_engine():
+    """Seed file 000 puts `translated by 谷歌翻译` after every record, the English originals
+    included: the marker line is stripped from each, but only the Chinese translation is
+    Google's output. An English marker says nothing of the target language: it stays."""
+    english = seed_line("000", 3)
+    out = MarkerStripper().apply(rec(english + "\n" + MARKER))
+    assert (out.text, out.translated_by, out.mt_engine, out.marker_lines) == \
+        (english, None, None, [MARKER])
+    out = MarkerStripper().apply(rec(english + "\nTranslated by Google Translate"))
+    assert (out.translated_by, out.mt_engine) == ("Google Translate", "google")

@@ -425,11 +425,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
                 run_name = "stdout" if to_stdout else (
                     Path(output.rstrip("/")).name or output)
             if index_readonly:
-                run_name = None
-            elif index.has_run(run_name):
-                raise click.ClickException(
-                    f"{index_dir}: a run named {run_name!r} is in the dedup index already; "
-                    "give another --run-name (or --index-readonly)")
+                run_name = None  # a run name already in the index: clean_dir refuses it
         sources = click.get_current_context().get_parameter_source
         if executor_name == "dask":
             executor = start_dask(console, scheduler, config.workers)

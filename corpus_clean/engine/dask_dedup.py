@@ -87,6 +87,7 @@ from ..output.report import cluster_member
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Drop, locator_id, record_locator
 from ..stages.dedup import first_seen, key_words
+from ..stages.markers import marker_engine
 from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
 from .ordered import duplicate_drop, near_of_kept, survivor_drop
@@ -180,7 +181,7 @@ def _head(result, max_chars: int) -> ScanSummary:
         if drop is not None:
             rows.append(rejected_row(record, drop))
             drops.append(DroppedFacts(drop.stage, drop.reason, len(record.marker_lines),
-                                      record.mt_engine or "unknown"))
+                                      marker_engine(record)))
             continue
         text = record.text.strip()
         if len(text) <= max_chars:

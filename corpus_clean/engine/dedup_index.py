@@ -19,12 +19,13 @@ directory per segment under ``INDEX_DIR/segments/``, immutable once written:
 * ``ids.bin`` and ``id_offsets.npy``: the records' ids, UTF-8 (with ``surrogateescape``),
   concatenated.
 
-Every array is opened memory-mapped (``numpy.load(mmap_mode="r")``): a look-up reads the
-pages of a binary search (``log2(records)`` per key) and the shingles of its candidates, never
-the whole index. On disk a record costs 16 + 8 bytes of exact key, ``12 * bands`` bytes of
+The key arrays are opened memory-mapped (``numpy.load(mmap_mode="r")``): a look-up reads
+the pages of a binary search (``log2(records)`` per key) and the shingles of its candidates,
+never the whole index. On disk a record costs 16 + 8 bytes of exact key, ``12 * bands`` bytes of
 band keys (252 for the default 21 bands), 4 bytes per shingle (about 4 x its characters for
-character 5-grams) and its id: about 5 KB for a 1,000-character abstract. In memory, only the
-pages the look-ups touch.
+character 5-grams) and its id: 3.3 KB a record on ``make_dump.py`` dumps
+(``bench/bench_index.py``). In memory: a batch of queries' band keys, and the shingles being
+verified, read from the files (``pread``), not mapped.
 
 **Atomic updates.** A new segment is written into ``INDEX_DIR/tmp-<random>/`` and renamed into
 ``segments/``; then the manifest is replaced (written to ``manifest.json.tmp``, flushed,
@@ -53,6 +54,7 @@ import numpy as np
 
 from ..config import Config
 from ..errors import InputError
+from ..stages.dedup import key_words
 from ..stages.neardup import choose_bands, jaccard
 
 __all__ = ["INDEX_FORMAT", "NORMAL_FORM", "DedupIndex", "Seen", "index_settings", "IndexError_"]
@@ -66,13 +68,6 @@ MANIFEST = "manifest.json"
 QUERY_BATCH = 1 << 16
 _ARRAYS = ("exact_hi", "exact_lo", "exact_rec", "bands", "band_rec", "shingles",
            "shingle_offsets", "id_offsets")
-
-
-def _key_words(keys: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """16-byte keys, concatenated, as two ``uint64`` arrays (high and low words, big-endian,
-    as :func:`corpus_clean.stages.dedup.key_words` reads them)."""
-    words = np.frombuffer(keys, dtype=">u8").reshape(-1, 2).astype(np.uint64)
-    return words[:, 0].copy(), words[:, 1].copy()
 
 
 class IndexError_(InputError):
@@ -262,7 +257,7 @@ class DedupIndex:
         seen: dict[int, Seen] = {}
         if not n or not self.manifest["runs"]:
             return seen
-        hi, lo = _key_words(keys)
+        hi, lo = key_words(keys)
         for seg in self.segments():
             found = seg.exact(hi, lo)
             for q in np.flatnonzero(found >= 0):
@@ -410,7 +405,7 @@ def _write_segment(path: Path, keys: bytes, bands: np.ndarray, counts: np.ndarra
     streamed to disk (a run's shingles are 4 bytes per character of its kept text: they are
     never all in memory)."""
     n = len(ids)
-    hi, lo = _key_words(keys) if n else (np.zeros(0, np.uint64), np.zeros(0, np.uint64))
+    hi, lo = key_words(keys)
     order = np.lexsort((lo, hi))
     arrays = {"exact_hi": hi[order], "exact_lo": lo[order],
               "exact_rec": order.astype(np.int64)}

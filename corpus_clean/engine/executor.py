@@ -111,35 +111,15 @@ def _worker_init(parent: int) -> None:
     _exit_with_parent(parent)
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (not gone, not a zombie waiting to be reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-
 def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
-    """Exit when the parent process ``parent`` (a pid: the run's process, whether this worker
-    was forked from it or from a fork server) is gone, checked every ``interval``
+    """Exit when the parent process ``parent`` (a pid) is gone, checked every ``interval``
     seconds by a daemon thread. A run killed with SIGKILL cannot shut its pool down; without
     this its idle workers would wait on their task queue for ever."""
     import threading
     import time
 
-    direct = os.getppid() == parent  # forked from the run (else from a fork server)
-
     def watch() -> None:
-        while (os.getppid() == parent) if direct else _alive(parent):
+        while os.getppid() == parent:
             time.sleep(interval)
         os._exit(1)
 

@@ -306,7 +306,6 @@ class LocalBackend:
 
         yield from self.executor.map(reject_rows, to_reject())
 
-
     # --- the index of earlier runs -------------------------------------------------------
     def index_update(self, name: str, out: str | None = None) -> dict:
         """Add this run's kept records to the index as the run ``name`` (after the outputs

@@ -18,9 +18,9 @@ def scan_tasks(files, config, report, run, start=0, by_span=False):
     decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
     batches of records read here (:class:`.work.ScanTask`; at most ``batch_records`` records
     and about ``block_bytes`` characters, so that a batch of pages stays small; the last batch
-    of a file has ``end`` set). ``run``: a name unique to this run; ``start``: the run's number of the first
-    file; ``by_span``: blocks of uncompressed files name their bytes instead of carrying them
-    (see :func:`.blocks.block_tasks`)."""
+    of a file has ``end`` set). ``run``: a name unique to this run; ``start``: the run's
+    number of the first file; ``by_span``: blocks of uncompressed files name their bytes
+    instead of carrying them (see :func:`.blocks.block_tasks`)."""
     clock = time.perf_counter
     for index, file in enumerate(files, start):
         t0 = clock()

@@ -55,6 +55,7 @@ import orjson
 from ..config import Config
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Record
+from ..stages.markers import marker_engine
 from ..stages.repetition import repeat_key
 
 __all__ = ["PackedScan", "pack", "document_lines", "DroppedFacts", "SurvivorFacts", "record_facts", "ScanSummary",
@@ -263,7 +264,7 @@ class Emitted:
 def count_markers(engines: dict[str, int], record: Record) -> None:
     """Add ``record``'s stripped marker lines to ``engines`` (engine -> lines)."""
     if record.marker_lines:
-        engine = record.mt_engine or "unknown"
+        engine = marker_engine(record)
         engines[engine] = engines.get(engine, 0) + len(record.marker_lines)
 
 _EMPTY_KEYS = np.zeros((0, 0), dtype=np.uint64)
@@ -385,7 +386,7 @@ def pack(result, config: Config) -> PackedScan:
         if drop is not None:
             rows.append(rejected_row(record, drop))
             meta.append((0, drop.stage, drop.reason, len(record.marker_lines),
-                         record.mt_engine or "unknown"))
+                         marker_engine(record)))
             continue
         if item.key is None:
             raise ValueError(f"{record.id}: survivor without a dedup key")

@@ -42,6 +42,7 @@ from ..stages.neardup import shingle_hashes
 from ..stages.quality import DUP_NGRAM, LINE_DUP_CHAR_FRACTION, LINE_DUP_FRACTION, TOP_NGRAM
 from ..stages.quality import repetition_scores
 from ..stages.spam import WEIGHTS, spam_score, spam_signals
+from ..stages.language import RULES, language_decision
 from ..unicode_scripts import count_scripts
 
 __all__ = ["explain", "find_record", "run_config"]
@@ -153,19 +154,10 @@ def _earlier_out(index: Path, run: str) -> Path | None:
 
 
 def _language(row: dict, text: str, config: Config) -> dict:
-    counts = count_scripts(text)
-    if counts.letters + counts.cjk < config.lang_min_letters:
-        rule = f"fewer letters than lang_min_letters={config.lang_min_letters}: und"
-    elif counts.han and not counts.kana and not counts.hangul and \
-            counts.han * 2 >= counts.letters:
-        rule = ("script rule: Han characters at least half the letters: Chinese, Simplified "
-                "or Traditional by character sets")
-    elif config.lang_backend == "none":
-        rule = "no language identification (--lang-backend none)"
-    else:
-        rule = f"backend {config.lang_backend} (Han text it calls ja or ko: the script rule)"
+    """The language the run wrote, and what decided it (recomputed)."""
+    _, _, rule = language_decision(text, config)
     return {"lang": row.get("lang"), "prob": row.get("lang_prob"),
-            "backend": config.lang_backend, "rule": rule}
+            "backend": config.lang_backend, "rule": RULES[rule]}
 
 
 def _checks(text: str, config: Config) -> list[dict]:

@@ -127,13 +127,6 @@ _NAVIGATION = [
     r"already (?:a member|have an account)\?.{0,50}", r"(?:get help )?create an account.{0,60}",
     r"privacy policy", r"terms of (?:use|service)", r"cookie (?:policy|settings)",
     r"we ask that comments .{0,80}", r"comments are closed", r"all comments are moderated.{0,40}",
-    # "read also" teasers: a cue, then another article's headline (Lea también: ..., Lesen Sie
-    # auch: ..., À lire aussi ..., Читайте также: ..., 相关阅读：...)
-    r"(?:read also|also read|see also|related(?: article| story| post)?|lea(?: también| más)?"
-    r"|le puede interesar|te puede interesar|lesen sie (?:auch|mehr)|mehr zum thema|auch interessant"
-    r"|[àa] lire (?:aussi|également)|lire aussi|voir aussi|leia (?:também|mais)|veja também"
-    r"|leggi anche|читайте также|также читайте|читайте также:|相关阅读|相關閱讀|延伸阅读|延伸閱讀"
-    r"|推荐阅读|推薦閱讀|あわせて読みたい|関連記事|함께 보면 좋은 글)\s*[:：»|-]\s*.{0,160}",
     # "more on", "related content", "read on", "next article" in German, Spanish, French
     r"(?:más sobre|contenido relacionado|noticias relacionadas|zum weiterlesen|weiterlesen"
     r"|weitere beiträge|weitere artikel|mehr zum thema|nächster artikel|vorschau auf den "
@@ -145,12 +138,17 @@ _NAVIGATION = [
     r"分享到?.{0,12}", r"收藏", r"打印", r"列印", r"评论", r"評論", r"点赞", r"點讚", r"关注我们",
     r"關注我們", r"扫码关注", r"掃碼關注", r"复制链接", r"複製鏈接", r"举报", r"舉報", r"更多",
 ]
-# "read also" cues followed by another article's headline, up to 200 characters (MIRA: ...,
-# VEA TAMBIÉN: ..., Auch lesen: ...), and a headline set off as a link (>> ... <<)
+# "read also" teasers: a cue, then another article's headline, up to 200 characters (Lea
+# también: ..., Lesen Sie auch: ..., MIRA: ..., À lire aussi ..., Читайте также: ...,
+# 相关阅读：...), and a headline set off as a link (>> ... <<)
 _TEASER_RE = re.compile(
-    r"[\W_]*(?:mira|mire|vea también|puedes ver|lee también|lee más|te recomendamos|auch lesen"
-    r"|lies auch|siehe auch|leia também|veja também|leggi anche|read also|also read|see also"
-    r"|lea también|lesen sie auch|[àa] lire aussi|lire aussi|voir aussi)\s*[:：»|]\s*\S.{0,190}"
+    r"[\W_]*(?:read also|also read|see also|related(?: article| story| post)?"
+    r"|lea(?: también| más)?|le puede interesar|te puede interesar|mira|mire|vea también"
+    r"|puedes ver|lee también|lee más|te recomendamos|lesen sie (?:auch|mehr)|mehr zum thema"
+    r"|auch interessant|auch lesen|lies auch|siehe auch|[àa] lire (?:aussi|également)"
+    r"|lire aussi|voir aussi|leia (?:também|mais)|veja também|leggi anche|читайте также"
+    r"|также читайте|相关阅读|相關閱讀|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|あわせて読みたい|関連記事"
+    r"|함께 보면 좋은 글)\s*[:：»|-]\s*.{0,190}"
     r"|\s*>>\s*\S.{3,190}\S\s*<<\s*", re.IGNORECASE | re.DOTALL)
 # a link to more articles of a kind (Weitere aktuelle Themen aus der Arbeitswelt, Top-Themen
 # bei ..., Beiträge aus dem Forum, More stories from ...): at most 100 characters and no

@@ -180,12 +180,14 @@ def exact_drop(first_id: str, near_root: dict[str, tuple[str, float]]) -> Drop:
     return Drop("dedup", "exact_duplicate", detail, duplicate_of=root, similarity=sim)
 
 
-def key_words(keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """The 16-byte keys as two ``uint64`` arrays (high and low 8 bytes, big-endian), so that
-    many keys can be sorted, compared and hashed to buckets without Python objects."""
-    if not keys:
+def key_words(keys: list[bytes] | bytes | bytearray) -> tuple[np.ndarray, np.ndarray]:
+    """The 16-byte keys (a list of them, or their concatenation) as two ``uint64`` arrays
+    (high and low 8 bytes, big-endian), so that many keys can be sorted, compared and hashed
+    to buckets without Python objects."""
+    data = keys if isinstance(keys, (bytes, bytearray)) else b"".join(keys)
+    if not data:
         return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-    words = np.frombuffer(b"".join(keys), dtype=">u8").reshape(len(keys), 2).astype(np.uint64)
+    words = np.frombuffer(data, dtype=">u8").reshape(len(data) // 16, 2).astype(np.uint64)
     return words[:, 0].copy(), words[:, 1].copy()
 
 

@@ -254,26 +254,54 @@ def identify_languages(texts: list[str], config: Config = Config()) -> list[tupl
 
 def _identify(text: str, counts: ScriptCounts, config: Config) -> tuple[str, float]:
     """:func:`identify_language` of ``text`` whose script counts are ``counts``."""
+    lang, prob, _ = _decide(text, counts, config)
+    return lang, prob
+
+
+#: what decided a language (:func:`language_decision`)
+RULES = {"few_letters": "fewer letters than lang_min_letters: und",
+         "han_script": "script rule: Han characters at least half the letters, no Kana or "
+                       "Hangul: Chinese, Simplified or Traditional by character sets",
+         "backend": "the backend",
+         "backend_han": "the backend said ja, ko or zh of Han text without Kana or Hangul: the "
+                        "script rule's Chinese variant",
+         "none": "the backend found no language: und",
+         "off": "no language identification (lang_backend none): und"}
+
+
+def language_decision(text: str, config: Config = Config()) -> tuple[str, float, str]:
+    """``(lang, lang_prob, rule)``: :func:`identify_language` and what decided it, a key of
+    :data:`RULES`.
+
+    Raises:
+        ConfigError: as :func:`identify_language`.
+    """
+    if config.lang_backend == "none":
+        return "und", 0.0, "off"
+    return _decide(text, count_scripts(text), config)
+
+
+def _decide(text: str, counts: ScriptCounts, config: Config) -> tuple[str, float, str]:
     if counts.letters + counts.cjk < config.lang_min_letters:
-        return "und", 0.0
+        return "und", 0.0, "few_letters"
     if counts.han and not counts.kana and not counts.hangul and counts.han * 2 >= counts.letters:
-        return chinese_variant(text)
+        return (*chinese_variant(text), "han_script")
     backend = BACKENDS.get(config.lang_backend)
     if backend is None:
         raise ConfigError(f"lang_backend={config.lang_backend!r}: must be one of {sorted(BACKENDS)}")
     for lang, prob in backend(text, config):
         if lang == "ja" and not counts.kana:
             if counts.han:
-                return chinese_variant(text)
+                return (*chinese_variant(text), "backend_han")
             continue
         if lang == "ko" and not counts.hangul:
             if counts.han:
-                return chinese_variant(text)
+                return (*chinese_variant(text), "backend_han")
             continue
         if lang.startswith("zh") and counts.han:
-            return chinese_variant(text)
-        return lang, round(prob, 4)
-    return "und", 0.0
+            return (*chinese_variant(text), "backend_han")
+        return lang, round(prob, 4), "backend"
+    return "und", 0.0, "none"
 
 
 class LanguageTagger:

@@ -28,6 +28,7 @@ import re
 import unicodedata
 
 from ..records import Drop, Record
+from ..unicode_scripts import count_han_kana
 
 REASONS = ("marker_only",)
 
@@ -172,13 +173,40 @@ def is_marker_line(line: str) -> bool:
     return match_marker(line) is not None
 
 
+def marker_engine(record: Record) -> str:
+    """The engine named by ``record``'s stripped marker lines, for the count of marker lines
+    per engine: its ``mt_engine``, or, when the marker was not attributed to the record (an
+    original beside its translation), the engine the last marker line names; ``unknown`` for
+    a generic form."""
+    if record.mt_engine is not None or not record.marker_lines:
+        return record.mt_engine or "unknown"
+    found = match_marker(record.marker_lines[-1])
+    return found[1] if found is not None else "unknown"
+
+
+def _may_be_its_translation(marker: str, text: str) -> bool:
+    """Whether ``text`` may be the output of the translation ``marker`` names: not when the
+    marker is written in Han (a translation into Chinese or Japanese) and fewer than a quarter
+    of the text's letters are Han or Kana (an English original beside its translation; a
+    Chinese summary full of English terms is still Chinese)."""
+    if count_han_kana(marker) == 0:
+        return True  # an English marker says nothing of the target language
+    letters = sum(ch.isalpha() for ch in text[:2000])
+    return count_han_kana(text[:2000]) * 4 >= letters
+
+
 class MarkerStripper:
     """Stage ``markers``: remove whole marker lines from a record; keep the engine.
 
     ``translated_by`` gets the engine as written on the last marker line of the record, and
-    ``mt_engine`` its canonical id. A record made only of marker lines (a marker with no record
-    before it) is dropped with reason ``marker_only``. ``matcher`` is the file's
-    :class:`MarkerMatcher` (default: the catalogued forms only).
+    ``mt_engine`` its canonical id, unless the marker is written in Chinese or Japanese
+    (谷歌翻译, 由百度翻译) and the record is not (under a quarter of its letters Han or Kana):
+    such a marker says the site translated into
+    Chinese, and a site that puts it after every record puts it after the English originals
+    too (the seed dump's file 000). The marker line is stripped either way. A record made
+    only of marker lines (a marker with no record before it) is dropped with reason
+    ``marker_only``. ``matcher`` is the file's :class:`MarkerMatcher` (default: the
+    catalogued forms only).
     """
 
     name = "markers"
@@ -201,6 +229,9 @@ class MarkerStripper:
         if not record.marker_lines:
             return record
         record.text = "\n".join(kept).strip("\n")
+        if record.translated_by is not None and not _may_be_its_translation(
+                record.marker_lines[-1], record.text):
+            record.translated_by = record.mt_engine = None
         if not record.text.strip():
             return Drop(self.name, "marker_only",
                         f"only marker lines: {' | '.join(record.marker_lines)[:80]}")
