@@ -6,8 +6,18 @@
 2. Backends: accuracy on lingua's 32-language test sentences (``langid/lingua``) and records/s
    for langdetect (the tagger as configured: script rules, then langdetect), pycld2 and lingua,
    when installed.
+3. ``--table``: accuracy per language of the tagger with langdetect, stock langdetect's answers
+   against the project's (:mod:`corpus_clean.stages.langdetect_fast`: how many are identical,
+   language and probability), and the cost per English abstract of each.
+4. ``--pipeline DUMP``: the cost of language identification in a run: corpus-clean on ``DUMP``
+   with ``--lang-backend none`` and with each backend, in fresh processes, ``--rounds`` times;
+   the median of the all-stages seconds (the sum of the run's "time per stage" table) and of
+   the wall time, and each backend's ratio to ``none``.
 
     python bench/bench_language.py ../shared/data [--records 1500]
+    python bench/bench_language.py ../shared/data --table --per-lang 1000
+    python bench/bench_language.py ../shared/data --pipeline /tmp/cc-bench-dumps/r100-s5 \
+        --rounds 3 --workers 2
 """
 
 from __future__ import annotations
@@ -16,7 +26,11 @@ import argparse
 import dataclasses
 import gzip
 import json
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,12 +68,144 @@ def same(code: str, truth: str) -> bool:
     return code == truth or code.split("-")[0] == truth
 
 
+def stock_langdetect(text: str, config: Config) -> list[tuple[str, float]]:
+    """langdetect's own ranked answer, its Detector untouched, as the tagger configures it
+    (the quick trials first, then the full ones when unsure)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from corpus_clean.stages import langdetect_fast
+
+    def run(trials):
+        detector = langdetect_fast.factory(config.lang_seed).create()
+        detector.set_max_text_length(config.lang_max_chars)
+        detector.n_trial = trials
+        detector.append(text)
+        try:
+            return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
+        except LangDetectException:
+            return []
+    quick = run(config.lang_quick_trials)
+    if quick and round(quick[0][1], 4) >= config.lang_quick_accept:
+        return quick
+    return run(config.lang_trials)
+
+
+def table(data: Path, per_lang: int, records: int) -> None:
+    """Accuracy per language, stock langdetect against the project's engine, and the cost per
+    abstract of each (see the module docstring, 3)."""
+    from corpus_clean.stages import language
+
+    config = Config()
+    sents = sentences(data, per_lang)
+    texts = [x for _, x in sents]
+    t0 = time.perf_counter()
+    stock = [stock_langdetect(x, config) for x in texts]
+    t_stock = time.perf_counter() - t0
+    language._MEMO.clear()
+    t0 = time.perf_counter()
+    ours = []
+    for k in range(0, len(texts), config.batch_records):
+        ours += language._langdetect_ranked_many(texts[k:k + config.batch_records], config)
+    t_ours = time.perf_counter() - t0
+    tagged = []
+    for k in range(0, len(texts), config.batch_records):
+        tagged += language.identify_languages(texts[k:k + config.batch_records], config)
+    same_answers = sum(a == b for a, b in zip(stock, ours))
+    print(f"{len(sents)} test sentences of {len({t for t, _ in sents})} languages: "
+          f"the engine's ranked answers (languages and probabilities) are stock langdetect's "
+          f"for {same_answers} of {len(sents)}")
+    print(f"  langdetect alone: stock {len(texts) / t_stock:7.0f} sentences/s, "
+          f"the engine {len(texts) / t_ours:7.0f}/s ({t_stock / t_ours:.1f}x)")
+    print("\n  | language | sentences | tagger accuracy (script rules + langdetect) | "
+          "stock langdetect's first answer |")
+    print("  |---|---|---|---|")
+    for lang in sorted({t for t, _ in sents}):
+        picks = [k for k, (t, _) in enumerate(sents) if t == lang]
+        acc = sum(same(tagged[k][0], lang) for k in picks) / len(picks)
+        raw = sum(bool(stock[k]) and same(stock[k][0][0], lang) for k in picks) / len(picks)
+        print(f"  | {lang} | {len(picks)} | {100 * acc:.1f}% | {100 * raw:.1f}% |")
+    texts = abstracts(data, records)
+    t0 = time.perf_counter()
+    stock = [stock_langdetect(x, config) for x in texts]
+    t_stock = time.perf_counter() - t0
+    language._MEMO.clear()
+    t0 = time.perf_counter()
+    ours = []
+    for k in range(0, len(texts), config.batch_records):
+        ours += language._langdetect_ranked_many(texts[k:k + config.batch_records], config)
+    t_ours = time.perf_counter() - t0
+    print(f"\n{len(texts)} English arXiv abstracts: identical answers "
+          f"{sum(a == b for a, b in zip(stock, ours))} of {len(texts)}; cost per abstract: "
+          f"stock langdetect {1e6 * t_stock / len(texts):.0f} us, the engine "
+          f"{1e6 * t_ours / len(texts):.0f} us ({t_stock / t_ours:.1f}x), batches of "
+          f"{config.batch_records}, one process")
+
+
+def stage_seconds(stderr: str) -> float:
+    """The sum of the run's "time per stage" table (corpus-clean's standard error)."""
+    total, on = 0.0, False
+    for line in stderr.splitlines():
+        if line.startswith("time per stage"):
+            on = True
+        elif on and "│" in line:
+            total += float(line.split("│")[1])
+    return total
+
+
+def pipeline(dump: Path, rounds: int, workers: int) -> None:
+    """The cost of language identification in whole runs (see the module docstring, 4)."""
+    backends = ["none", "langdetect"]
+    for name, module in (("cld2", "pycld2"), ("py3langid", "py3langid")):
+        try:
+            __import__(module)
+            backends.append(name)
+        except ImportError:
+            print(f"  ({module} not installed)")
+    got: dict[str, list[tuple[float, float]]] = {b: [] for b in backends}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(rounds):
+            for backend in backends:  # interleaved, so that drift hits every backend alike
+                out = Path(tmp) / backend
+                t0 = time.perf_counter()
+                proc = subprocess.run([sys.executable, "-m", "corpus_clean", str(dump), "-o",
+                                       str(out), "--overwrite", "--workers", str(workers),
+                                       "--lang-backend", backend], capture_output=True,
+                                      text=True, env=env)
+                wall = time.perf_counter() - t0
+                if proc.returncode:
+                    raise SystemExit(proc.stderr[-2000:])
+                got[backend].append((stage_seconds(proc.stderr), wall))
+    base = statistics.median(s for s, _ in got["none"])
+    base_wall = statistics.median(w for _, w in got["none"])
+    print(f"{dump}: {rounds} rounds, {workers} workers, medians")
+    print("  | --lang-backend | all stages (s) | ratio to none | wall (s) | ratio to none |")
+    print("  |---|---|---|---|---|")
+    for backend, runs in got.items():
+        stages = statistics.median(s for s, _ in runs)
+        wall = statistics.median(w for _, w in runs)
+        print(f"  | {backend} | {stages:.2f} | {stages / base:.2f}x | {wall:.2f} | "
+              f"{wall / base_wall:.2f}x |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--records", type=int, default=1500)
     ap.add_argument("--per-lang", type=int, default=60)
+    ap.add_argument("--table", action="store_true",
+                    help="accuracy per language, stock langdetect against the engine")
+    ap.add_argument("--pipeline", type=Path, metavar="DUMP",
+                    help="the cost of language identification in runs on DUMP")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if args.table:
+        table(args.data, args.per_lang, args.records)
+        return
+    if args.pipeline:
+        pipeline(args.pipeline, args.rounds, args.workers)
+        return
     texts = abstracts(args.data, args.records)
     mb = sum(len(t.encode()) for t in texts) / 1e6
     base = Config()

@@ -9,7 +9,7 @@ from support.fixtures_util import has_han, load_jsonl, row, seed_abstracts, seed
 
 from corpus_clean.config import Config
 from corpus_clean.records import Record
-from corpus_clean.stages import language
+from corpus_clean.stages import langdetect_fast, language
 from corpus_clean.stages.language import LanguageTagger, chinese_variant, identify_language
 
 CFG = Config()
@@ -21,10 +21,10 @@ ZH_CLEAN = load_jsonl("zh_clean_abstracts")
 def no_langdetect(monkeypatch):
     """Make any call into langdetect fail: the answer must come from the script rule."""
 
-    def boom(seed):
+    def boom(*args):
         raise AssertionError("langdetect must not be called for this text")
 
-    monkeypatch.setattr(language, "_factory", boom)
+    monkeypatch.setattr(language.langdetect_fast, "detect_prepared", boom)
 
 
 def test_sentence_fixture_covers_nine_languages():
@@ -63,7 +63,7 @@ def test_seed_heading_is_zh_tw_without_langdetect(no_langdetect):
 
 def test_langdetect_alone_calls_the_seed_heading_korean():
     """Why the script rule exists: seeded langdetect answers ``ko`` for 相關內容."""
-    detector = language._factory(CFG.lang_seed).create()
+    detector = langdetect_fast.factory(CFG.lang_seed).create()
     detector.append("相關內容")
     assert detector.get_probabilities()[0].lang == "ko"
 
@@ -109,8 +109,10 @@ def test_deterministic():
     first = identify_language(text)
     assert first[0] == "en"
     assert identify_language(text) == first
-    # a fresh detector factory with the same seed gives the same answer
-    language._factory.cache_clear()
+    # fresh profiles, random stream and memo with the same seed give the same answer
+    for cached in (langdetect_fast.factory, langdetect_fast._profiles, langdetect_fast._stream):
+        cached.cache_clear()
+    language._MEMO.clear()
     assert identify_language(text) == first
 
 
@@ -171,27 +173,123 @@ def test_langdetect_alone_calls_traditional_abstracts_korean():
     assert answers.count("ko") >= 10
 
 
-def test_fast_detector_gives_langdetect_answers_bit_for_bit():
-    """The numpy probability update returns langdetect's ranked (language, probability)
-    lists exactly, on the sentences of 9 languages and the seed abstracts."""
+def _stock_langdetect(text, seed, trials, max_chars):
+    """langdetect's own ranked answer, its Detector untouched."""
     from langdetect.lang_detect_exception import LangDetectException
 
+    detector = langdetect_fast.factory(seed).create()
+    detector.set_max_text_length(max_chars)
+    detector.n_trial = trials
+    detector.append(text)
+    try:
+        return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
+    except LangDetectException:
+        return []
+
+
+ODD_TEXTS = [
+    "", "   ", "12345 !!!", "ok", "a", "AB CD EF", "The NASA and ESA JWST team",
+    "Visit https://example.org/a?b=c&d=e or mail me@example.com today " * 12,
+    "Tiếng Việt có dấu: Tiếng Việt rất hay, và người Việt Nam nói tiếng Việt.",
+    "Ceci est une phrase en français, écrite pour le test.   Avec  des   espaces.",
+    "Привет, как дела? This line mixes Cyrillic and Latin words together.",
+    "日本語の文章です。カタカナもあります。", "한국어 문장입니다. 테스트입니다.",
+    "Wörter mit Umlauten: Größe, Übung, Äpfel und ß am Ende",
+    "x" * 1000, ("word " * 80) + "https://" + "a" * 3000 + " tail words here",
+]
+
+
+@pytest.mark.parametrize("trials", [1, 3, 7])
+def test_fast_langdetect_gives_langdetect_answers_bit_for_bit(trials):
+    """langdetect_fast.detect returns stock langdetect's ranked (language, probability) lists
+    exactly: lingua's sentences of 9 languages, the seed abstracts, and odd texts (empty,
+    digits, capital words, URLs and mail addresses across the 200-character cut, Vietnamese,
+    runs of spaces, mixed scripts, a 1,000-letter word), with 1, 3 and 7 trials."""
     config = Config()
-    texts = [r["text"] for r in SENTENCES] + [t for _, _, t in seed_abstracts()]
+    texts = [r["text"] for r in SENTENCES] + [t for _, _, t in seed_abstracts()] + ODD_TEXTS
+    for max_chars in (config.lang_max_chars, 50):
+        for text in texts:
+            want = _stock_langdetect(text, config.lang_seed, trials, max_chars)
+            got = langdetect_fast.detect(text, config.lang_seed, trials, max_chars)
+            assert got == want, (text[:60], max_chars)
 
-    def ranked(detector, text):
-        detector.set_max_text_length(config.lang_max_chars)
-        detector.n_trial = config.lang_trials
+
+def test_fast_langdetect_in_one_batch_is_each_text_alone(monkeypatch):
+    """Texts whose trials run side by side (one batch, as the tagger runs them) get the answers
+    stock langdetect gives each alone: sentences of 9 languages, the seed abstracts and odd
+    texts in one batch; also with few draws held per trial (most trials then refill them),
+    with every text alone or none,
+    and with Python's own sum of each row (the path for Python 3.12 and later)."""
+    config = Config()
+    texts = [r["text"] for r in SENTENCES] + [t for _, _, t in seed_abstracts()] + ODD_TEXTS
+    want = [_stock_langdetect(t, config.lang_seed, 3, config.lang_max_chars) for t in texts]
+    prepared = [langdetect_fast.prepare(t, config.lang_max_chars) for t in texts]
+    assert langdetect_fast.detect_many(prepared, config.lang_seed, 3) == want
+    monkeypatch.setattr(langdetect_fast._Batch, "capacity", 11)
+    assert langdetect_fast.detect_many(prepared, config.lang_seed, 3) == want
+    for tail in (0, 10**6):  # never, and always, one text at a time
+        monkeypatch.setattr(langdetect_fast._Batch, "tail", tail)
+        assert langdetect_fast.detect_many(prepared, config.lang_seed, 3) == want
+    monkeypatch.setattr(langdetect_fast, "_SEQUENTIAL", False)
+    assert langdetect_fast.detect_many(prepared, config.lang_seed, 3) == want
+
+
+def test_fast_langdetect_prepares_text_as_langdetect_does():
+    """The text n-grams are taken from is langdetect's (append, then cleaning_text), with
+    URLs, e-mail addresses and Vietnamese marks before and after the cut at 200 characters,
+    and mostly non-Latin text losing its Latin letters."""
+    texts = ODD_TEXTS + [r["text"] for r in SENTENCES]
+    texts += ["日本語 mixed with a few English words 日本語の文章です。" * 3,
+              "Ti\u1ebfng Vie\u0323\u0302t " * 40, "a@b.c http://x.y " * 60]
+    for max_chars in (200, 30):
+        for text in texts:
+            detector = langdetect_fast.factory(0).create()
+            detector.set_max_text_length(max_chars)
+            detector.append(text)
+            detector.cleaning_text()
+            assert langdetect_fast.prepare(text, max_chars) == detector.text, text[:40]
+
+
+def test_fast_langdetect_extracts_langdetects_ngrams():
+    """The n-grams of a prepared text, word by word from the per-process tables, are the list
+    langdetect's own state machine makes, in its order (its sampling draws by position)."""
+    texts = ODD_TEXTS + [r["text"] for r in SENTENCES] + [t for _, _, t in seed_abstracts()]
+    table = langdetect_fast.profiles(0)
+    for text in texts + texts:  # the second time from the remembered words
+        detector = langdetect_fast.factory(0).create()
+        detector.set_max_text_length(200)
         detector.append(text)
-        try:
-            return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
-        except LangDetectException:
-            return []
+        detector.cleaning_text()
+        want = detector._extract_ngrams()
+        assert [table.names[i] for i in table.extract(detector.text)] == want, text[:40]
 
-    factory = language._factory(config.lang_seed)
-    fast = language._fast_detector_class()
-    for text in texts:
-        assert ranked(fast(factory), text) == ranked(factory.create(), text), text
+
+def test_fast_langdetect_reads_langdetects_profiles():
+    """The languages, in langdetect's order, and each n-gram's 55 probabilities are those of
+    langdetect's own DetectorFactory (every n-gram of its table checked)."""
+    made = langdetect_fast.factory(0)
+    table = langdetect_fast.profiles(0)
+    assert table.languages == made.langlist
+    assert table.known == set(made.word_lang_prob_map)
+    for gram, probs in made.word_lang_prob_map.items():
+        assert table.row(gram) == probs, gram
+
+
+def test_fast_langdetect_reads_the_random_stream_as_random_does():
+    """The Mersenne Twister words are read as CPython's gauss() and choice() read them (the
+    check that guards the fast path passes here, so the test above tests the fast path)."""
+    assert langdetect_fast._stream_matches(Config().lang_seed)
+    assert langdetect_fast._stream_matches(12345)
+
+
+def test_fast_langdetect_falls_back_to_langdetects_loop(monkeypatch):
+    """Where the stream cannot be read (another random module), langdetect's own loop gives
+    the same answers."""
+    config = Config()
+    texts = [r["text"] for r in SENTENCES[:20]]
+    want = [langdetect_fast.detect(t, config.lang_seed, 3, 200) for t in texts]
+    monkeypatch.setattr(langdetect_fast, "_stream_matches", lambda seed: False)
+    assert [langdetect_fast.detect(t, config.lang_seed, 3, 200) for t in texts] == want
 
 
 @pytest.mark.parametrize("backend", ["langdetect", "cld2", "none"])

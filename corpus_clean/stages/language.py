@@ -18,16 +18,18 @@ abstracts as ``ko``):
 Text with fewer than ``Config.lang_min_letters`` letters (CJK characters count 2) is ``und``
 with ``lang_prob`` 0.0.
 
-langdetect is pure Python, a few hundred records/s per core; measured by
-``bench/bench_language.py`` on 1,000 real English abstracts, reading only the first 200
-characters (``Config.lang_max_chars``) gives the same answer for every one of them, 2.7x
-faster (150 characters: one answer differs). langdetect averages 7 random trials (``Config.lang_trials``); most text is clear
-after 3, so 3 are run first (``lang_quick_trials``) and their answer is taken when it is at
-least 0.9999 sure (``lang_quick_accept``), else the full 7 are run. Measured: the same language
-on 935 of 935 real abstracts and 1,979 of 1,980 test sentences of 33 languages, 3.2x faster on
-abstracts. A fast backend, ``Config.lang_backend = "cld2"`` (pycld2: Google's CLD2, its model
-compiled into the package; the ``fast`` extra), is about 90x faster with accuracy 0.88 against
-langdetect's 0.89 on those sentences; the script rules above apply to both.
+langdetect reads only the first 200 characters (``Config.lang_max_chars``): measured by
+``bench/bench_language.py`` on 1,000 real English abstracts, the same answer for every one of
+them as on the whole text (150 characters: one answer differs). langdetect averages 7 random
+trials (``Config.lang_trials``); most text is clear after 3, so 3 are run first
+(``lang_quick_trials``) and their answer is taken when it is at least 0.9999 sure
+(``lang_quick_accept``), else the full 7 are run. Measured: the same language on 935 of 935
+real abstracts and 1,979 of 1,980 test sentences of 33 languages. langdetect itself runs in
+:mod:`.langdetect_fast`, which gives its answers bit for bit (language and probability) for
+a batch of texts at once, at about a seventh of its cost per abstract; its answers are
+remembered per process by prepared text (:data:`_MEMO`). Other backends
+(``Config.lang_backend``): ``cld2`` (pycld2: Google's CLD2, the ``fast`` extra) and
+``py3langid`` (the ``langid`` extra); the script rules above apply to every backend.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import numpy as np
 
 from ..config import Config, ConfigError
 from ..records import Record
+from . import langdetect_fast
 from ..unicode_scripts import HAN_RE, ScriptCounts, count_scripts, count_scripts_batch
 
 __all__ = ["LanguageTagger", "identify_language", "identify_languages", "chinese_variant"]
@@ -91,75 +94,52 @@ def chinese_variant(text: str) -> tuple[str, float]:
     return lang, round((max(trad, simp) + 1) / (trad + simp + 2), 4)
 
 
-@lru_cache(maxsize=4)
-def _factory(seed: int):
-    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    factory.set_seed(seed)
-    return factory
-
-
-@lru_cache(maxsize=1)
-def _fast_detector_class() -> type:
-    """langdetect's ``Detector`` with its per-n-gram update of the language probabilities
-    done on numpy arrays: for each sampled n-gram it multiplies the 55 probabilities by
-    ``alpha / BASE_FREQ + p(n-gram | language)`` and, every 5 samples, divides them by their
-    sum; numpy does the same IEEE double operation on each element (and the sum is still
-    Python's, in the same order), so the answers are bit for bit langdetect's (tested), with
-    the 55-step Python loops, two thirds of langdetect's time, gone. Each n-gram's
-    probabilities are converted to an array once per process, when first sampled (a few
-    thousand n-grams for a corpus in one language, about 0.6 KB each)."""
-    import numpy as np
-    from langdetect.detector import Detector
-
-    arrays: dict[str, np.ndarray] = {}
-
-    class FastDetector(Detector):
-        def _init_probability(self):
-            return np.array(super()._init_probability())
-
-        def _update_lang_prob(self, prob, word, alpha):
-            found = arrays.get(word)
-            if found is None:
-                if word is None or word not in self.word_lang_prob_map:
-                    return False
-                found = arrays[word] = np.array(self.word_lang_prob_map[word])
-            prob *= alpha / self.BASE_FREQ + found
-            return True
-
-        def _normalize_prob(self, prob):
-            total = sum(prob.tolist())
-            if not total:
-                raise ZeroDivisionError("float division by zero")  # as langdetect would
-            prob /= total
-            return max(0.0, float(prob.max()))
-
-    return FastDetector
+#: the answers of :func:`_langdetect_many` by (prepared text, trials, seed), per process: a
+#: record whose first ``lang_max_chars`` characters another record had (a template, a near
+#: duplicate below the threshold) gets the answer at the cost of a dictionary look-up. The
+#: answer is a function of those alone (the detector is seeded), so this changes no output;
+#: bounded to :data:`_MEMO_SIZE` entries, then cleared.
+_MEMO: dict[tuple[str, int, int], list[tuple[str, float]]] = {}
+_MEMO_SIZE = 50_000
 
 
-def _langdetect_once(text: str, config: Config, trials: int) -> list[tuple[str, float]]:
-    from langdetect.lang_detect_exception import LangDetectException
+def _langdetect_many(texts: list[str], config: Config,
+                     trials: int) -> list[list[tuple[str, float]]]:
+    """langdetect's ranked answers for ``texts`` with ``trials`` trials
+    (:func:`.langdetect_fast.detect_many`, its answers bit for bit), from the memo where it
+    has them."""
+    seed = config.lang_seed
+    keys = [(langdetect_fast.prepare(t, config.lang_max_chars), trials, seed) for t in texts]
+    found = [_MEMO.get(key) for key in keys]
+    missing = list(dict.fromkeys(key for key, f in zip(keys, found) if f is None))
+    if missing:
+        answers = dict(zip(missing, langdetect_fast.detect_many(
+            [key[0] for key in missing], seed, trials)))
+        if len(_MEMO) + len(answers) > _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO.update(answers)
+        found = [answers[key] if f is None else f for key, f in zip(keys, found)]
+    return found
 
-    detector = _fast_detector_class()(_factory(config.lang_seed))
-    detector.set_max_text_length(config.lang_max_chars)
-    detector.n_trial = trials
-    detector.append(text)
-    try:
-        return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
-    except LangDetectException:
-        return []
+
+def _langdetect_ranked_many(texts: list[str], config: Config) -> list[list[tuple[str, float]]]:
+    """langdetect, first with ``lang_quick_trials`` trials: an answer at least
+    ``lang_quick_accept`` sure is taken; any other text gets the full ``lang_trials``."""
+    if not 0 < config.lang_quick_trials < config.lang_trials:
+        return _langdetect_many(texts, config, config.lang_trials)
+    ranked = _langdetect_many(texts, config, config.lang_quick_trials)
+    unsure = [k for k, quick in enumerate(ranked)
+              if not (quick and round(quick[0][1], 4) >= config.lang_quick_accept)]
+    if unsure:
+        for k, full in zip(unsure, _langdetect_many([texts[k] for k in unsure], config,
+                                                    config.lang_trials)):
+            ranked[k] = full
+    return ranked
 
 
 def _langdetect_ranked(text: str, config: Config) -> list[tuple[str, float]]:
-    """langdetect, first with ``lang_quick_trials`` trials: an answer at least
-    ``lang_quick_accept`` sure is taken; any other text gets the full ``lang_trials``."""
-    if 0 < config.lang_quick_trials < config.lang_trials:
-        quick = _langdetect_once(text, config, config.lang_quick_trials)
-        if quick and round(quick[0][1], 4) >= config.lang_quick_accept:
-            return quick
-    return _langdetect_once(text, config, config.lang_trials)
+    """:func:`_langdetect_ranked_many` of one text."""
+    return _langdetect_ranked_many([text], config)[0]
 
 
 def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
@@ -237,7 +217,8 @@ def identify_language(text: str, config: Config = Config()) -> tuple[str, float]
     """
     if config.lang_backend == "none":
         return "und", 0.0
-    return _identify(text, count_scripts(text), config)
+    lang, prob, _ = _decide(text, count_scripts(text), config)
+    return lang, prob
 
 
 def identify_languages(texts: list[str], config: Config = Config()) -> list[tuple[str, float]]:
@@ -249,13 +230,13 @@ def identify_languages(texts: list[str], config: Config = Config()) -> list[tupl
     """
     if config.lang_backend == "none":
         return [("und", 0.0)] * len(texts)
-    return [_identify(t, c, config) for t, c in zip(texts, count_scripts_batch(texts))]
-
-
-def _identify(text: str, counts: ScriptCounts, config: Config) -> tuple[str, float]:
-    """:func:`identify_language` of ``text`` whose script counts are ``counts``."""
-    lang, prob, _ = _decide(text, counts, config)
-    return lang, prob
+    counts = count_scripts_batch(texts)
+    found: list = [_by_script(t, c, config) for t, c in zip(texts, counts)]
+    asked = [k for k, f in enumerate(found) if f is None]
+    if asked:
+        for k, ranked in zip(asked, _ranked_many([texts[k] for k in asked], config)):
+            found[k] = _by_backend(texts[k], counts[k], ranked)
+    return [(lang, prob) for lang, prob, _ in found]
 
 
 #: what decided a language (:func:`language_decision`)
@@ -282,14 +263,38 @@ def language_decision(text: str, config: Config = Config()) -> tuple[str, float,
 
 
 def _decide(text: str, counts: ScriptCounts, config: Config) -> tuple[str, float, str]:
+    found = _by_script(text, counts, config)
+    if found is None:
+        found = _by_backend(text, counts, _ranked_many([text], config)[0])
+    return found
+
+
+def _by_script(text: str, counts: ScriptCounts,
+               config: Config) -> tuple[str, float, str] | None:
+    """The decision of the rules that come before the backend, or None: the backend
+    decides."""
     if counts.letters + counts.cjk < config.lang_min_letters:
         return "und", 0.0, "few_letters"
     if counts.han and not counts.kana and not counts.hangul and counts.han * 2 >= counts.letters:
         return (*chinese_variant(text), "han_script")
-    backend = BACKENDS.get(config.lang_backend)
-    if backend is None:
+    if config.lang_backend not in BACKENDS:
         raise ConfigError(f"lang_backend={config.lang_backend!r}: must be one of {sorted(BACKENDS)}")
-    for lang, prob in backend(text, config):
+    return None
+
+
+def _ranked_many(texts: list[str], config: Config) -> list[list[tuple[str, float]]]:
+    """The backend's ranked answers for ``texts`` (langdetect's for all of them at once)."""
+    if config.lang_backend == "langdetect":
+        return _langdetect_ranked_many(texts, config)
+    backend = BACKENDS[config.lang_backend]
+    return [backend(text, config) for text in texts]
+
+
+def _by_backend(text: str, counts: ScriptCounts,
+                ranked: list[tuple[str, float]]) -> tuple[str, float, str]:
+    """The decision from the backend's ``ranked`` answer, with the script rules that
+    overrule it."""
+    for lang, prob in ranked:
         if lang == "ja" and not counts.kana:
             if counts.han:
                 return (*chinese_variant(text), "backend_han")
