@@ -39,6 +39,10 @@ MAXIMUM = {
 }
 
 
+#: the per-record stages ``skip_stages`` may name (``--skip``)
+SKIPPABLE_STAGES = ("markers", "boilerplate", "spam", "quality")
+
+
 class ConfigError(CorpusCleanError):
     """A configuration file or setting is invalid; the message names the file and the key."""
 
@@ -158,6 +162,13 @@ class Config:
             (one record per paragraph of its main text, id ``<source>:<n>#<k>`` for
             paragraph ``k`` of the page's document ``<source>:<n>``, judged as the records of
             a text dump are; no ``url``, ``title`` or ``date``).
+
+    Stages:
+        skip_stages: per-record stages not to run, names separated by commas, of
+            :data:`SKIPPABLE_STAGES` (``boilerplate`` includes its rule for short lines
+            repeated across the dump). Empty (default): all of them run. For a dump that was
+            filtered already, or to compare dedup alone with a dedup-only pipeline
+            (``bench/bench_scale.py``).
     """
 
     sample_bytes: int = 64 * 1024
@@ -198,6 +209,11 @@ class Config:
     lang_backend: str = "langdetect"
     extractor: str = "trafilatura"
     records: str = "documents"
+    skip_stages: str = ""
+
+    def skipped(self) -> frozenset[str]:
+        """The names in ``skip_stages``."""
+        return frozenset(n.strip() for n in self.skip_stages.split(",") if n.strip())
 
     def __post_init__(self) -> None:
         for name in ("spam_threshold", "lang_quick_accept"):
@@ -233,6 +249,10 @@ class Config:
                               "'resiliparse'")
         if self.records not in ("documents", "paragraphs"):
             raise ConfigError(f"records={self.records!r}: must be 'documents' or 'paragraphs'")
+        unknown = sorted(self.skipped() - set(SKIPPABLE_STAGES))
+        if unknown:
+            raise ConfigError(f"skip_stages={self.skip_stages!r}: {', '.join(unknown)} cannot be "
+                              f"skipped; the stages that can: {', '.join(SKIPPABLE_STAGES)}")
         if self.keep not in ("first", "longest"):
             raise ConfigError(f"keep={self.keep!r}: must be 'first' or 'longest'")
         if self.encoding:
@@ -249,7 +269,10 @@ class Config:
         """Return the settings that shape results as a plain dict in field order (for the JSON
         outputs). Execution settings (:data:`EXECUTION_SETTINGS`) are left out: they never
         change the outputs, which must be byte-identical for any number of workers."""
-        return {k: v for k, v in asdict(self).items() if k not in EXECUTION_SETTINGS}
+        # skip_stages is left out while empty: a run of every stage records the settings it
+        # recorded before the setting existed
+        return {k: v for k, v in asdict(self).items()
+                if k not in EXECUTION_SETTINGS and not (k == "skip_stages" and not v)}
 
 
 

@@ -314,3 +314,30 @@ def test_zstd_input_and_a_truncated_one(dump, tmp_path):
     cut = [r for r in rej if r["source"] == "011_cut.txt.zst"]
     assert [(r["stage"], r["line"]) for r in cut] == [("read", None)]
     assert cut[0]["reason"] in ("corrupt_compressed", "truncated_file")
+
+
+def test_skip_stages_leaves_their_records_to_the_others(tmp_path):
+    """--skip spam,quality on the seeds: the seeds' spam record (a porn line) is kept instead
+    of rejected by spam, no stage named is run (no drop of theirs), the others drop what they
+    drop in a full run, conservation holds, and the setting is in stats.json; a stage that
+    cannot be skipped is an error naming those that can."""
+    full, skipped = tmp_path / "full", tmp_path / "skip"
+    assert run(SEEDS, "-o", full, "--lang-backend", "none").exit_code == 0
+    assert run(SEEDS, "-o", skipped, "--lang-backend", "none",
+               "--skip", "spam, quality").exit_code == 0
+    a = json.loads((full / "stats.json").read_text())
+    b = json.loads((skipped / "stats.json").read_text())
+    assert a["drops"].get("spam") and "spam" not in b["drops"] and "quality" not in b["drops"]
+    assert b["drops"]["boilerplate"] == a["drops"]["boilerplate"]
+    assert b["records_in"] == a["records_in"] == b["kept"] + b["rejected"]
+    assert b["kept"] == a["kept"] + sum(a["drops"]["spam"].values()) + sum(
+        a["drops"].get("quality", {}).values())
+    assert b["config"]["skip_stages"] == "spam, quality"
+    spam_ids = {json.loads(line)["id"] for line in (full / "rejected.jsonl").open()
+                if json.loads(line)["stage"] == "spam"}
+    kept_ids = {json.loads(line)["id"] for line in (skipped / "clean.jsonl").open()}
+    assert spam_ids and spam_ids <= kept_ids
+    bad = run(SEEDS, "-o", tmp_path / "bad", "--skip", "dedup")
+    assert bad.exit_code != 0
+    assert "dedup cannot be skipped; the stages that can: markers, boilerplate, spam, quality" \
+        in bad.output

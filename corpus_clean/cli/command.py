@@ -292,6 +292,9 @@ class _DumpPath(click.Path):
               help="Jaccard similarity of shingle sets at or above which records are near "
                    "duplicates (default 0.8).")
 @click.option("--no-near-dedup", is_flag=True, help="Exact dedup only (no MinHash LSH).")
+@click.option("--skip", "skip_stages", metavar="STAGES", default=None,
+              help="Per-record stages not to run, comma-separated: markers, boilerplate, "
+                   "spam, quality (for a dump filtered already; default: all run).")
 @click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "py3langid", "none"]),
               default=None,
               help="Language identification: langdetect (default), cld2 (pycld2, about 90x "
@@ -329,7 +332,8 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   dask_reads: str, quiet: bool, resume: bool = False,
                   encoding: str | None = None, extractor: str | None = None,
                   records: str | None = None, index_dir: Path | None = None,
-                  index_readonly: bool = False, run_name: str | None = None) -> None:
+                  index_readonly: bool = False, run_name: str | None = None,
+                  skip_stages: str | None = None) -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -352,7 +356,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
             _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
                    lang_backend, compress, shard_size, workers, executor_name, scheduler,
                    dask_reads, quiet, resume, stops, encoding, extractor, records,
-                   (index_dir, index_readonly, run_name))
+                   (index_dir, index_readonly, run_name), skip_stages)
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
             code, word = STOPS[signal.SIGINT if isinstance(exc, KeyboardInterrupt) else
@@ -371,7 +375,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
            lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
            quiet, resume, stops: _StopSignals, encoding: str | None = None,
            extractor: str | None = None, records: str | None = None,
-           indexing: tuple = (None, False, None)) -> None:
+           indexing: tuple = (None, False, None), skip_stages: str | None = None) -> None:
     """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
     a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
     console = Console(stderr=True, quiet=quiet)
@@ -393,7 +397,7 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         overrides = {"keep": keep, "near_threshold": near_threshold,
                      "near_dedup": False if no_near_dedup else None, "lang_backend": lang_backend,
                      "workers": workers, "encoding": encoding, "extractor": extractor,
-                     "records": records}
+                     "records": records, "skip_stages": skip_stages}
         config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
         shard_records = shard_bytes = 0
         if shard_size is not None:

@@ -29,7 +29,7 @@ from ..stages.dedup import dedup_key, exact_drop
 from ..stages.language import identify_languages
 from ..stages.markers import MarkerMatcher
 from ..stages.neardup import choose_bands, sign_texts
-from ..stages.registry import build_stages, record_stages
+from ..stages.registry import active_record_stages, build_stages
 from .wire import Emitted, PackedScan, count_markers, pack, parse_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
@@ -233,7 +233,7 @@ def _scan_items(items: list, bare_markers: frozenset, config: Config, where: tup
     the stage that dropped it, or all of them if it survived), so its record is the one a
     full run gives: the other stages return a record unchanged."""
     stages = build_stages(config, MarkerMatcher(bare_markers))
-    infos = record_stages()
+    infos = active_record_stages(config)
     order = {stage.name: i for i, stage in enumerate(stages)}
     changers = [i for i, info in enumerate(infos) if info.changes_text]
     seconds = dict.fromkeys([s.name for s in stages] + ["dedup"], 0.0)

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the types only: this module stays cheap to import
     from ..records import Drop, Record
     from .markers import MarkerMatcher
 
-__all__ = ["Stage", "StageInfo", "registered", "stage_order", "in_flow_order", "record_stages", "build_stages",
+__all__ = ["Stage", "StageInfo", "registered", "stage_order", "in_flow_order", "record_stages", "active_record_stages", "build_stages",
            "reasons", "register", "unregister", "temporarily_registered", "reason_table",
            "KINDS"]
 
@@ -221,9 +221,17 @@ def reasons() -> dict[str, tuple[str, ...]]:
     return {info.name: info.reasons for info in _registry}
 
 
+def active_record_stages(config: "Config") -> tuple[StageInfo, ...]:
+    """The per-record stages a run with ``config`` runs: :func:`record_stages` but those
+    ``config.skip_stages`` names."""
+    skipped = config.skipped()
+    return tuple(info for info in record_stages() if info.name not in skipped)
+
+
 def build_stages(config: "Config", is_marker: "MarkerMatcher | None" = None) -> list:
-    """The per-record stages for one file, built in flow order (see :class:`Stage`)."""
-    return [info.build(config, is_marker) for info in record_stages()]
+    """The per-record stages for one file, built in flow order (see :class:`Stage`), without
+    those ``config.skip_stages`` names."""
+    return [info.build(config, is_marker) for info in active_record_stages(config)]
 
 
 def register(info: StageInfo, before: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..config import Config
+from ..config import INT_MAX, Config
 from ..records import Drop, Record
 from .dedup import dedup_key
 
@@ -51,7 +51,10 @@ class RepeatedLineFilter:
 
     def __init__(self, config: Config):
         self.max_chars = config.repeat_max_chars
-        self.min_count = config.repeat_min_count
+        # with the boilerplate stage skipped, lines are counted (for stats.json) but none is
+        # ever frequent enough to be dropped
+        self.min_count = (config.repeat_min_count if "boilerplate" not in config.skipped()
+                          else INT_MAX + 1)
         self._counts: dict[bytes, list] = {}  # key -> [count, first text]
 
     def observe(self, record: Record) -> None:
