@@ -206,6 +206,8 @@ def main() -> None:
     if args.pipeline:
         pipeline(args.pipeline, args.rounds, args.workers)
         return
+    from corpus_clean.stages import language
+
     texts = abstracts(args.data, args.records)
     mb = sum(len(t.encode()) for t in texts) / 1e6
     base = Config()
@@ -219,6 +221,7 @@ def main() -> None:
     print(f"  langdetect, whole text (<= 10,000 chars): {len(texts) / dt:7.0f} rec/s "
           f"{mb / dt:5.2f} MB/s  agreement 1.0000")
     for cap in (100, 150, 200, 250, 300, 500, 1000):
+        language._MEMO.clear()
         cfg = dataclasses.replace(base, lang_max_chars=cap)
         t0 = time.perf_counter()
         got = [identify_language(t, cfg)[0] for t in texts]
@@ -262,7 +265,10 @@ def main() -> None:
         backends["lingua 2.x (high accuracy)"] = lingua_
     except ImportError:
         print("  (lingua not installed)")
+    from corpus_clean.stages import language
+
     for name, fn in backends.items():
+        language._MEMO.clear()  # langdetect's answers are remembered: time each text's first
         t0 = time.perf_counter()
         got = [fn(x) for _, x in sents]
         dt = time.perf_counter() - t0
@@ -271,6 +277,7 @@ def main() -> None:
         per = {lang: [same(g, t) for g, (t, _) in zip(got, sents) if t == lang]
                for lang in langs}
         macro = sum(sum(v) / len(v) for v in per.values()) / len(per)
+        language._MEMO.clear()
         t0 = time.perf_counter()
         abs_got = [fn(x) for x in texts]
         dta = time.perf_counter() - t0

@@ -297,10 +297,9 @@ class _DumpPath(click.Path):
                    "spam, quality (for a dump filtered already; default: all run).")
 @click.option("--lang-backend", type=click.Choice(["langdetect", "cld2", "py3langid", "none"]),
               default=None,
-              help="Language identification: langdetect (default), cld2 (pycld2, about 90x "
-                   "faster; pip install 'corpus-clean[fast]'), py3langid (more accurate and "
-                   "faster than langdetect; pip install 'corpus-clean[langid]') or none "
-                   "(all 'und').")
+              help="Language identification: langdetect (default), cld2 (pycld2, the fastest; "
+                   "pip install 'corpus-clean[fast]'), py3langid (more accurate than "
+                   "langdetect; pip install 'corpus-clean[langid]') or none (all 'und').")
 @click.option("--compress", type=click.Choice(["gz", "zst"]), default=None,
               help="Compress clean.jsonl and rejected.jsonl (gzip or zstd).")
 @click.option("--shard-size", metavar="SIZE", default=None,
