@@ -275,6 +275,33 @@ def test_fast_langdetect_reads_langdetects_profiles():
         assert table.row(gram) == probs, gram
 
 
+def test_fast_langdetect_in_threads_gives_the_same_answers():
+    """A Dask worker may tag in several threads: four threads sharing fresh per-process
+    tables (profiles, n-grams of words, first draws) give each text the answer it gets
+    alone."""
+    import threading
+
+    config = Config()
+    texts = [langdetect_fast.prepare(r["text"], 200) for r in SENTENCES]
+    texts += [langdetect_fast.prepare(t, 200) for _, _, t in seed_abstracts()]
+    want = [_stock_langdetect(t, config.lang_seed, 3, 200) for t in texts]
+    langdetect_fast._profiles.cache_clear()
+    langdetect_fast._FIRST.clear()
+    got: dict[int, list] = {}
+
+    def work(k):
+        for start in range(k * 5, len(texts), 20):
+            for i, answer in enumerate(langdetect_fast.detect_many(texts[start:start + 5],
+                                                                   config.lang_seed, 3)):
+                got[start + i] = answer
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [got[i] for i in range(len(texts))] == want
+
+
 def test_fast_langdetect_reads_the_random_stream_as_random_does():
     """The Mersenne Twister words are read as CPython's gauss() and choice() read them (the
     check that guards the fast path passes here, so the test above tests the fast path)."""

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 from functools import lru_cache
 from itertools import chain
 
@@ -165,6 +166,7 @@ class Profiles:
         self.freqs, self.n_words = freqs, n_words
         #: every n-gram of every profile (langdetect's word_lang_prob_map has them all)
         self.known = set().union(*freqs)
+        self.lock = threading.Lock()
         self.chars: dict[int, str] = {}
         self.seen: set[str] = set()  # the characters in chars
         self.ids: dict[str, int] = {}
@@ -187,16 +189,22 @@ class Profiles:
         return out
 
     def number(self, gram: str) -> int:
-        """The number of the known n-gram ``gram`` (its row of :attr:`matrix`)."""
+        """The number of the known n-gram ``gram`` (its row of :attr:`matrix`). A new one is
+        added under :attr:`lock` (a Dask worker may tag in several threads), its row written
+        before its number is given out."""
         found = self.ids.get(gram)
         if found is None:
-            found = self.ids[gram] = len(self.names)
-            self.names.append(gram)
-            if found >= len(self.matrix):
-                grown = np.empty((2 * len(self.matrix), self.matrix.shape[1]))
-                grown[:found] = self.matrix[:found]
-                self.matrix = grown
-            self.matrix[found] = self.row(gram)
+            with self.lock:
+                found = self.ids.get(gram)
+                if found is None:
+                    found = len(self.names)
+                    if found >= len(self.matrix):
+                        grown = np.empty((2 * len(self.matrix), self.matrix.shape[1]))
+                        grown[:found] = self.matrix[:found]
+                        self.matrix = grown
+                    self.matrix[found] = self.row(gram)
+                    self.names.append(gram)
+                    self.ids[gram] = found
         return found
 
     def extract(self, text: str) -> list[int]:
@@ -210,9 +218,10 @@ class Profiles:
         else:
             new = set(text).difference(self.seen)
             if new:
-                for ch in new:
-                    chars[ord(ch)] = NGram.normalize(ch)
-                self.seen |= new
+                with self.lock:
+                    for ch in new:
+                        chars[ord(ch)] = NGram.normalize(ch)
+                    self.seen = self.seen | new
             parts = text.translate(chars).split(" ")
         last = parts.pop()  # not followed by a space
         found = list(map(words.get, parts))  # a word followed by a space: its n-grams
@@ -342,8 +351,10 @@ def _first_draws(seed: int, at: int, size: int, count: int,
     :data:`_FIRST_SIZE` remembered per process, 1.3 KB each)."""
     key = (seed, size, count)
     first = at == 4
-    if first and key in _FIRST:
-        return _FIRST[key]
+    if first:
+        found = _FIRST.get(key, _FIRST)  # _FIRST itself: not there (None is a value)
+        if found is not _FIRST:
+            return found
     positions = _draws(words, at, size, count)
     found = None if positions is None else (positions,
                                             words[positions] >> (32 - size.bit_length()))
