@@ -90,14 +90,12 @@ def stock_langdetect(text: str, config: Config) -> list[tuple[str, float]]:
     return run(config.lang_trials)
 
 
-def table(data: Path, per_lang: int, records: int) -> None:
-    """Accuracy per language, stock langdetect against the project's engine, and the cost per
-    abstract of each (see the module docstring, 3)."""
+def stock_and_engine(texts: list[str], config: Config) -> tuple[list, float, list, float]:
+    """``(stock answers, seconds, the engine's answers, seconds)`` for ``texts``: stock
+    langdetect one text at a time, the engine in batches of ``batch_records`` from an empty
+    memo, one process."""
     from corpus_clean.stages import language
 
-    config = Config()
-    sents = sentences(data, per_lang)
-    texts = [x for _, x in sents]
     t0 = time.perf_counter()
     stock = [stock_langdetect(x, config) for x in texts]
     t_stock = time.perf_counter() - t0
@@ -106,7 +104,18 @@ def table(data: Path, per_lang: int, records: int) -> None:
     ours = []
     for k in range(0, len(texts), config.batch_records):
         ours += language._langdetect_ranked_many(texts[k:k + config.batch_records], config)
-    t_ours = time.perf_counter() - t0
+    return stock, t_stock, ours, time.perf_counter() - t0
+
+
+def table(data: Path, per_lang: int, records: int) -> None:
+    """Accuracy per language, stock langdetect against the project's engine, and the cost per
+    abstract of each (see the module docstring, 3)."""
+    from corpus_clean.stages import language
+
+    config = Config()
+    sents = sentences(data, per_lang)
+    texts = [x for _, x in sents]
+    stock, t_stock, ours, t_ours = stock_and_engine(texts, config)
     tagged = []
     for k in range(0, len(texts), config.batch_records):
         tagged += language.identify_languages(texts[k:k + config.batch_records], config)
@@ -125,15 +134,7 @@ def table(data: Path, per_lang: int, records: int) -> None:
         raw = sum(bool(stock[k]) and same(stock[k][0][0], lang) for k in picks) / len(picks)
         print(f"  | {lang} | {len(picks)} | {100 * acc:.1f}% | {100 * raw:.1f}% |")
     texts = abstracts(data, records)
-    t0 = time.perf_counter()
-    stock = [stock_langdetect(x, config) for x in texts]
-    t_stock = time.perf_counter() - t0
-    language._MEMO.clear()
-    t0 = time.perf_counter()
-    ours = []
-    for k in range(0, len(texts), config.batch_records):
-        ours += language._langdetect_ranked_many(texts[k:k + config.batch_records], config)
-    t_ours = time.perf_counter() - t0
+    stock, t_stock, ours, t_ours = stock_and_engine(texts, config)
     print(f"\n{len(texts)} English arXiv abstracts: identical answers "
           f"{sum(a == b for a, b in zip(stock, ours))} of {len(texts)}; cost per abstract: "
           f"stock langdetect {1e6 * t_stock / len(texts):.0f} us, the engine "

@@ -118,30 +118,33 @@ def dump_to_jsonl(dump: Path, out: Path, parts: int) -> tuple[int, int]:
 
     out.mkdir(parents=True, exist_ok=True)
     distinct = set()
-    lines: list[bytes] = []
-    for file in list_input_files(dump):
-        reader = FileReader(file, FileInfo(file.source), Config())
-        stripper = MarkerStripper(reader.is_marker)
-        for record, drop in reader:
-            if drop is None:
-                r = stripper.apply(record)
-                if hasattr(r, "text"):
-                    lines.append(orjson.dumps({"text": r.text, "id": r.id}) + b"\n")
-                    distinct.add(xxhash.xxh3_128_intdigest(r.text.encode("utf-8",
-                                                                         "surrogatepass")))
-    total = sum(map(len, lines))
-    part, size, k = 0, 0, 0
-    f = open(out / f"records-{part:05d}.jsonl", "wb")
-    for line in lines:
-        if size >= total * (part + 1) / parts and part + 1 < parts:
-            f.close()
-            part += 1
-            f = open(out / f"records-{part:05d}.jsonl", "wb")
-        f.write(line)
-        size += len(line)
-        k += 1
-    f.close()
-    return k, len(distinct)
+    n = 0
+    whole = out.parent / f"{out.name}.all"  # all records first, then cut into parts
+    with open(whole, "wb") as f:
+        for file in list_input_files(dump):
+            reader = FileReader(file, FileInfo(file.source), Config())
+            stripper = MarkerStripper(reader.is_marker)
+            for record, drop in reader:
+                if drop is None:
+                    r = stripper.apply(record)
+                    if hasattr(r, "text"):
+                        f.write(orjson.dumps({"text": r.text, "id": r.id}) + b"\n")
+                        n += 1
+                        distinct.add(xxhash.xxh3_128_intdigest(
+                            r.text.encode("utf-8", "surrogatepass")))
+    total, size, part = whole.stat().st_size, 0, 0
+    with open(whole, "rb") as src:
+        f = open(out / f"records-{part:05d}.jsonl", "wb")
+        for line in src:
+            if size >= total * (part + 1) / parts and part + 1 < parts:
+                f.close()
+                part += 1
+                f = open(out / f"records-{part:05d}.jsonl", "wb")
+            f.write(line)
+            size += len(line)
+        f.close()
+    whole.unlink()
+    return n, len(distinct)
 
 
 def cpu_seconds() -> float:

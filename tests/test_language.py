@@ -24,7 +24,7 @@ def no_langdetect(monkeypatch):
     def boom(*args):
         raise AssertionError("langdetect must not be called for this text")
 
-    monkeypatch.setattr(language.langdetect_fast, "detect_prepared", boom)
+    monkeypatch.setattr(language.langdetect_fast, "detect_many", boom)
 
 
 def test_sentence_fixture_covers_nine_languages():
@@ -110,7 +110,7 @@ def test_deterministic():
     assert first[0] == "en"
     assert identify_language(text) == first
     # fresh profiles, random stream and memo with the same seed give the same answer
-    for cached in (langdetect_fast.factory, langdetect_fast._profiles, langdetect_fast._stream):
+    for cached in (langdetect_fast.factory, langdetect_fast.profiles, langdetect_fast._stream):
         cached.cache_clear()
     language._MEMO.clear()
     assert identify_language(text) == first
@@ -254,7 +254,7 @@ def test_fast_langdetect_extracts_langdetects_ngrams():
     """The n-grams of a prepared text, word by word from the per-process tables, are the list
     langdetect's own state machine makes, in its order (its sampling draws by position)."""
     texts = ODD_TEXTS + [r["text"] for r in SENTENCES] + [t for _, _, t in seed_abstracts()]
-    table = langdetect_fast.profiles(0)
+    table = langdetect_fast.profiles()
     for text in texts + texts:  # the second time from the remembered words
         detector = langdetect_fast.factory(0).create()
         detector.set_max_text_length(200)
@@ -268,7 +268,7 @@ def test_fast_langdetect_reads_langdetects_profiles():
     """The languages, in langdetect's order, and each n-gram's 55 probabilities are those of
     langdetect's own DetectorFactory (every n-gram of its table checked)."""
     made = langdetect_fast.factory(0)
-    table = langdetect_fast.profiles(0)
+    table = langdetect_fast.profiles()
     assert table.languages == made.langlist
     assert table.known == set(made.word_lang_prob_map)
     for gram, probs in made.word_lang_prob_map.items():
@@ -285,7 +285,7 @@ def test_fast_langdetect_in_threads_gives_the_same_answers():
     texts = [langdetect_fast.prepare(r["text"], 200) for r in SENTENCES]
     texts += [langdetect_fast.prepare(t, 200) for _, _, t in seed_abstracts()]
     want = [_stock_langdetect(t, config.lang_seed, 3, 200) for t in texts]
-    langdetect_fast._profiles.cache_clear()
+    langdetect_fast.profiles.cache_clear()
     langdetect_fast._FIRST.clear()
     got: dict[int, list] = {}
 

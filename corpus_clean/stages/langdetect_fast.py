@@ -18,7 +18,7 @@ at 235 us per abstract against stock langdetect's 1,684 (7.2x), in one process. 
 is only how the work is done:
 
 * (1) the profiles are read from langdetect's files as its factory reads them, and a
-  language-probability row is made only for each n-gram met (:func:`_profiles`);
+  language-probability row is made only for each n-gram met (:func:`profiles`);
 * (2) the URL, e-mail and Vietnamese rules run on the start of the text (cut at a whitespace,
   which none of them can match across) instead of all of it, when that start is long enough,
   and only where they can match; the space rule is one regular expression; an ASCII text
@@ -51,7 +51,7 @@ from itertools import chain
 
 import numpy as np
 
-__all__ = ["Profiles", "detect", "detect_many", "detect_prepared", "prepare", "word_ngrams",
+__all__ = ["Profiles", "detect", "detect_many", "prepare", "profiles", "word_ngrams",
            "STREAM_WORDS"]
 
 #: Mersenne Twister words made once per process for the trials (256 KB). A clear text reads
@@ -239,9 +239,8 @@ class Profiles:
     def _learn(self, key: str, word: str, spaced: bool) -> list[int]:
         """The numbered known n-grams of ``word`` (:func:`word_ngrams`), remembered as
         ``key``."""
-        known, ids, number = self.known, self.ids, self.number
-        grams = [ids[w] if w in ids else number(w) for w in word_ngrams(word, spaced)
-                 if w in known]
+        known, number = self.known, self.number
+        grams = [number(w) for w in word_ngrams(word, spaced) if w in known]
         if len(self.words) < self.max_words:
             self.words[key] = grams
         return grams
@@ -260,7 +259,7 @@ def _ascii_table() -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _profiles() -> Profiles:
+def profiles() -> Profiles:
     """langdetect's 55 profiles read as its ``DetectorFactory.load_profile`` reads them (the
     files of its profile directory in ``os.listdir`` order, its languages' order), once per
     process, without making its table of 87,598 n-grams x 55 probabilities (a third of a
@@ -283,11 +282,6 @@ def _profiles() -> Profiles:
         freqs.append(data["freq"])
         n_words.append(data["n_words"])
     return Profiles(languages, freqs, n_words)
-
-
-def profiles(seed: int) -> Profiles:
-    """The :class:`Profiles` of the process (the same for every seed)."""
-    return _profiles()
 
 
 @lru_cache(maxsize=4)
@@ -399,7 +393,7 @@ def detect_many(texts: list[str], seed: int, trials: int) -> list[list[tuple[str
     draws for every text at once, so the cost per text falls with the batch."""
     from langdetect.detector import Detector
 
-    table = profiles(seed)
+    table = profiles()
     ids = [np.array(table.extract(text), np.int64) for text in texts]
     results: list[list[tuple[str, float]]] = [[] for _ in texts]
     todo = [k for k, grams in enumerate(ids) if len(grams)]
@@ -423,11 +417,6 @@ def detect_many(texts: list[str], seed: int, trials: int) -> list[list[tuple[str
         ranked.sort(key=lambda item: item[1], reverse=True)  # stable, as langdetect's sort
         results[k] = ranked
     return results
-
-
-def detect_prepared(text: str, seed: int, trials: int) -> list[tuple[str, float]]:
-    """:func:`detect` of a text already prepared (:func:`prepare`)."""
-    return detect_many([text], seed, trials)[0]
 
 
 class _Batch:

@@ -137,11 +137,6 @@ def _langdetect_ranked_many(texts: list[str], config: Config) -> list[list[tuple
     return ranked
 
 
-def _langdetect_ranked(text: str, config: Config) -> list[tuple[str, float]]:
-    """:func:`_langdetect_ranked_many` of one text."""
-    return _langdetect_ranked_many([text], config)[0]
-
-
 def _cld2_ranked(text: str, config: Config) -> list[tuple[str, float]]:
     try:
         import pycld2
@@ -200,10 +195,16 @@ def check_backend(config: Config) -> None:
                           "pip install 'corpus-clean[langid]'")
 
 
-#: language identification backends: name -> function(text, config) -> [(code, prob), ...];
-#: ``none`` skips identification (every record ``und``), for pipelines and benchmarks without it
-BACKENDS = {"langdetect": _langdetect_ranked, "cld2": _cld2_ranked,
-            "py3langid": _py3langid_ranked, "none": lambda t, c: []}
+def _each(ranked):
+    """A backend of one text at a time as one of a batch."""
+    return lambda texts, config: [ranked(text, config) for text in texts]
+
+
+#: language identification backends: name -> function(texts, config) -> for each text
+#: [(code, prob), ...], most probable first; ``none`` skips identification (every record
+#: ``und``), for pipelines and benchmarks without it
+BACKENDS = {"langdetect": _langdetect_ranked_many, "cld2": _each(_cld2_ranked),
+            "py3langid": _each(_py3langid_ranked), "none": lambda texts, config: [[]] * len(texts)}
 
 
 def identify_language(text: str, config: Config = Config()) -> tuple[str, float]:
@@ -283,11 +284,8 @@ def _by_script(text: str, counts: ScriptCounts,
 
 
 def _ranked_many(texts: list[str], config: Config) -> list[list[tuple[str, float]]]:
-    """The backend's ranked answers for ``texts`` (langdetect's for all of them at once)."""
-    if config.lang_backend == "langdetect":
-        return _langdetect_ranked_many(texts, config)
-    backend = BACKENDS[config.lang_backend]
-    return [backend(text, config) for text in texts]
+    """The backend's ranked answers for ``texts``."""
+    return BACKENDS[config.lang_backend](texts, config)
 
 
 def _by_backend(text: str, counts: ScriptCounts,

@@ -461,19 +461,16 @@ class NearDupIndex:
         if not len(a):
             return {}
         lengths = np.frombuffer(self._lengths, dtype=np.uint32).astype(np.int64)
-
-        def hashes(i: int) -> np.ndarray:
-            # read, not memory-mapped: a map of the spill file (4 bytes per shingle of every
-            # survivor, 2.7 GB for a 1 GB dump) counts the pages the verification touches in
-            # the process's resident memory (1.8 GB of the 1 GB --remix dump's run)
-            return self.hashes_of(i) if self._written else np.zeros(0, np.uint32)
-
+        # shingle hashes are read (hashes_of), not memory-mapped: a map of the spill file (4
+        # bytes per shingle of every survivor, 2.7 GB for a 1 GB dump) counts the pages the
+        # verification touches in the process's resident memory (1.8 GB of the 1 GB --remix
+        # dump's run)
         mine: list = [-1, None]  # the later record's hashes, read once for all its pairs
 
         def similarity(later: int, first: int, k: int) -> float:
             if mine[0] != later:
-                mine[0], mine[1] = later, hashes(later)
-            return jaccard(mine[1], hashes(first))
+                mine[0], mine[1] = later, self.hashes_of(later)
+            return jaccard(mine[1], self.hashes_of(first))
 
         removed, verified = decide_pairs(a, b, lengths[a], lengths[b], keep, self.threshold,
                                          similarity, excluded)
