@@ -1,14 +1,17 @@
 """The Dask executor against the local one, in the same run: wall time, and what goes through
 the driver.
 
-It runs corpus-clean on a dump twice, each in a fresh process: with the local executor
-(``--workers N``) and with ``--executor dask`` on a LocalCluster of N worker processes (started
-by the run itself). For the Dask run it reports the bytes the driver process read and wrote,
-files and sockets together (``rchar`` + ``wchar`` of ``/proc/self/io`` when the process exits:
-every ``read``/``write`` system call, the scheduler's and the client's traffic with the workers
-included, since a LocalCluster's scheduler runs in the driver), net of the same run on a small
-dump (start-up, imports, the cluster's own chatter), as a share of the dump's bytes. It checks
-that the two runs' four outputs are byte-identical.
+It runs corpus-clean on a dump three times, each in a fresh process: with the local executor
+(``--workers N``), and with ``--executor dask`` on a LocalCluster of N worker processes (started
+by the run itself), the workers writing their parts of the output as shards (the default) and
+the driver writing every record (``--dask-writes driver``). For each Dask run it reports the
+bytes the driver process read and wrote, files and sockets together (``rchar`` + ``wchar`` of
+``/proc/self/io`` when the process exits: every ``read``/``write`` system call, the scheduler's
+and the client's traffic with the workers included, since a LocalCluster's scheduler runs in
+the driver), net of the same run on a small dump (start-up, imports, the cluster's own
+chatter), as a share of the dump's bytes, and the size of ``dedup-report.json``, which the
+driver writes whoever writes the records. It checks that the outputs are byte-identical to the
+local run's (shards joined in name order; ``stats.json`` but for its list of outputs).
 
     python bench/bench_cluster.py --data ../shared/data --size 100 --remix --workers 2
 
@@ -39,7 +42,17 @@ WRAPPER = (
     "runpy.run_module('corpus_clean', run_name='__main__')\n"
 )
 
-OUTPUTS = ("clean.jsonl", "rejected.jsonl", "dedup-report.json", "stats.json")
+def outputs(out: Path) -> dict[str, bytes]:
+    """The outputs in ``out`` as the local executor names them: shards (``clean-00000.jsonl``
+    ...) joined in name order; ``stats.json`` without its list of outputs."""
+    stats = json.loads((out / "stats.json").read_bytes())
+    stats.pop("outputs")
+    got = {"stats.json": json.dumps(stats).encode(),
+           "dedup-report.json": (out / "dedup-report.json").read_bytes()}
+    for stem in ("clean", "rejected", "removed-lines"):
+        files = sorted(out.glob(f"{stem}.jsonl")) + sorted(out.glob(f"{stem}-*.jsonl"))
+        got[stem] = b"".join(p.read_bytes() for p in files)
+    return got
 
 
 def make_dump(data: Path, out: Path, size_mb: float, seed: int, remix: bool) -> None:
@@ -93,25 +106,30 @@ def main() -> None:
         sizes[size] = dump
     with tempfile.TemporaryDirectory(dir=args.dumps) as tmp:
         tmp = Path(tmp)
-        _, small_io = run(sizes[args.small], tmp / "small", dask)
-        small = dump_bytes(sizes[args.small])
         dump = sizes[args.size]
         total = dump_bytes(dump)
         local_wall, local_io = run(dump, tmp / "local", common)
-        dask_wall, dask_io = run(dump, tmp / "dask", dask)
-        same = all((tmp / "local" / name).read_bytes() == (tmp / "dask" / name).read_bytes()
-                   for name in OUTPUTS)
-    net = dask_io - small_io
-    print(f"{dump} ({total / 1e6:.1f} MB), {args.workers} workers, "
-          f"--lang-backend {args.lang_backend}")
-    print(f"  local executor: {local_wall:7.1f} s; its process read and wrote "
-          f"{local_io / 1e6:8.1f} MB ({100 * local_io / total:.0f}% of the dump)")
-    print(f"  Dask LocalCluster: {dask_wall:7.1f} s ({dask_wall / local_wall:.2f}x the local "
-          f"executor); the driver read and wrote {dask_io / 1e6:8.1f} MB, "
-          f"{net / 1e6:.1f} MB net of a run on the {small / 1e6:.1f} MB dump "
-          f"({small_io / 1e6:.1f} MB): {100 * net / total:.0f}% of the dump")
-    print(f"  outputs byte-identical: {'yes' if same else 'NO'}")
-
+        expected = outputs(tmp / "local")
+        report = (tmp / "local" / "dedup-report.json").stat().st_size
+        print(f"{dump} ({total / 1e6:.1f} MB), {args.workers} workers, "
+              f"--lang-backend {args.lang_backend}")
+        print(f"  local executor: {local_wall:7.1f} s; its process read and wrote "
+              f"{local_io / 1e6:8.1f} MB ({100 * local_io / total:.0f}% of the dump)")
+        for writes in ("workers", "driver"):
+            how = [*dask, "--dask-writes", writes]
+            _, small_io = run(sizes[args.small], tmp / f"small-{writes}", how)
+            small = dump_bytes(sizes[args.small])
+            wall, io = run(dump, tmp / f"dask-{writes}", how)
+            same = outputs(tmp / f"dask-{writes}") == expected
+            net = io - small_io
+            print(f"  Dask LocalCluster, --dask-writes {writes}: {wall:7.1f} s "
+                  f"({wall / local_wall:.2f}x the local executor); the driver read and wrote "
+                  f"{io / 1e6:.1f} MB, {net / 1e6:.1f} MB net of a run on the "
+                  f"{small / 1e6:.1f} MB dump ({small_io / 1e6:.1f} MB): "
+                  f"{100 * net / total:.1f}% of the dump; outputs byte-identical: "
+                  f"{'yes' if same else 'NO'}")
+        print(f"  dedup-report.json (written by the driver): {report / 1e6:.1f} MB, "
+              f"{100 * report / total:.1f}% of the dump")
 
 if __name__ == "__main__":
     main()

@@ -5,10 +5,11 @@ Every message names the file or directory concerned and, where there is one, the
 
 from __future__ import annotations
 
+import errno
 import stat
 
 __all__ = ["CorpusCleanError", "InputError", "OutputError", "FileReadError", "ConservationError",
-           "ResumeError", "file_kind"]
+           "ResumeError", "file_kind", "output_error"]
 
 
 class CorpusCleanError(Exception):
@@ -59,3 +60,11 @@ def file_kind(mode: int) -> str:
         if test(mode):
             return name
     return "special file"
+
+
+def output_error(path: object, exc: OSError) -> OutputError:
+    """The :class:`OutputError` of an ``OSError`` writing ``path`` (a path or URL): "no space
+    left on device" for a full disk, else "cannot write" and the system's reason."""
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"{path}: no space left on device")
+    return OutputError(f"{path}: cannot write ({exc.strerror or exc})")

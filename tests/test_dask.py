@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support.outputs import joined_outputs
 from support.paths import FIXTURES, ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
@@ -30,7 +31,6 @@ from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.engine import dask_dedup
 from corpus_clean.reading.blocks import BlockTask, block_items
 from corpus_clean.cli.command import cli
-from corpus_clean.output.writer import OUTPUT_FILES
 
 distributed = pytest.importorskip("distributed")  # in the test extra: CI runs these tests
 
@@ -48,7 +48,8 @@ def small_parts(monkeypatch):
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in OUTPUT_FILES}
+    """The outputs in ``out``, shards joined (:func:`support.outputs.joined_outputs`)."""
+    return joined_outputs(out)
 
 
 @pytest.fixture(scope="module")
@@ -574,14 +575,13 @@ def test_page_dumps_on_the_cluster_give_the_local_bytes(dask_executor, tmp_path)
     clean_dir(dump, OutputWriter(tmp_path / "local"), Config(), workers=1)
     clean_dir(dump, OutputWriter(tmp_path / "dask"), CONFIG, executor=dask_executor)
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
-    assert b'"title":"Scalable Recommendation Models' in (tmp_path / "dask" / "clean.jsonl"
-                                                          ).read_bytes()
+    assert b'"title":"Scalable Recommendation Models' in outputs(tmp_path / "dask")["clean.jsonl"]
     # --records paragraphs: the pages cut into paragraphs where they are read, on the workers
     paragraphs = dataclasses.replace(CONFIG, records="paragraphs")
     clean_dir(dump, OutputWriter(tmp_path / "local-p"), Config(records="paragraphs"), workers=1)
     clean_dir(dump, OutputWriter(tmp_path / "dask-p"), paragraphs, executor=dask_executor)
     assert outputs(tmp_path / "dask-p") == outputs(tmp_path / "local-p")
-    assert b'"id":"a-news.html:1#' in (tmp_path / "dask-p" / "clean.jsonl").read_bytes()
+    assert b'"id":"a-news.html:1#' in outputs(tmp_path / "dask-p")["clean.jsonl"]
 
 
 def test_site_chrome_repeated_across_pages_is_removed_on_the_cluster_too(dask_executor,
@@ -594,8 +594,8 @@ def test_site_chrome_repeated_across_pages_is_removed_on_the_cluster_too(dask_ex
         (dump / name).write_bytes(data)
     clean_dir(dump, OutputWriter(tmp_path / "local"), Config(), workers=1)
     clean_dir(dump, OutputWriter(tmp_path / "dask"), CONFIG, executor=dask_executor)
-    local = {p.name: p.read_bytes() for p in (tmp_path / "local").iterdir()}
-    assert {p.name: p.read_bytes() for p in (tmp_path / "dask").iterdir()} == local
+    local = outputs(tmp_path / "local")
+    assert outputs(tmp_path / "dask") == local
     assert local["removed-lines.jsonl"].count(b"Mehr aus dem Ressort") == 4
     assert b"Mehr aus dem Ressort" not in local["clean.jsonl"]
 

@@ -322,6 +322,13 @@ class _DumpPath(click.Path):
                    "workers: each reads its blocks from the dump (which they must see at the "
                    "same path or URL); driver: this process sends them. auto: workers for a "
                    "URL dump or a local cluster, else driver.")
+@click.option("--dask-writes", type=click.Choice(["auto", "workers", "driver"]),
+              default="auto", show_default=True,
+              help="With --executor dask: who writes the kept and rejected records. workers: "
+                   "each writes its parts as numbered shards (clean-00000.jsonl ...) to OUT, "
+                   "which they must see at the same path or URL; driver: this process writes "
+                   "clean.jsonl and rejected.jsonl. auto: workers for an object-store URL or "
+                   "a local cluster, else driver; always driver with '-o -' or --shard-size.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @_debug_option
 def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | None,
@@ -332,7 +339,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                   encoding: str | None = None, extractor: str | None = None,
                   records: str | None = None, index_dir: Path | None = None,
                   index_readonly: bool = False, run_name: str | None = None,
-                  skip_stages: str | None = None) -> None:
+                  skip_stages: str | None = None, dask_writes: str = "auto") -> None:
     """Clean every file under DUMP_DIR (or one file) into OUT.
 
     Stages: read (any encoding, .gz/.bz2/.xz, JSON Lines) -> split records -> strip
@@ -354,7 +361,7 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
         try:
             _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
                    lang_backend, compress, shard_size, workers, executor_name, scheduler,
-                   dask_reads, quiet, resume, stops, encoding, extractor, records,
+                   (dask_reads, dask_writes), quiet, resume, stops, encoding, extractor, records,
                    (index_dir, index_readonly, run_name), skip_stages)
             stops.check()
         except (KeyboardInterrupt, _Terminated) as exc:
@@ -371,12 +378,14 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
 
 
 def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_dedup,
-           lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_reads,
+           lang_backend, compress, shard_size, workers, executor_name, scheduler, dask_io,
            quiet, resume, stops: _StopSignals, encoding: str | None = None,
            extractor: str | None = None, records: str | None = None,
            indexing: tuple = (None, False, None), skip_stages: str | None = None) -> None:
     """The body of :func:`clean_command`, run with its signal handlers (``stops``) in place;
-    a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`."""
+    a stop signal comes out of it as ``KeyboardInterrupt`` or :class:`_Terminated`.
+    ``dask_io``: ``(--dask-reads, --dask-writes)``."""
+    dask_reads, dask_writes = dask_io
     console = Console(stderr=True, quiet=quiet)
     warn = Console(stderr=True)
     to_stdout = output == "-"
@@ -431,12 +440,19 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
                 run_name = None  # a run name already in the index: clean_dir refuses it
         sources = click.get_current_context().get_parameter_source
         if executor_name == "dask":
+            if dask_writes == "workers" and (to_stdout or shard_size):
+                raise click.UsageError("--dask-writes workers writes a shard per part of the "
+                                       "dump: not with '-o -' nor --shard-size (use "
+                                       "--dask-writes driver)")
             executor = start_dask(console, scheduler, config.workers)
-            executor.read_dump = {"auto": None, "workers": True, "driver": False}[dask_reads]
+            who = {"auto": None, "workers": True, "driver": False}
+            executor.read_dump, executor.write_output = who[dask_reads], who[dask_writes]
         elif sources("scheduler").name == "COMMANDLINE":
             raise click.UsageError("--scheduler needs --executor dask")
         elif sources("dask_reads").name == "COMMANDLINE":
             raise click.UsageError("--dask-reads needs --executor dask")
+        elif sources("dask_writes").name == "COMMANDLINE":
+            raise click.UsageError("--dask-writes needs --executor dask")
         if resume and is_url(output):
             raise click.UsageError("--resume needs a local output directory, not a URL")
         if to_stdout:
@@ -484,10 +500,12 @@ def _clean(dump, output, overwrite, config_file, keep, near_threshold, no_near_d
         _quiet_stdout()
         sys.exit(1)
     finally:
-        if writer is not None and not stops.completed:
-            writer.abort()  # temporary files and the lock on OUT, whatever failed
-        if executor is not None:
-            executor.close() if stops.completed else executor.abort()
+        try:  # the cluster first: its workers may be writing shards in OUT
+            if executor is not None:
+                executor.close() if stops.completed else executor.abort()
+        finally:
+            if writer is not None and not stops.completed:
+                writer.abort()  # temporary files and the lock on OUT, whatever failed
     render_resume(console, report.resume)
     render_summary(console, report)
 

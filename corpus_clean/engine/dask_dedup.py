@@ -84,6 +84,7 @@ import numpy as np
 
 from ..config import Config
 from ..output.report import cluster_member
+from ..output.shards import ShardStore
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Drop, locator_id, record_locator
 from ..stages.dedup import first_seen, key_words
@@ -105,7 +106,7 @@ PART_RECORDS = 2048
 TASK_PREFIXES = ("scan", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
                  "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
-                 "_exact_dups", "_count", "_with_s_offset")
+                 "_reject_dups", "_write_scan", "_count", "_with_s_offset")
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
 
@@ -166,20 +167,17 @@ def _register_sizes() -> None:
 _register_sizes()
 
 
-def _head(result, max_chars: int) -> ScanSummary:
+def _head(result, max_chars: int, rows: bool = True) -> ScanSummary:
     """What the driver accounts of a scan result (:data:`.work.ScanResult`), made on the
-    worker: the ``rejected.jsonl`` lines of the records dropped before dedup, rendered here,
-    with their counts; how many reach dedup; those of them short enough for the repetition
-    counts."""
+    worker: the ``rejected.jsonl`` lines of the records dropped before dedup, rendered here
+    (unless ``rows`` is false: the worker writes them, :func:`_write_scan`), with their
+    counts; how many reach dedup; those of them short enough for the repetition counts."""
     file_index, end, items, seconds, facts = result
-    rows, drops, shorts, line_rows, line_drops = [], [], [], [], []
+    drops, shorts, line_drops = [], [], []
     for item in items:
         record, drop = item.record, item.drop
-        for removed in record.removed or ():
-            line_rows.append(removed_line_row(record, removed))
-            line_drops.append(removed[1:3])
+        line_drops += (removed[1:3] for removed in record.removed or ())
         if drop is not None:
-            rows.append(rejected_row(record, drop))
             drops.append(DroppedFacts(drop.stage, drop.reason, len(record.marker_lines),
                                       marker_engine(record)))
             continue
@@ -188,8 +186,45 @@ def _head(result, max_chars: int) -> ScanSummary:
             shorts.append((item.key, text))  # the repetition counts key by it
         if record.is_document:  # a page's document: its short lines count too
             shorts += ((None, line) for line in document_lines(record.text, max_chars))
-    return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(rows), drops,
-                       len(items) - len(drops), shorts, b"".join(line_rows), line_drops)
+    reject_rows, line_rows = _scan_rows([result]) if rows else ([], [])
+    return ScanSummary(file_index, end, seconds, facts, len(items), b"".join(reject_rows),
+                       drops, len(items) - len(drops), shorts, b"".join(line_rows), line_drops)
+
+
+def _scan_rows(results) -> tuple[list[bytes], list[bytes]]:
+    """The ``rejected.jsonl`` lines of the records that scan ``results`` dropped, and the
+    ``removed-lines.jsonl`` lines of the lines removed from their documents, in order."""
+    reject_rows, line_rows = [], []
+    for _, _, items, _, _ in results:
+        for item in items:
+            record = item.record
+            line_rows += (removed_line_row(record, removed) for removed in record.removed or ())
+            if item.drop is not None:
+                reject_rows.append(rejected_row(record, item.drop))
+    return reject_rows, line_rows
+
+
+def _write_scan(store: ShardStore, *results) -> Emitted:
+    """Write the rows of :func:`_scan_rows` of one group's scan ``results`` as shards (the
+    rejects before dedup, in input order); only the shards come back."""
+    reject_rows, line_rows = _scan_rows(results)
+    return _stored(Emitted(reject_rows=reject_rows, line_rows=line_rows), store)
+
+
+def _stored(emitted: Emitted, store: ShardStore | None) -> Emitted:
+    """``emitted`` with its rows written to ``store`` as shards (clean, rejected, removed
+    lines) and only the shards and counts kept; ``emitted`` as it is without a store."""
+    if store is None:
+        return emitted
+    for stem, rows, count in (("clean", emitted.clean_rows, emitted.clean_count),
+                              ("rejected", emitted.reject_rows, len(emitted.reject_rows)),
+                              ("removed-lines", emitted.line_rows, len(emitted.line_rows))):
+        shard = store.write(stem, rows, count)
+        if shard is not None:
+            emitted.shards.append(shard)
+    emitted.clean_rows, emitted.reject_rows, emitted.line_rows = [], [], []
+    emitted.clean_count = 0
+    return emitted
 
 
 def _make_part(offset: int, *results) -> Part:
@@ -328,11 +363,12 @@ def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> d
 
 
 def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set,
-               config: Config) -> Emitted:
+               config: Config, store: ShardStore | None) -> Emitted:
     """The part's survivors in order (:func:`.ordered.survivor_drop`; ``near``: ``{number:
     (kept id, similarity)}`` of its near duplicates), rejected or tagged and rendered here
     (:func:`.work.tag_kept`), with the snippets of the kept ones that head clusters (near
-    roots ``wanted``, records with exact copies)."""
+    roots ``wanted``, records with exact copies); written here as shards to ``store`` when
+    there is one (:func:`_stored`)."""
     emitted, kept, heads = Emitted(), [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
         record = part.records[i]
@@ -354,12 +390,19 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set
         batch = kept[start:start + config.batch_records]
         tag_kept(batch, config, [h - start for h in heads if start <= h < start + len(batch)],
                  emitted)
-    return emitted
+    return _stored(emitted, store)
 
 
-def _exact_dups(part: Part) -> list[tuple]:
-    """The part's exact duplicates in order: ``(record, first file, first line)``."""
-    return [(part.records[i], *part.first[i][1:]) for i in sorted(part.first)]
+def _reject_dups(part: Part, frequent: RepeatedLineFilter, near_root: dict, sources: list,
+                 store: ShardStore | None) -> Emitted:
+    """The part's exact duplicates in order, rejected by :func:`.ordered.duplicate_drop`
+    (``near_root``: near duplicate id -> (kept id, similarity), of the whole run; ``sources``:
+    the run's file names) and rendered here; written as shards to ``store`` when there is
+    one."""
+    return _stored(reject_duplicates(
+        (part.records[i], duplicate_drop(part.records[i], locator_id(sources[f_file], f_line),
+                                         frequent, near_root))
+        for i, (_, f_file, f_line) in sorted(part.first.items())), store)
 
 
 # --- the driver ----------------------------------------------------------------------------
@@ -411,12 +454,13 @@ class _Cluster:
         return max(2, 2 * self.executor.workers)
 
 
-def _scan_on_workers(cluster: _Cluster, files, config: Config, report,
-                     done: list) -> Iterator[ScanSummary]:
-    """Phase 1: scan on the workers; yield each result's summary (:func:`_head`) in input
-    order, and append ``(scan future, records reaching dedup, home worker, group)`` to
-    ``done``; the tasks of one group (about :data:`PART_RECORDS` records,
-    :func:`_task_records`) are scanned on one worker and become one part.
+def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: list,
+                     rows: bool = True) -> Iterator[ScanSummary]:
+    """Phase 1: scan on the workers; yield each result's summary (:func:`_head`; with the
+    rows of its rejects unless ``rows`` is false) in input order, and append ``(scan future,
+    records reaching dedup, home worker, group, rows it has)`` to ``done``; the tasks of one
+    group (about :data:`PART_RECORDS` records, :func:`_task_records`) are scanned on one
+    worker and become one part.
 
     The only code that knows scan tasks and :func:`.work.scan`'s result (see
     :data:`.work.ScanResult`); tasks come from :func:`.tasks.scan_tasks` (blocks the workers
@@ -433,7 +477,8 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report,
     def next_head() -> ScanSummary:
         head, scan_future, home, group = heads.popleft()
         summary = head.result()
-        done.append((scan_future, summary.reached, home, group))
+        done.append((scan_future, summary.reached, home, group,
+                     len(summary.drops) + len(summary.line_drops)))
         return summary
 
     group, in_group, home = 0, 0, None
@@ -444,8 +489,8 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report,
             home = cluster.home(group)
         in_group += _task_records(task)
         scan_future = cluster.counted(scan, task, home)
-        heads.append((cluster.submit(_head, scan_future, config.repeat_max_chars, home=home),
-                      scan_future, home, group))
+        heads.append((cluster.submit(_head, scan_future, config.repeat_max_chars, rows,
+                                     home=home), scan_future, home, group))
         # bounded: the scheduler holds the tasks in flight (waits for the oldest head)
         while heads and (len(heads) >= window if window
                          else group - heads[0][3] >= groups_in_flight):
@@ -477,12 +522,11 @@ def _make_parts(cluster: _Cluster, scanned: list[tuple]) -> list:
     parts, offsets, offset = [], [], 0
     for _, run in itertools.groupby(scanned, key=lambda s: s[3]):
         run = list(run)
-        size = sum(reached for _, reached, _, _ in run)
+        size = sum(s[1] for s in run)
         if not size:
             continue
         home = run[0][2]
-        part = cluster.submit(_make_part, offset, *[f for f, reached, _, _ in run if reached],
-                              home=home)
+        part = cluster.submit(_make_part, offset, *[s[0] for s in run if s[1]], home=home)
         cluster.homes[part.key] = home
         parts.append(part)
         offsets.append(offset)
@@ -538,35 +582,48 @@ def verify_pairs(cluster: _Cluster, parts: list, s_offsets: np.ndarray, a: np.nd
 
 class DaskBackend:
     """:class:`.ordered.OrderedBackend` on ``executor``'s Dask cluster (see the module
-    docstring): records stay on the workers, keys meet in shuffles."""
+    docstring): records stay on the workers, keys meet in shuffles. With a ``store``
+    (:class:`.shards.ShardStore`) the workers write every output row there as shards and the
+    driver gets only the shards' names and the counts (:func:`_stored`); without one the
+    rows come to the driver, which writes them."""
 
-    def __init__(self, executor, files: list, config: Config, report):
+    def __init__(self, executor, files: list, config: Config, report,
+                 store: ShardStore | None = None):
         self.cluster = _Cluster(executor)
-        self.files, self.config, self.report = files, config, report
+        self.files, self.config, self.report, self.store = files, config, report, store
         self.done: list[tuple] = []
         self.parts: list = []
+        self.scan_rows: list = []  # futures of the scan's shards (_write_scan), in order
         self.s_offsets = np.zeros(0, np.int64)
         self.near: dict[int, tuple[str, float]] = {}  # number -> (kept id, similarity)
         self.wanted: set[int] = set()
 
     def scan(self) -> Iterator[ScanSummary]:
-        return _scan_on_workers(self.cluster, self.files, self.config, self.report, self.done)
+        return _scan_on_workers(self.cluster, self.files, self.config, self.report, self.done,
+                                rows=self.store is None)
 
     def scanned(self, summary: ScanSummary, info) -> None:
         """Nothing to journal: scan results stay on the workers."""
 
     def decide(self, repetition: RepeatedLineFilter) -> tuple[int, int] | None:
-        """Join the scan results into parts, dedup them on the cluster, and find which near
-        roots are kept (not repeated lines), on their workers."""
+        """Have the rows of the scan's rejects written (with a store), join the scan results
+        into parts, dedup them on the cluster, and find which near roots are kept (not
+        repeated lines), on their workers."""
         cluster = self.cluster
+        if self.store is not None:
+            for _, run in itertools.groupby(self.done, key=lambda s: s[3]):
+                run = list(run)
+                if any(s[4] for s in run):
+                    self.scan_rows.append(cluster.submit(
+                        _write_scan, self.store, *[s[0] for s in run if s[4]], home=run[0][2]))
         parts, offsets = _make_parts(cluster, self.done)
         self.done = []  # the parts hold the records now
         parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets,
                                                             self.config)
         self.parts, self.s_offsets = parts, s_offsets
+        self.frequent = cluster.client.scatter(repetition.frequent(), broadcast=True,
+                                               hash=False)
         if parts:
-            self.frequent = cluster.client.scatter(repetition.frequent(), broadcast=True,
-                                                   hash=False)
             kept_ids: dict[int, str] = {}
             wanted = {kept for kept, _ in removed.values()}
             for found in cluster.client.gather([
@@ -579,31 +636,36 @@ class DaskBackend:
         return pairs
 
     def emit_survivors(self, repetition: RepeatedLineFilter) -> Iterator[Emitted]:
-        """Every part's survivors, decided, tagged and rendered on its worker (all parts at
-        once, so all workers tag at the same time); the results come one part at a time, in
-        order."""
+        """The shards of the scan's rejects (with a store), then every part's survivors,
+        decided, tagged and rendered (or written) on its worker (all parts at once, so all
+        workers tag at the same time); the results come one part at a time, in order."""
         cluster, config = self.cluster, self.config
         by_part = _part_of(self.s_offsets, self.near)
         mine = _part_of(self.s_offsets, self.wanted)
         emitted = deque(
             cluster.on(_emit_part, part, self.frequent,
                        {s: self.near[s] for s in by_part.get(i, [])},
-                       set(mine.get(i, [])), config)
+                       set(mine.get(i, [])), config, self.store)
             for i, part in enumerate(self.parts))
+        scan_rows, self.scan_rows = deque(self.scan_rows), []
+        while scan_rows:
+            yield scan_rows.popleft().result()
         while emitted:
             yield emitted.popleft().result()
 
     def emit_duplicates(self, repetition: RepeatedLineFilter,
                         near_root: dict[str, tuple[str, float]]) -> Iterator[Emitted]:
-        """Every part's exact duplicates, decided and rendered here
-        (:func:`.ordered.duplicate_drop`), one part at a time, in order."""
-        sources = [f.source for f in self.files]
-        duplicates = deque(self.cluster.on(_exact_dups, part) for part in self.parts)
+        """Every part's exact duplicates, decided and rendered (or written) on its worker
+        (:func:`_reject_dups`), one part at a time, in order."""
+        client = self.cluster.client
+        if not self.parts:
+            return
+        roots, sources = client.scatter([near_root, [f.source for f in self.files]],
+                                        broadcast=True, hash=False)
+        duplicates = deque(self.cluster.on(_reject_dups, part, self.frequent, roots, sources,
+                                           self.store) for part in self.parts)
         while duplicates:
-            yield reject_duplicates(
-                (record, duplicate_drop(record, locator_id(sources[f_file], f_line),
-                                        repetition, near_root))
-                for record, f_file, f_line in duplicates.popleft().result())
+            yield duplicates.popleft().result()
 
 
 def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config: Config):

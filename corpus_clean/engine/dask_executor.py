@@ -89,6 +89,11 @@ class DaskExecutor(Executor):
             None (default): for a URL dump, yes unless it is ``memory://`` (each process has
             its own); for local files, yes when ``cluster`` is a ``LocalCluster`` (workers on
             this machine), no otherwise, since workers elsewhere may not see a local path.
+        write_output: whether the workers write the kept and rejected records themselves, as
+            shards (:mod:`corpus_clean.output.shards`), rather than send them to this process
+            to write. None (default): for an output URL, yes unless it is ``memory://``; for
+            an output directory, yes when ``cluster`` is a ``LocalCluster``. Never for output
+            to a stream (stdout) or cut by ``--shard-size``.
 
     Attributes:
         tasks_submitted, tasks_done: futures submitted and finished on the cluster, counted
@@ -100,9 +105,9 @@ class DaskExecutor(Executor):
     ordered_on_cluster = True
 
     def __init__(self, client: Any, cluster: Any = None, window: int | None = None,
-                 read_dump: bool | None = None):
+                 read_dump: bool | None = None, write_output: bool | None = None):
         self.client, self.cluster, self._window = client, cluster, window
-        self.read_dump = read_dump
+        self.read_dump, self.write_output = read_dump, write_output
         self.tasks_submitted = 0
         self.tasks_done = 0
         self._lock = threading.Lock()
@@ -117,13 +122,21 @@ class DaskExecutor(Executor):
             return self.read_dump
         from ..reading.storage import RemotePath
 
-        def shared(path) -> bool:  # object storage every worker reaches (memory:// is per process)
-            protocol = getattr(path.fs, "protocol", "") if isinstance(path, RemotePath) else ""
-            protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-            return bool(protocols) and "memory" not in protocols and "" not in protocols
-
         if any(isinstance(f.path, RemotePath) for f in files):
-            return all(shared(f.path) for f in files)
+            return all(isinstance(f.path, RemotePath) and _shared(f.path.fs) for f in files)
+        return self._local()
+
+    def workers_write(self, writer) -> bool:
+        """Whether the workers write ``writer``'s records (see ``write_output``)."""
+        if writer.out is None or writer.sharded:
+            return False
+        if self.write_output is not None:
+            return self.write_output
+        fs = getattr(writer, "fs", None)  # an output URL's filesystem
+        return _shared(fs) if fs is not None else self._local()
+
+    def _local(self) -> bool:
+        """Whether the workers are on this machine (a ``LocalCluster``), seeing its paths."""
         return type(self.cluster).__name__ == "LocalCluster"
 
     @property
@@ -176,6 +189,14 @@ class DaskExecutor(Executor):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _shared(fs) -> bool:
+    """Whether the fsspec filesystem ``fs`` is storage every worker reaches: an object store,
+    not ``memory://`` (each process has its own) nor the local one."""
+    protocol = getattr(fs, "protocol", "")
+    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+    return bool(protocols) and not {"memory", "", "file", "local"} & set(protocols)
 
 
 #: address schemes of the Dask comm backends that reach a scheduler over a network

@@ -141,10 +141,9 @@ def run_ordered(backend: OrderedBackend, dump, files: list, config: Config, repo
         report.reached_dedup += summary.reached
         for key, text in summary.shorts:
             repetition.observe_short(key, text)
-        if summary.line_rows:
-            writer.write_removed_lines(summary.line_rows)
-            for stage, reason in summary.line_drops:
-                report.count_line_drop(source, stage, reason)
+        writer.write_removed_lines(summary.line_rows)  # none when a worker writes them
+        for stage, reason in summary.line_drops:
+            report.count_line_drop(source, stage, reason)
         report.add_seconds("dedup", clock() - t0)
         backend.scanned(summary, info)
         if summary.end and info.error:
@@ -168,16 +167,17 @@ def run_ordered(backend: OrderedBackend, dump, files: list, config: Config, repo
 
 
 def _account(emitted: Emitted, report: Report, writer: OutputWriter) -> None:
-    """Write a batch of the emit phase and count it."""
+    """Write a batch of the emit phase (or take the shards a worker wrote) and count it."""
     report.add_seconds("language", emitted.seconds)
+    for shard in emitted.shards:
+        writer.adopt(shard)
     if emitted.clean_count:
         writer.write_clean_rows(b"".join(emitted.clean_rows), emitted.clean_count)
     if emitted.reject_rows:
         writer.write_rejected_rows(b"".join(emitted.reject_rows))
-    if emitted.line_rows:
-        writer.write_removed_lines(b"".join(emitted.line_rows))
-        for source, stage, reason in emitted.line_drops:
-            report.count_line_drop(source, stage, reason)
+    writer.write_removed_lines(b"".join(emitted.line_rows))
+    for source, stage, reason in emitted.line_drops:
+        report.count_line_drop(source, stage, reason)
     report.count_kept_many(emitted.kept_per_source, emitted.languages, {})
     report.count_dropped_many(emitted.drops, emitted.marker_engines)
     for rid, source, line, text in emitted.snippets:

@@ -192,8 +192,9 @@ def clean_dir(
                 raise ResumeError(DASK_RESUME_ERROR)
             from .dask_dedup import DaskBackend
 
-            run_ordered(DaskBackend(given, files, config, report), dump, files, config, report,
-                        writer, on_progress)
+            store = writer.shard_store() if given.workers_write(writer) else None
+            run_ordered(DaskBackend(given, files, config, report, store), dump, files, config,
+                        report, writer, on_progress)
             return _finish(report, writer)
         if writer.checkpoint_dir() is not None:
             checkpoint = Checkpoint(writer.checkpoint_dir(), config, resume)

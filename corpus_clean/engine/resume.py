@@ -46,7 +46,7 @@ import orjson
 import xxhash
 
 from ..config import Config
-from ..errors import OutputError, ResumeError
+from ..errors import OutputError, ResumeError, output_error
 from ..reading.reader import FileInfo, InputFile
 from .wire import PackedScan
 
@@ -200,9 +200,7 @@ class Checkpoint:
 
     @staticmethod
     def _error(path: Path, exc: OSError) -> OutputError:
-        from ..output.writer import _output_error
-
-        return _output_error(path, exc)
+        return output_error(path, exc)
 
     def _load(self) -> None:
         lines = (self.dir / _JOURNAL).read_bytes().split(b"\n")

@@ -230,6 +230,8 @@ class Emitted:
         seconds: time spent identifying languages.
         line_rows, line_drops: ``removed-lines.jsonl`` lines of lines the repetition rule
             removed from kept documents, and ``(source, stage, reason)`` of each.
+        shards: :class:`~corpus_clean.output.shards.Shard` s a cluster's worker wrote instead
+            of sending rows (then ``clean_rows``, ``reject_rows`` and ``line_rows`` are empty).
     """
 
     clean_rows: list = field(default_factory=list)
@@ -245,6 +247,7 @@ class Emitted:
     seconds: float = 0.0
     line_rows: list = field(default_factory=list)
     line_drops: list = field(default_factory=list)
+    shards: list = field(default_factory=list)
 
     def add_removed_lines(self, record: Record, start: int = 0) -> None:
         """Add the lines removed from ``record`` (its :attr:`~Record.removed` entries from

@@ -12,18 +12,19 @@ JSON is written by orjson: UTF-8, not ASCII-escaped, keys in the fixed order of
 from __future__ import annotations
 
 import errno
-import gzip
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
-from ..errors import OutputError
+from ..errors import OutputError, output_error
 from ..records import Drop, Record
 from .report import Report
+from .shards import COMPRESSIONS, STAGING_PREFIX, Shard, ShardStore, compressed_writer, shard_names
 
 __all__ = ["OutputWriter", "RemoteOutputWriter", "make_writer", "CLEAN_FIELDS",
            "REJECTED_FIELDS", "OUTPUT_FILES"]
@@ -90,23 +91,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _output_error(path: Path, exc: OSError) -> OutputError:
-    if exc.errno == errno.ENOSPC:
-        return OutputError(f"{path}: no space left on device")
-    return OutputError(f"{path}: cannot write ({exc.strerror or exc})")
-
-
-COMPRESSIONS = {None: "", "gz": ".gz", "zst": ".zst"}
-
-
 class _JsonlSink:
     """One JSON Lines output (``clean`` or ``rejected``), maybe compressed and sharded, written
     under temporary names and renamed by :meth:`commit`.
 
     A new shard starts once the current one holds ``shard_records`` records or
     ``shard_bytes`` uncompressed bytes; shards are named ``<stem>-00000.jsonl[.gz]`` ...,
-    an unsharded output ``<stem>.jsonl[.gz]``. gzip output has no name or time in its header
-    and zstd output is single-threaded, so the bytes are the same on every run.
+    an unsharded output ``<stem>.jsonl[.gz]``, compressed by :func:`.shards.compressed_writer`
+    (the same bytes on every run).
     """
 
     def __init__(self, out: Path, stem: str, compress: str | None, shard_records: int,
@@ -129,15 +121,7 @@ class _JsonlSink:
         tmp = self.out / f".{name}.tmp"
         self.parts.append((tmp, self.out / name))
         self._raw = open(tmp, "wb")  # noqa: SIM115 - closed by _close()
-        if self.compress == "gz":
-            self._f = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
-                                    compresslevel=6)
-        elif self.compress == "zst":
-            import zstandard
-
-            self._f = zstandard.ZstdCompressor(level=3).stream_writer(self._raw, closefd=False)
-        else:
-            self._f = self._raw
+        self._f = compressed_writer(self._raw, self.compress)
         self._records = self._bytes = 0
 
     def write(self, data: bytes) -> None:
@@ -197,7 +181,7 @@ class _JsonlSink:
 #: the names of the files a run writes in OUT (see :data:`OUTPUT_FILES`; shards of the clean
 #: output are ``clean-00000.jsonl`` ...; ``.gz``/``.zst`` when compressed): only files with such
 #: names are ever replaced or removed, and only those an earlier run listed as its own
-OUTPUT_NAME = re.compile(r"(?:(?:clean|rejected|removed-lines)(?:-\d{5})?\.jsonl(?:\.gz|\.zst)?"
+OUTPUT_NAME = re.compile(r"(?:(?:clean|rejected|removed-lines)(?:-\d{5,})?\.jsonl(?:\.gz|\.zst)?"
                          r"|dedup-report\.json|stats\.json)")
 #: hidden file in OUT that a run holds an exclusive lock on (``lockf``) while it writes there
 LOCK_NAME = ".corpus-clean.lock"
@@ -332,6 +316,8 @@ class OutputWriter:
         self._sinks: dict[str, _JsonlSink] = {}
         self._compress = compress
         self._lock: _OutputLock | None = None
+        self._store: ShardStore | None = None  # see shard_store()
+        self._adopted: list[Shard] = []
         if compress not in COMPRESSIONS:
             raise OutputError(f"compress={compress!r}: must be one of gz, zst")
         if self.out is None:
@@ -361,7 +347,7 @@ class OutputWriter:
             raise
         except OSError as exc:
             self.abort()
-            raise _output_error(self.out, exc) from None
+            raise output_error(self.out, exc) from None
 
     def _remove_stale(self) -> None:
         """Remove what a run killed before its cleanup (SIGKILL, power loss) left here: our
@@ -400,6 +386,66 @@ class OutputWriter:
     def _tmp(self, name: str) -> Path:
         return self.out / f".{name}.tmp"
 
+    @property
+    def sharded(self) -> bool:
+        """Whether ``--shard-size`` cuts the clean output."""
+        sink = self._sinks.get("clean.jsonl")
+        return sink is not None and sink.sharded
+
+    def shard_store(self) -> ShardStore | None:
+        """The staging directory for shards written by a cluster's workers (see
+        :mod:`.shards`), made on the first call: from then on the clean and rejected records
+        (and removed lines) are the shards handed to :meth:`adopt`, in run order, never rows
+        given to the ``write_*`` methods, and the outputs are ``clean-00000.jsonl`` ... (at
+        least one of ``clean`` and of ``rejected``, empty if need be). None when the records
+        go to a stream, or ``--shard-size`` cuts the clean output (only the writer of every
+        record can cut it by size).
+
+        Raises:
+            OutputError: the staging directory cannot be made.
+        """
+        if self._store is not None:
+            return self._store
+        if self.out is None or self.sharded:
+            return None
+        self._store = self._new_store(f"{STAGING_PREFIX}{uuid.uuid4().hex}")
+        for name in ("clean.jsonl", "rejected.jsonl"):  # no row comes here any more
+            self._sinks.pop(name).abort()
+        return self._store
+
+    def _new_store(self, name: str) -> ShardStore:
+        root = self.out / name
+        try:
+            root.mkdir()
+        except OSError as exc:
+            raise output_error(root, exc) from None
+        return ShardStore(str(root), self._compress)
+
+    def adopt(self, shard: Shard) -> None:
+        """Take ``shard`` (written in :meth:`shard_store`'s directory) as the next shard of its
+        output."""
+        self._adopted.append(shard)
+
+    def _final_shards(self) -> list[tuple[Shard, str]]:
+        """The adopted shards and their final names (:func:`.shards.shard_names`), with an
+        empty shard written for a clean or rejected output that got none."""
+        if self._store is None:
+            return []
+        named = []
+        for stem in ("clean", "rejected", "removed-lines"):
+            mine = [s for s in self._adopted if s.stem == stem]
+            if not mine and stem != "removed-lines":
+                mine = [self._store.write(stem, [], 0, empty=True)]
+            named += zip(mine, shard_names(mine, self._compress))
+        return named
+
+    def _commit_shards(self, named: list[tuple[Shard, str]]) -> None:
+        """Rename the shards to their final names in OUT; remove the staging directory."""
+        for shard, final in named:
+            self._store.move(shard.name, str(self.out / final))
+        if self._store is not None:
+            self._store.remove()
+
     def _write(self, name: str, data: bytes) -> None:
         try:
             if self.out is None:
@@ -409,7 +455,7 @@ class OutputWriter:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise _output_error(self.out / name if self.out else Path("<stdout>"), exc) from None
+            raise output_error(self.out / name if self.out else Path("<stdout>"), exc) from None
 
     def write_clean_rows(self, rows: bytes, count: int) -> None:
         """Append ``count`` lines rendered by :func:`clean_row` (``rows``, joined) to the
@@ -421,7 +467,7 @@ class OutputWriter:
         try:
             sink.write_many(rows, count)
         except OSError as exc:
-            raise _output_error(self.out / "clean.jsonl", exc) from None
+            raise output_error(self.out / "clean.jsonl", exc) from None
 
     def write_removed_lines(self, rows: bytes) -> None:
         """Append lines rendered by :func:`removed_line_row`, joined, to
@@ -433,13 +479,13 @@ class OutputWriter:
                 self._sinks["removed-lines.jsonl"] = _JsonlSink(
                     self.out, "removed-lines", self._compress, 0, 0)
             except OSError as exc:
-                raise _output_error(self.out / "removed-lines.jsonl", exc) from None
+                raise output_error(self.out / "removed-lines.jsonl", exc) from None
         self._write("removed-lines.jsonl", rows)
 
     def write_rejected_rows(self, rows: bytes) -> None:
         """Append lines rendered by :func:`rejected_row`, joined, to the rejects (not written
         in stdout mode)."""
-        if self.out is not None:
+        if self.out is not None and rows:
             self._write("rejected.jsonl", rows)
 
     def spill_dir(self) -> Path | None:
@@ -470,8 +516,9 @@ class OutputWriter:
         try:
             for sink in self._sinks.values():
                 sink.close()
+            shards = self._final_shards()
             new = [n for sink in self._sinks.values() for n in sink.names()]
-            new += ["dedup-report.json", "stats.json"]
+            new += [final for _, final in shards] + ["dedup-report.json", "stats.json"]
             for name in ("dedup-report.json", "stats.json"):
                 with open(self._tmp(name), "wb") as f:
                     if name == "dedup-report.json":
@@ -487,6 +534,7 @@ class OutputWriter:
             (self.out / "stats.json").unlink(missing_ok=True)
             for sink in self._sinks.values():
                 sink.commit()
+            self._commit_shards(shards)
             os.replace(self._tmp("dedup-report.json"), self.out / "dedup-report.json")
             for name in sorted(old - set(new)):
                 (self.out / name).unlink(missing_ok=True)
@@ -498,7 +546,7 @@ class OutputWriter:
         except OSError as exc:
             self.committing = False
             self.abort()
-            raise _output_error(self.out, exc) from None
+            raise output_error(self.out, exc) from None
         self._release()
 
     def _write_manifest(self, names: set[str]) -> None:
@@ -520,6 +568,8 @@ class OutputWriter:
         untouched."""
         for sink in self._sinks.values():
             sink.abort()
+        if self._store is not None:
+            self._store.remove()
         if self.out is not None:
             for name in ("dedup-report.json", "stats.json"):
                 try:
@@ -537,7 +587,9 @@ class RemoteOutputWriter(OutputWriter):
     ``staging``, default the system temporary directory), which also holds the run's
     temporary files; when the run completes they are uploaded, ``stats.json`` last, so a
     ``stats.json`` at the URL means every other output there is complete (object stores have
-    no atomic rename). Outputs of an earlier run at the URL that this run did not write (a
+    no atomic rename). Shards written by a cluster's workers (:meth:`shard_store`) are
+    written under the URL itself, in a hidden staging prefix, and moved into place before
+    ``stats.json`` is uploaded. Outputs of an earlier run at the URL that this run did not write (a
     shard beyond the new last one: names of :data:`OUTPUT_NAME` that the earlier
     ``stats.json`` lists) are then deleted; nothing else there is touched. An interrupted or failed run uploads
     nothing. No checkpoint is kept (``--resume`` needs a local output directory).
@@ -569,7 +621,7 @@ class RemoteOutputWriter(OutputWriter):
         try:
             self._staging = Path(tempfile.mkdtemp(prefix="corpus-clean-out-", dir=staging))
         except OSError as exc:
-            raise _output_error(Path(staging or tempfile.gettempdir()), exc) from None
+            raise output_error(Path(staging or tempfile.gettempdir()), exc) from None
         super().__init__(self._staging, overwrite=True, compress=compress,
                          shard_records=shard_records, shard_bytes=shard_bytes)
 
@@ -577,9 +629,18 @@ class RemoteOutputWriter(OutputWriter):
         """None: a run to a URL keeps no checkpoint."""
         return None
 
+    def _new_store(self, name: str) -> ShardStore:
+        """Shards are written at the URL itself, in ``<url>/<name>/`` (hidden: a path part
+        starting with ``.``), and moved into place there."""
+        return ShardStore(f"{self.root}/{name}", self._compress, self.fs)
+
+    def _commit_shards(self, named: list[tuple[Shard, str]]) -> None:
+        self._named_shards = named  # moved at the URL by finish(), before stats.json
+
     def finish(self, report: Report) -> None:
-        """Write the outputs in the staging directory, upload them (``stats.json`` last) and
-        remove the staging directory."""
+        """Write the outputs in the staging directory, upload them and move the shards the
+        workers wrote into place (``stats.json`` last) and remove the staging directories."""
+        self._named_shards: list[tuple[Shard, str]] = []
         super().finish(report)
         names = sorted(p.name for p in self._staging.iterdir() if not p.name.startswith("."))
         names.sort(key=lambda n: n == "stats.json")
@@ -588,8 +649,11 @@ class RemoteOutputWriter(OutputWriter):
             if "stats.json" in names and self.fs.exists(f"{self.root}/stats.json"):
                 listed = _listed_outputs(self.fs.cat_file(f"{self.root}/stats.json"))
                 self.fs.rm(f"{self.root}/stats.json")  # incomplete until the new one is up
+            for shard, final in self._named_shards:
+                self._store.move(shard.name, f"{self.root}/{final}")
             for name in names:
                 self.fs.put_file(str(self._staging / name), f"{self.root}/{name}")
+            names += [final for _, final in self._named_shards]
             stale = [p for p in self._existing
                      if (name := p.rsplit("/", 1)[-1]) not in names and _owned([name])
                      and (listed is None or name in listed)]
@@ -600,9 +664,11 @@ class RemoteOutputWriter(OutputWriter):
             raise OutputError(f"{self.url}: upload failed ({exc})") from None
         finally:
             shutil.rmtree(self._staging, ignore_errors=True)
+            if self._store is not None:
+                self._store.remove()
 
     def abort(self) -> None:
-        """Delete the staging directory; nothing is uploaded."""
+        """Delete the staging directories; nothing is uploaded."""
         super().abort()
         shutil.rmtree(self._staging, ignore_errors=True)
 
