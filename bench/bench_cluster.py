@@ -5,11 +5,12 @@ It runs corpus-clean on a dump three times, each in a fresh process: with the lo
 (``--workers N``), and with ``--executor dask`` on a LocalCluster of N worker processes (started
 by the run itself), the workers writing their parts of the output as shards (the default) and
 the driver writing every record (``--dask-writes driver``). For each Dask run it reports the
-bytes the driver process read and wrote, files and sockets together (``rchar`` + ``wchar`` of
-``/proc/self/io`` when the process exits: every ``read``/``write`` system call, the scheduler's
-and the client's traffic with the workers included, since a LocalCluster's scheduler runs in
-the driver), net of the same run on a small dump (start-up, imports, the cluster's own
-chatter), as a share of the dump's bytes, and the size of ``dedup-report.json``, which the
+bytes the driver process read and wrote: files (``rchar`` + ``wchar`` of ``/proc/self/io`` when
+the process exits; these count ``read``/``write`` calls, not a socket's ``recv``/``send``) and
+sockets (bytes received and sent, counted at Python's socket methods: the client's and the
+scheduler's traffic with the workers, and with each other, since a LocalCluster's scheduler
+runs in the driver), each net of the same run on a small dump (start-up, imports, the
+cluster's own chatter), as a share of the dump's bytes, and the size of ``dedup-report.json``, which the
 driver writes whoever writes the records. It checks that the outputs are byte-identical to the
 local run's (shards joined in name order; ``stats.json`` but for its list of outputs).
 
@@ -31,16 +32,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: run corpus-clean's CLI and print this process's /proc/self/io counters on exit
+#: run corpus-clean's CLI and print, on exit, this process's /proc/self/io counters (its file
+#: reads and writes: rchar and wchar count read() and write() calls, not a socket's recv and
+#: send) and the bytes it received and sent on sockets, counted at Python's socket methods
+#: (tornado, which distributed's TCP comms use, and asyncio call recv_into/recv/send/sendall)
 WRAPPER = (
-    "import atexit, runpy, sys\n"
+    "import atexit, runpy, socket, sys\n"
+    "sock = {'in': 0, 'out': 0}\n"
+    "def counted(name, key, size):\n"
+    "    real = getattr(socket.socket, name)\n"
+    "    def method(self, *args, **kwargs):\n"
+    "        result = real(self, *args, **kwargs)\n"
+    "        sock[key] += size(result, args)\n"
+    "        return result\n"
+    "    setattr(socket.socket, name, method)\n"
+    "counted('recv_into', 'in', lambda n, a: n)\n"
+    "counted('recv', 'in', lambda data, a: len(data))\n"
+    "counted('send', 'out', lambda n, a: n)\n"
+    "counted('sendall', 'out', lambda r, a: len(a[0]))\n"
     "def report():\n"
     "    with open('/proc/self/io') as f:\n"
     "        sys.stderr.write('PROC_IO ' + ' '.join(f.read().split()) + '\\n')\n"
+    "    sys.stderr.write(f\"PROC_IO sock_in: {sock['in']} sock_out: {sock['out']}\\n\")\n"
     "atexit.register(report)\n"
     "sys.argv = ['corpus-clean'] + sys.argv[1:]\n"
     "runpy.run_module('corpus_clean', run_name='__main__')\n"
 )
+
 
 def outputs(out: Path) -> dict[str, bytes]:
     """The outputs in ``out`` as the local executor names them: shards (``clean-00000.jsonl``
@@ -69,9 +87,9 @@ def dump_bytes(dump: Path) -> int:
     return json.loads(manifest.read_text())["bytes_total"]
 
 
-def run(dump: Path, out: Path, args: list[str]) -> tuple[float, int]:
-    """Run corpus-clean on ``dump`` into ``out``; return (wall seconds, rchar + wchar of its
-    process)."""
+def run(dump: Path, out: Path, args: list[str]) -> tuple[float, dict[str, int]]:
+    """Run corpus-clean on ``dump`` into ``out``; return (wall seconds, its process's I/O:
+    ``files`` (rchar + wchar) and ``sockets`` (bytes received and sent))."""
     env = {**os.environ, "NO_COLOR": "1"}
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", WRAPPER, str(dump), "-o", str(out), "-q",
@@ -79,10 +97,13 @@ def run(dump: Path, out: Path, args: list[str]) -> tuple[float, int]:
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"failed: {args}\n{proc.stderr[-2000:]}")
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("PROC_IO "))
-    fields = line.split()[1:]
-    io = {fields[k].rstrip(":"): int(fields[k + 1]) for k in range(0, len(fields), 2)}
-    return wall, io["rchar"] + io["wchar"]
+    io = {}
+    for line in proc.stderr.splitlines():
+        if line.startswith("PROC_IO "):
+            fields = line.split()[1:]
+            io.update({fields[k].rstrip(":"): int(fields[k + 1])
+                       for k in range(0, len(fields), 2)})
+    return wall, {"files": io["rchar"] + io["wchar"], "sockets": io["sock_in"] + io["sock_out"]}
 
 
 def main() -> None:
@@ -114,20 +135,25 @@ def main() -> None:
         print(f"{dump} ({total / 1e6:.1f} MB), {args.workers} workers, "
               f"--lang-backend {args.lang_backend}")
         print(f"  local executor: {local_wall:7.1f} s; its process read and wrote "
-              f"{local_io / 1e6:8.1f} MB ({100 * local_io / total:.0f}% of the dump)")
+              f"{local_io['files'] / 1e6:.1f} MB of files, {local_io['sockets'] / 1e6:.1f} MB "
+              "on sockets")
         for writes in ("workers", "driver"):
             how = [*dask, "--dask-writes", writes]
             _, small_io = run(sizes[args.small], tmp / f"small-{writes}", how)
             small = dump_bytes(sizes[args.small])
             wall, io = run(dump, tmp / f"dask-{writes}", how)
             same = outputs(tmp / f"dask-{writes}") == expected
-            net = io - small_io
+            net = {k: io[k] - small_io[k] for k in io}
             print(f"  Dask LocalCluster, --dask-writes {writes}: {wall:7.1f} s "
-                  f"({wall / local_wall:.2f}x the local executor); the driver read and wrote "
-                  f"{io / 1e6:.1f} MB, {net / 1e6:.1f} MB net of a run on the "
-                  f"{small / 1e6:.1f} MB dump ({small_io / 1e6:.1f} MB): "
-                  f"{100 * net / total:.1f}% of the dump; outputs byte-identical: "
+                  f"({wall / local_wall:.2f}x the local executor); outputs byte-identical: "
                   f"{'yes' if same else 'NO'}")
+            print(f"    the driver read and wrote {io['files'] / 1e6:.1f} MB of files and "
+                  f"{io['sockets'] / 1e6:.1f} MB on sockets; net of a run on the "
+                  f"{small / 1e6:.1f} MB dump ({small_io['files'] / 1e6:.1f} MB, "
+                  f"{small_io['sockets'] / 1e6:.1f} MB): files {net['files'] / 1e6:.1f} MB "
+                  f"({100 * net['files'] / total:.1f}% of the dump), sockets "
+                  f"{net['sockets'] / 1e6:.1f} MB ({100 * net['sockets'] / total:.1f}%), "
+                  f"together {100 * sum(net.values()) / total:.1f}%")
         print(f"  dedup-report.json (written by the driver): {report / 1e6:.1f} MB, "
               f"{100 * report / total:.1f}% of the dump")
 

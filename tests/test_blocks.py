@@ -12,7 +12,7 @@ from support.paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.reading import reader as reader_mod
-from corpus_clean.reading.blocks import FileReader, block_items, block_tasks
+from corpus_clean.reading.blocks import FileReader, block_items, block_tasks, cut_block
 from corpus_clean.reading.reader import FileInfo, InputFile, splits_at_line_ends
 from corpus_clean.reading.split import starts_record
 from corpus_clean.stages.markers import MarkerMatcher
@@ -44,16 +44,27 @@ def whole(file: InputFile, config: Config) -> tuple[list, tuple]:
     return items, _facts(info)
 
 
-def in_blocks(file: InputFile, config: Config, by_span: bool = False) -> tuple[list, tuple, int]:
+def _cut_here(tasks: list) -> list:
+    """Run :func:`cut_block` on each task, as the workers of a cluster would."""
+    return [cut_block(t) for t in tasks]
+
+
+def in_blocks(file: InputFile, config: Config, by_span: bool | str = False,
+              cut_here: bool = True) -> tuple[list, tuple, int]:
     """The file cut into blocks, each decoded and split on its own (as a worker does); with
-    ``by_span``, the tasks of an uncompressed file carry no bytes and the worker reads them."""
+    ``by_span``, the tasks of an uncompressed file carry no bytes and the worker reads them;
+    ``by_span="cut"``: the workers also cut the file (:func:`cut_block`), every block named
+    by its span (unless ``cut_here`` is false: the file may have to be cut here)."""
     info = FileInfo(file.source)
     reader = FileReader(file, info, config)
     assert reader.splittable()
     items, blocks = [], 0
-    for task in block_tasks(0, reader, config, by_span=by_span):
+    cut = _cut_here if by_span == "cut" else None
+    for task in block_tasks(0, reader, config, by_span=bool(by_span), cut=cut):
         if by_span and task.block.span is not None:
             assert task.block.parts == [] and task.path == file.path
+        if cut is not None and cut_here:  # cut by the workers: every block names its span
+            assert task.block.span is not None
         got, lines, replaced = block_items(task)
         items += got
         info.lines += lines
@@ -82,6 +93,25 @@ def test_blocks_give_the_records_of_the_whole_file(tmp_path, name, end, block_by
     assert items == expected
     assert block_facts == facts
     if block_bytes == 1:  # a cut before (nearly) every record
+        assert blocks >= len(expected) // 2
+
+
+@pytest.mark.parametrize("end", sorted(LINE_ENDS))
+@pytest.mark.parametrize("name", sorted(ORIGINALS))
+@pytest.mark.parametrize("block_bytes", [37, 700, 5000])
+def test_blocks_the_workers_cut_give_the_records_of_the_whole_file(tmp_path, name, end,
+                                                                    block_bytes):
+    """The workers find the cuts of their own stretches (cut_block): the same records, ids
+    and facts, every block named by its span (37 bytes: a stretch per record or less, so
+    many stretches hold no cut and one record spans several)."""
+    data = ORIGINALS[name].replace(b"\n", LINE_ENDS[end])
+    file = _file(tmp_path, name + (".jsonl" if name == "jsonl" else ".txt"), data)
+    config = Config(block_bytes=block_bytes, chunk_bytes=997)
+    expected, facts = whole(file, config)
+    items, block_facts, blocks = in_blocks(file, config, "cut")
+    assert items == expected
+    assert block_facts == facts
+    if block_bytes == 37:
         assert blocks >= len(expected) // 2
 
 
@@ -161,8 +191,9 @@ def test_a_line_too_long_to_hold_is_streamed_past(tmp_path, monkeypatch):
         file = _file(tmp_path, name + ".txt", data)
         config = Config(block_bytes=500, chunk_bytes=64)
         expected, facts = whole(file, config)
-        for by_span in (False, True):  # no span once an overlong line was skipped
-            items, block_facts, _ = in_blocks(file, config, by_span)
+        # no span once an overlong line was skipped; the workers never cut around one
+        for by_span in (False, True, "cut"):
+            items, block_facts, _ = in_blocks(file, config, by_span, cut_here=False)
             assert items == expected, name
             assert block_facts == facts, name
         skipped.clear()
@@ -239,3 +270,39 @@ def test_a_file_changed_before_a_worker_reads_its_span_stops_the_run(tmp_path):
     file.path.unlink()
     with pytest.raises(InputError, match=r"^f\.txt: a worker cannot read bytes"):
         block_items(tasks[1])
+
+
+def test_the_workers_cut_around_long_lines_or_leave_the_file_to_the_reader(tmp_path,
+                                                                          monkeypatch):
+    """A line of more than MAX_LINE_CHARS bytes (shrunk to 400 here) in a stretch: cut_block
+    says so and the file is cut here, with the same records; shorter lines are cut around."""
+    monkeypatch.setattr(reader_mod, "MAX_LINE_CHARS", 400)
+    seed = SEED_FILES[3].read_bytes()
+    config = Config(block_bytes=300, chunk_bytes=64)
+    short = _file(tmp_path, "short.txt", b"\n".join(x[:390] for x in seed.split(b"\n")))
+    assert whole(short, config)[0] == in_blocks(short, config, "cut")[0]
+    long = _file(tmp_path, "long.txt", seed[:2000] + b"z" * 450 + b"\n" + seed[2000:4000])
+    info = FileInfo(long.source)
+    tasks = list(block_tasks(0, FileReader(long, info, config), config, by_span=True,
+                             cut=_cut_here))
+    assert any(t.block.span is None for t in tasks)  # read and cut here
+    assert whole(long, config)[0] == in_blocks(long, config, "cut", cut_here=False)[0]
+
+
+def test_a_bom_file_is_cut_here_with_the_same_records(tmp_path):
+    data = b"\xef\xbb\xbf" + SEED_FILES[0].read_bytes()
+    file = _file(tmp_path, "bom.txt", data)
+    config = Config(block_bytes=500)
+    assert whole(file, config)[0] == in_blocks(file, config, "cut", cut_here=False)[0]
+
+
+def test_a_worker_that_cannot_read_its_stretch_stops_the_run_in_one_line(tmp_path):
+    from corpus_clean.errors import InputError
+    from corpus_clean.reading.blocks import CutTask
+
+    task = CutTask(tmp_path / "gone.txt", "gone.txt", 5000, (1000, 2000), False, "utf-8",
+                   "line", frozenset(), 997)
+    with pytest.raises(InputError, match=r"^gone\.txt: a worker cannot read bytes 1,000-2,000 "
+                                         r"\(No such file or directory\); the workers must "
+                                         r"see the dump"):
+        cut_block(task)

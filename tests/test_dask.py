@@ -89,6 +89,8 @@ def test_two_worker_cluster_gives_the_local_bytes(dask_executor, local_out, tmp_
         future = submit(fn, *args, **kwargs)
         if getattr(fn, "__name__", "") == "scan":  # a block, or a batch read on the driver
             task = args[0]
+            if isinstance(task, distributed.Future):  # a task a worker made (a .gz file)
+                task = task.result()
             items = block_items(task)[0] if isinstance(task, BlockTask) else task.items
             task_of.update(((r.source, r.line), future.key) for r, _ in items)
         return future
@@ -323,26 +325,55 @@ def plain_dump(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
 def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_path,
                                              monkeypatch, read_dump):
     """On a local cluster the workers read the blocks of uncompressed files themselves: the
-    scan tasks carry a span, no bytes (so the scheduler holds no copy of the dump). With
-    ``read_dump=False`` (``--dask-reads driver``, for workers that cannot see the dump) the
-    tasks carry the bytes. The outputs are the local executor's either way."""
+    scan tasks carry a span, no bytes (so the scheduler holds no copy of the dump), and the
+    workers cut the files too (``cut_block``): the driver reads only their heads, never
+    streams them (``read_blocks``). With ``read_dump=False`` (``--dask-reads driver``, for
+    workers that cannot see the dump) the driver reads and cuts the files and the tasks carry
+    the bytes. The outputs are the local executor's either way."""
+    from corpus_clean.reading import blocks
+
     dump, expected = plain_dump
-    carried = []
+    carried, cuts = [], []
     submit = dask_executor.client.submit
 
     def recording_submit(fn, *args, **kwargs):
         if getattr(fn, "__name__", "") == "scan" and isinstance(args[0], BlockTask):
             block = args[0].block
             carried.append(bool(block.parts) or block.span is None)
+        cuts.append(getattr(fn, "__name__", "") == "cut_block")
         return submit(fn, *args, **kwargs)
 
+    streamed = []
+    real_read_blocks = blocks.read_blocks
+    monkeypatch.setattr(blocks, "read_blocks",
+                        lambda *a, **k: streamed.append(1) or real_read_blocks(*a, **k))
     monkeypatch.setattr(dask_executor.client, "submit", recording_submit)
     monkeypatch.setattr(dask_executor, "read_dump", read_dump)
     out = tmp_path / "out"
     clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)
     assert outputs(out) == expected
     assert len(carried) > 10
-    assert all(carried) if read_dump is False else not any(carried)
+    if read_dump is False:
+        assert all(carried) and not any(cuts) and len(streamed) == 5
+    else:
+        assert not any(carried) and sum(cuts) > 10 and not streamed
+
+
+def test_compressed_files_are_read_by_the_workers_not_the_driver(dask_executor, local_out,
+                                                                  tmp_path, monkeypatch):
+    """The dump's .gz files cannot be cut at byte offsets: a worker reads each whole
+    (``tasks.file_tasks``) and its blocks stay on the cluster; the driver only reads each
+    file's head (encoding, layout), never streams one nor cuts it into blocks."""
+    from corpus_clean.engine import tasks
+
+    streamed = []
+    monkeypatch.setattr(tasks, "block_tasks", lambda *a, **k: streamed.append(a) or iter(()))
+    out = tmp_path / "out"
+    with distributed.get_task_stream(dask_executor.client) as stream:
+        clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
+    assert outputs(out) == local_out
+    assert not streamed
+    assert sum(t["key"].startswith("file_tasks") for t in stream.data) == 5
 
 
 def test_who_reads_the_dump_by_default(dask_executor):

@@ -11,9 +11,12 @@ records at a time. The steps (each a set of ``distributed`` futures):
 
 1. **Scan** (:func:`_scan_on_workers`, the only code that touches scan tasks and
    :func:`.work.scan`): the tasks are main's (:func:`.tasks.scan_tasks`: blocks of bytes
-   that the workers decode, repair and split, or batches of records read here for files that
-   cannot be cut), so the workers read and run the per-record stages exactly as with the
-   local executors, each settling verbatim repeats with its own memo
+   that the workers decode, repair and split, or batches of records for files that cannot be
+   cut), so the workers read and run the per-record stages exactly as with the local
+   executors. When the workers read the dump, they also cut it: an uncompressed file in
+   stretches (:func:`.blocks.cut_block`, :meth:`_Cluster.cut`), any other file whole on one
+   worker (:func:`.tasks.file_tasks`, whose tasks stay there), so the driver reads only the
+   files' heads. Each worker settles verbatim repeats with its own memo
    (:func:`.work.worker_memo`). The driver gets a :class:`.wire.ScanSummary` of each result
    (in input order), made on the worker (:func:`_head`), and accounts it as for the local
    executors. Records that reach dedup are numbered in input order
@@ -39,10 +42,13 @@ records at a time. The steps (each a set of ``distributed`` futures):
 4. **Emit**: every part's survivors are decided on its worker with the rules of
    :mod:`.ordered` (:func:`.ordered.survivor_drop`: the repeated short records,
    :meth:`.RepeatedLineFilter.frequent`, and the near decisions), the kept ones tagged and
-   rendered there with :func:`.work.tag_kept` (all parts at once); the driver fetches the
-   :class:`.wire.Emitted` batches one part at a time and accounts them as for the local
-   executors, then each part's exact duplicates (:func:`.ordered.duplicate_drop`). So the
-   outputs are byte-identical to ``--executor local``.
+   rendered there with :func:`.work.tag_kept` (all parts at once), then each part's exact
+   duplicates (:func:`.ordered.duplicate_drop`); with a :class:`.shards.ShardStore` the
+   worker writes the rows as shards itself (:func:`_stored`: the rejects of the scan per
+   group, :func:`_write_scan`, then each part's emit and duplicates). The driver fetches the
+   :class:`.wire.Emitted` batches (counts, report entries, shard names; rows only without a
+   store) one part at a time and accounts them as for the local executors. So the outputs
+   are byte-identical to ``--executor local`` (the shards joined in name order).
 
 Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
 ``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
@@ -85,6 +91,7 @@ import numpy as np
 from ..config import Config
 from ..output.report import cluster_member
 from ..output.shards import ShardStore
+from ..reading.blocks import cut_block
 from ..output.writer import rejected_row, removed_line_row
 from ..records import Drop, locator_id, record_locator
 from ..stages.dedup import first_seen, key_words
@@ -92,7 +99,7 @@ from ..stages.markers import marker_engine
 from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
 from .ordered import duplicate_drop, near_of_kept, survivor_drop
-from .tasks import scan_tasks
+from .tasks import file_tasks, scan_tasks
 from .wire import DroppedFacts, Emitted, ScanSummary, document_lines
 from .work import Scanned, ScanTask, reject_duplicates, scan, tag_kept
 
@@ -106,7 +113,8 @@ PART_RECORDS = 2048
 TASK_PREFIXES = ("scan", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
                  "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
-                 "_reject_dups", "_write_scan", "_count", "_with_s_offset")
+                 "_reject_dups", "_write_scan", "_count", "_with_s_offset", "cut_block",
+                 "file_tasks", "_made_sizes", "_nth_task")
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
 
@@ -423,11 +431,11 @@ class _Cluster:
         self.homes: dict[str, str] = {}  # part future key -> home worker address
         self._workers: list[str] = []
 
-    def submit(self, fn, *args, home: str | None = None):
+    def submit(self, fn, *args, home: str | None = None, priority: int = 0):
         if home is None:
-            return self.client.submit(fn, *args, pure=False)
+            return self.client.submit(fn, *args, pure=False, priority=priority)
         return self.client.submit(fn, *args, pure=False, workers=[home],
-                                  allow_other_workers=True)
+                                  allow_other_workers=True, priority=priority)
 
     def on(self, fn, part, *args):
         """``fn(part, *args)`` on the part's home worker; a part result stays at home."""
@@ -452,6 +460,11 @@ class _Cluster:
 
     def buckets(self) -> int:
         return max(2, 2 * self.executor.workers)
+
+    def cut(self, tasks: list) -> list:
+        """:func:`.blocks.cut_block` of each task on the workers, ahead of the scan tasks
+        queued (a higher priority): the results, in order."""
+        return self.client.gather([self.submit(cut_block, t, priority=1) for t in tasks])
 
 
 def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: list,
@@ -481,14 +494,23 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
                      len(summary.drops) + len(summary.line_drops)))
         return summary
 
+    def elsewhere(file, index: int) -> tuple:  # a file read and cut on a worker
+        made = cluster.submit(file_tasks, file, index, config, run, priority=1)
+        info, sizes = cluster.submit(_made_sizes, made, priority=1).result()
+        return info, [_Elsewhere(cluster.submit(_nth_task, made, k, priority=1), size)
+                      for k, size in enumerate(sizes)]
+
+    by_span = cluster.executor.workers_read(files)
     group, in_group, home = 0, 0, None
-    for task in scan_tasks(files, config, report, run,
-                           by_span=cluster.executor.workers_read(files)):
+    for task in scan_tasks(files, config, report, run, by_span=by_span,
+                           cut=cluster.cut if by_span else None,
+                           elsewhere=elsewhere if by_span else None):
         if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
             group, in_group = (group + 1 if home is not None else 0), 0
             home = cluster.home(group)
         in_group += _task_records(task)
-        scan_future = cluster.counted(scan, task, home)
+        scan_future = cluster.counted(
+            scan, task.future if isinstance(task, _Elsewhere) else task, home)
         heads.append((cluster.submit(_head, scan_future, config.repeat_max_chars, rows,
                                      home=home), scan_future, home, group))
         # bounded: the scheduler holds the tasks in flight (waits for the oldest head)
@@ -504,8 +526,29 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
 RECORD_BYTES = 1024
 
 
+@dataclass
+class _Elsewhere:
+    """A scan task made on a worker (:func:`.tasks.file_tasks`): the future of it, and its
+    records (:func:`_task_records`)."""
+
+    future: object
+    records: int
+
+
+def _made_sizes(made: tuple) -> tuple:
+    """``(FileInfo, records of each task)`` of :func:`.tasks.file_tasks`' result."""
+    info, tasks = made
+    return info, [_task_records(t) for t in tasks]
+
+
+def _nth_task(made: tuple, k: int):
+    return made[1][k]
+
+
 def _task_records(task) -> int:
     """Records in a scan task, estimated for a block (:data:`RECORD_BYTES`)."""
+    if isinstance(task, _Elsewhere):
+        return task.records
     if isinstance(task, ScanTask):
         return len(task.items)
     if task.block.span is not None and not task.block.parts:

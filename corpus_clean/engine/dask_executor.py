@@ -83,9 +83,11 @@ class DaskExecutor(Executor):
             for a cluster that someone else runs.
         window: futures in flight at most; default :data:`WINDOW_PER_THREAD` per worker
             thread of the cluster when :meth:`map` starts (at least 2).
-        read_dump: whether the workers read the blocks of the dump's uncompressed files
-            themselves (the tasks name a span: path, offset, length, XXH3-64; see
-            :func:`.blocks.block_tasks`) rather than receive their bytes from this process.
+        read_dump: whether the workers read and cut the dump's files themselves (an
+            uncompressed file cut in stretches, :func:`.blocks.cut_block`, its scan tasks
+            naming a span: path, offset, length, XXH3-64; any other file read whole by one
+            worker, :func:`.tasks.file_tasks`), this process reading each file's head only,
+            rather than receive the blocks' bytes from this process.
             None (default): for a URL dump, yes unless it is ``memory://`` (each process has
             its own); for local files, yes when ``cluster`` is a ``LocalCluster`` (workers on
             this machine), no otherwise, since workers elsewhere may not see a local path.

@@ -10,25 +10,39 @@ from ..reading.blocks import block_tasks, open_reader
 from ..reading.reader import FileInfo
 from .work import ScanTask
 
-__all__ = ["scan_tasks", "check_readable"]
+__all__ = ["scan_tasks", "file_tasks", "check_readable"]
 
 
-def scan_tasks(files, config, report, run, start=0, by_span=False):
+def scan_tasks(files, config, report, run, start=0, by_span=False, cut=None, elsewhere=None):
     """Read the files in order and cut them into scan tasks: blocks of bytes that the workers
     decode and split (:func:`.blocks.block_tasks`), or, for files that cannot be read so,
     batches of records read here (:class:`.work.ScanTask`; at most ``batch_records`` records
     and about ``block_bytes`` characters, so that a batch of pages stays small; the last batch
     of a file has ``end`` set). ``run``: a name unique to this run; ``start``: the run's
     number of the first file; ``by_span``: blocks of uncompressed files name their bytes
-    instead of carrying them (see :func:`.blocks.block_tasks`)."""
+    instead of carrying them, and with ``cut`` the workers cut them too, so that only the
+    files' heads are read here (see :func:`.blocks.block_tasks`). ``elsewhere(file, index)``:
+    the other files (compressed, or that cannot be cut in blocks) are read by a worker too
+    (:func:`file_tasks` there): it returns the file's :class:`~.reader.FileInfo` as read
+    there and a handle on each of its tasks, yielded in their place."""
     clock = time.perf_counter
     for index, file in enumerate(files, start):
         t0 = clock()
         info = FileInfo(file.source)
         report.add_file(info)
         reader = open_reader(file, info, config)
+        cuttable = cut is not None and by_span and info.compression is None
+        if elsewhere is not None and not (cuttable and config.block_bytes and
+                                          reader.splittable()):
+            reader.close()
+            read, handles = elsewhere(file, index)
+            for name, value in vars(read).items():  # the facts as the worker read them
+                setattr(info, name, value)
+            report.add_seconds("read", clock() - t0)
+            yield from handles
+            continue
         if config.block_bytes and reader.splittable():
-            for task in block_tasks(index, reader, config, run, by_span):
+            for task in block_tasks(index, reader, config, run, by_span, cut):
                 report.add_seconds("read", clock() - t0)
                 yield task
                 t0 = clock()
@@ -50,6 +64,28 @@ def scan_tasks(files, config, report, run, start=0, by_span=False):
         report.add_seconds("read", clock() - t0)
         task.end = True
         yield task
+
+
+class _OneFile:
+    """What :func:`scan_tasks` needs of a report, for one file read by a worker."""
+
+    def __init__(self):
+        self.info = None
+
+    def add_file(self, info: FileInfo) -> None:
+        self.info = info
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        pass
+
+
+def file_tasks(file, index: int, config, run: str) -> tuple[FileInfo, list]:
+    """The scan tasks of one ``file`` (the run's file number ``index``), read and cut where
+    this runs (a worker), as :func:`scan_tasks` makes them, carrying their bytes or records:
+    ``(its FileInfo, the tasks)``. Pure; runs in any worker."""
+    one = _OneFile()
+    tasks = list(scan_tasks([file], config, one, run, start=index))
+    return one.info, tasks
 
 
 def check_readable(dump, files, report) -> None:

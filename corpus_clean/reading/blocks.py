@@ -15,14 +15,16 @@ first lines already fail to read, are read in the run's process by :class:`FileR
 
 from __future__ import annotations
 
+import codecs
 import itertools
 from dataclasses import dataclass
 from typing import Iterator
 
 import orjson
+import xxhash
 
 from ..config import Config
-from ..errors import FileReadError
+from ..errors import FileReadError, InputError
 from ..records import Drop, Record, record_id
 from ..stages.markers import MarkerMatcher
 from .reader import (
@@ -31,18 +33,22 @@ from .reader import (
     InputFile,
     LongLine,
     RawBlock,
+    check_unchanged,
     block_codec,
     block_lines,
+    cut_at,
     open_lines,
+    open_regular,
     read_blocks,
     read_span,
     repair_text,
+    span_facts,
     splits_at_line_ends,
 )
 from .split import RecordSplitter, detect_layout, starts_record
 
 __all__ = ["Item", "FileReader", "ItemBuilder", "BlockTask", "block_tasks", "block_items",
-           "is_jsonl", "iter_file_records", "JSONL_SUFFIXES"]
+           "CutTask", "cut_block", "is_jsonl", "iter_file_records", "JSONL_SUFFIXES"]
 
 #: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
 Item = tuple[Record, Drop | None]
@@ -246,8 +252,17 @@ class BlockTask:
     learned: object = None  # survivors other workers learned: see work.RepeatMemo.learn
 
 
+def _record_starts(layout: str, is_marker: MarkerMatcher):
+    """``starts(previous line, line)``: whether a block may start at ``line``
+    (:func:`.split.starts_record`; every line of JSON Lines)."""
+    def starts(prev: str, line: str) -> bool:
+        return True if layout == "jsonl" else starts_record(layout, is_marker, prev, line)
+
+    return starts
+
+
 def block_tasks(file_index: int, reader: FileReader, config: Config,
-                run: str = "", by_span: bool = False) -> Iterator[BlockTask]:
+                run: str = "", by_span: bool = False, cut=None) -> Iterator[BlockTask]:
     """Read the file of ``reader`` (whose head was read, and which is
     :meth:`~FileReader.splittable`) in blocks of at least ``config.block_bytes`` bytes.
     The head's lines are read again as part of the first block; ``reader.info`` counts are
@@ -259,16 +274,21 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
     XXH3-64; :func:`.reader.read_span`) instead of carrying them, for workers that can open
     the file themselves (a Dask cluster reading the dump's URL or a shared disk): a task is
     then a few hundred bytes, whatever the block's size, and the scheduler, which keeps every
-    task's input for recomputation, does not hold a copy of the dump."""
+    task's input for recomputation, does not hold a copy of the dump.
+
+    ``cut`` (with ``by_span``): the workers cut an uncompressed file too, so that this process
+    reads only its head: ``cut(tasks)`` runs :func:`cut_block` on each :class:`CutTask` (one
+    per ``block_bytes`` of the file) and returns the results in order; the blocks end where
+    the workers found record boundaries, as this process would have cut them
+    (:func:`.reader.cut_at`). A file with a BOM, or a line too long to cut around, is read
+    and cut here as without ``cut``."""
     file, info = reader.file, reader.info
     reader.close()
     info.lines = info.replaced_bytes = 0
     layout = info.layout or "line"
     is_marker = reader.is_marker
     bare = is_marker.bare_lines
-
-    def starts(prev: str, line: str) -> bool:
-        return True if layout == "jsonl" else starts_record(layout, is_marker, prev, line)
+    starts = _record_starts(layout, is_marker)
 
     def task(number: int, block: RawBlock, tail: Item | None, end: bool) -> BlockTask:
         path = None
@@ -277,6 +297,13 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
         return BlockTask(file_index, number, file.source, layout, bare,
                          block_codec(info.encoding), block, tail, end, config, run, path)
 
+    if cut is not None and by_span and info.compression is None and \
+            codecs.lookup(info.encoding).name != "utf-8-sig":  # a BOM: cut here (rare)
+        blocks = _cut_on_workers(file, info, layout, bare, config, cut)
+        if blocks is not None:
+            for number, block in enumerate(blocks):
+                yield task(number, block, None, block.end)
+            return
     number = -1
     try:
         for number, block in enumerate(read_blocks(file, info, info.encoding, starts,
@@ -295,6 +322,87 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
         info.error = str(exc)
         info.extra["reason"] = exc.reason
         yield task(number + 1, RawBlock([], 1, end=True), _fault_item(file.source, 0, exc), True)
+
+
+@dataclass
+class CutTask:
+    """A stretch of an uncompressed file whose block a worker cuts (:func:`cut_block`):
+    ``offsets`` (bytes ``[start, end)`` of the file of ``size`` bytes at ``path``, read as
+    ``source``), cut with the file's ``codec``, ``layout`` and marker lines
+    (``bare_markers``) as :func:`block_tasks` cuts it; ``first``: the file's first stretch,
+    which starts at its first byte."""
+
+    path: object
+    source: str
+    size: int
+    offsets: tuple[int, int]
+    first: bool
+    codec: str
+    layout: str
+    bare_markers: frozenset
+    chunk_bytes: int
+
+
+def cut_block(task: CutTask) -> tuple[int, int, int, int] | None:
+    """The block of ``task``'s stretch, cut on a worker: ``(offset, length, line ends,
+    XXH3-64)`` from the cut at its start (:func:`.reader.cut_at`) to the cut at its end
+    (``length`` 0 when one record spans the whole stretch), or None when a line too long to
+    cut around is in the way (the file is then read in the run's process). Pure; runs in any
+    worker.
+
+    Raises:
+        InputError: the file cannot be read there (as :func:`.reader.read_span`).
+    """
+    starts = _record_starts(task.layout, MarkerMatcher(task.bare_markers))
+    lo, hi = task.offsets
+    try:
+        with open_regular(task.path) as f:
+            a = lo if task.first else cut_at(f, lo, task.size, task.codec, starts,
+                                             task.chunk_bytes)
+            b = task.size if hi >= task.size else cut_at(f, hi, task.size, task.codec, starts,
+                                                         task.chunk_bytes)
+            if a is None or b is None:
+                return None
+            facts = span_facts(f, a, b - a) if b > a else (0, xxhash.xxh3_64_intdigest(b""))
+    except OSError as exc:
+        raise InputError(f"{task.source}: a worker cannot read bytes {lo:,}-{hi:,} "
+                         f"({getattr(exc, 'strerror', None) or exc}); the workers must see "
+                         "the dump where the run's process sees it") from None
+    return None if facts is None else (a, b - a, *facts)
+
+
+def _cut_on_workers(file: InputFile, info: FileInfo, layout: str, bare: frozenset,
+                    config: Config, cut) -> list[RawBlock] | None:
+    """The blocks of an uncompressed ``file`` cut by the workers (``cut``: runs
+    :func:`cut_block` on a list of :class:`CutTask` and returns the results in order), one
+    per stretch of ``config.block_bytes``, each naming its span; None when the file must be
+    read here instead (a line too long to cut around, or it cannot be stat'ed here). Sets the
+    file's size and mtime in ``info`` (and flags it if they changed meanwhile) as reading it
+    here would."""
+    try:
+        st = file.path.stat()
+    except OSError:
+        return None
+    size = st.st_size
+    if size == 0:
+        return None
+    info.bytes, info.extra["mtime_ns"] = size, st.st_mtime_ns
+    bounds = list(range(0, size, config.block_bytes)) + [size]
+    codec = block_codec(info.encoding)
+    results = cut([CutTask(file.path, file.source, size, (bounds[k], bounds[k + 1]), k == 0,
+                           codec, layout, bare, config.chunk_bytes)
+                   for k in range(len(bounds) - 1)])
+    if any(r is None for r in results):
+        return None
+    blocks, line = [], 1
+    for offset, length, lines, digest in results:
+        if length:
+            blocks.append(RawBlock([], line, lines, span=(offset, length, digest)))
+            line += lines
+    blocks[-1].end, blocks[-1].lines = True, 0  # the last one's lines: counted by its worker
+    info.extra["bytes_read"] = size
+    check_unchanged(file, info)
+    return blocks
 
 
 def block_items(task: BlockTask) -> tuple[list[Item], int, int]:

@@ -667,7 +667,7 @@ def open_lines(file: InputFile, info: FileInfo, chunk_bytes: int = 1 << 20,
         for line in _split_lines(chunks(), max_line_chars):
             info.lines += 1
             yield repair_text(line) if repair and not isinstance(line, LongLine) else line
-    _check_unchanged(file, info)
+    check_unchanged(file, info)
 
 
 def _open_file(file: InputFile, info: FileInfo) -> BinaryIO:
@@ -698,7 +698,7 @@ def _truncated(file: InputFile, info: FileInfo, lines: int, exc: Exception) -> F
                          f"corrupt after line {lines} ({exc})")
 
 
-def _check_unchanged(file: InputFile, info: FileInfo) -> None:
+def check_unchanged(file: InputFile, info: FileInfo) -> None:
     """Flag ``info`` if ``file`` changed (size or mtime) since it was opened."""
     try:
         st = file.path.stat()
@@ -931,7 +931,7 @@ def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
             fault.partial_text = _decode_partial(bytes(buf[done:]), codec, info).rstrip("\r")
     elif buf:
         parts.append(bytes(buf))
-    _check_unchanged(file, info)
+    check_unchanged(file, info)
     yield spanned(RawBlock(parts, line, end=True, fault=fault))
 
 
@@ -1032,3 +1032,69 @@ def block_lines(parts: list, encoding: str, repair: bool = True,
             lines.append(repair_text(line) if repair and not isinstance(line, LongLine)
                          else line)
     return lines, replaced
+
+
+# ---------------------------------------------------------------------------------------------
+# Cutting by the workers: each finds the cuts of its own stretch of an uncompressed file, so the
+# run's process need not read the file (a Dask cluster reading a shared disk or object store).
+
+def cut_at(f, offset: int, size: int, codec: str, starts_record, chunk_bytes: int) -> int | None:
+    """Where the block that holds byte ``offset`` of an uncompressed file ends: the first line
+    start that :func:`_find_cut` accepts when asked to search from ``offset``, read from
+    ``f`` (the file, binary, seekable; ``size``: its length in bytes). ``size`` when there
+    is none before the end of the file; None when a line longer than
+    :data:`MAX_LINE_CHARS` bytes is in the way (such a line may be one that
+    :func:`read_blocks` streams past as a :class:`LongLine`: the caller reads the file so).
+
+    The answer depends only on the file's bytes and ``offset``, so the two workers whose
+    stretches meet there find the same cut. Reads the line before ``offset`` (backwards
+    from it, 1 KiB first, then 4 times as much, until a line end or the start of the file;
+    past :data:`MAX_LINE_CHARS` bytes that line is too long for a cut after it in any case)
+    and then forward to the cut.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    back = 1024
+    while True:
+        b0 = max(0, offset - back)
+        f.seek(b0)
+        buf = bytearray(f.read(offset - b0))
+        if b0 == 0 or _last_line_end(buf, hold_cr=False) or back > MAX_LINE_CHARS + 2:
+            break
+        back *= 4
+    start = resume = offset - b0
+    pos = offset
+    while True:
+        cut, resume = _find_cut(buf, max(resume, start), codec, starts_record)
+        if cut is not None:
+            return b0 + cut
+        if pos >= size:
+            return size  # no cut before the end: the block runs to it
+        if len(buf) - _last_line_end(buf) > MAX_LINE_CHARS:
+            return None
+        chunk = f.read(min(chunk_bytes, size - pos))
+        if not chunk:
+            return size
+        buf += chunk
+        pos += len(chunk)
+
+
+def span_facts(f, offset: int, length: int) -> tuple[int, int] | None:
+    """``(line ends, XXH3-64)`` of the ``length`` bytes at ``offset`` of ``f`` (a block cut by
+    :func:`cut_at`), or None if a line in them is longer than :data:`MAX_LINE_CHARS` bytes
+    (see :func:`cut_at`).
+
+    Raises:
+        OSError: the file cannot be read, or is shorter than that now.
+    """
+    f.seek(offset)
+    data = f.read(length)
+    if len(data) != length:
+        raise OSError(f"{length - len(data):,} bytes fewer than listed")
+    if length > MAX_LINE_CHARS:  # only then may a line in it be that long
+        ends = [m.end() for m in _LINE_END_RE.finditer(data)]
+        starts = [0] + ends
+        if max(b - a for a, b in zip(starts, ends + [length])) > MAX_LINE_CHARS:
+            return None
+    return _count_lines(data), xxhash.xxh3_64_intdigest(data)
