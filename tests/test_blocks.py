@@ -12,7 +12,8 @@ from support.paths import FIXTURES, SEEDS
 
 from corpus_clean import Config
 from corpus_clean.reading import reader as reader_mod
-from corpus_clean.reading.blocks import FileReader, block_items, block_tasks, cut_block
+from corpus_clean.reading.blocks import (FileReader, block_items, block_tasks, cut_block,
+                                         cut_tasks)
 from corpus_clean.reading.reader import FileInfo, InputFile, splits_at_line_ends
 from corpus_clean.reading.split import starts_record
 from corpus_clean.stages.markers import MarkerMatcher
@@ -59,12 +60,14 @@ def in_blocks(file: InputFile, config: Config, by_span: bool | str = False,
     reader = FileReader(file, info, config)
     assert reader.splittable()
     items, blocks = [], 0
-    cut = _cut_here if by_span == "cut" else None
-    for task in block_tasks(0, reader, config, by_span=bool(by_span), cut=cut):
+    tasks = cut_tasks(0, reader, config, _cut_here) if by_span == "cut" else None
+    if by_span == "cut" and cut_here:  # cut by the workers: every block names its span
+        assert tasks is not None and all(t.block.span is not None for t in tasks)
+    if tasks is None:
+        tasks = block_tasks(0, reader, config, by_span=bool(by_span))
+    for task in tasks:
         if by_span and task.block.span is not None:
             assert task.block.parts == [] and task.path == file.path
-        if cut is not None and cut_here:  # cut by the workers: every block names its span
-            assert task.block.span is not None
         got, lines, replaced = block_items(task)
         items += got
         info.lines += lines
@@ -283,16 +286,16 @@ def test_the_workers_cut_around_long_lines_or_leave_the_file_to_the_reader(tmp_p
     assert whole(short, config)[0] == in_blocks(short, config, "cut")[0]
     long = _file(tmp_path, "long.txt", seed[:2000] + b"z" * 450 + b"\n" + seed[2000:4000])
     info = FileInfo(long.source)
-    tasks = list(block_tasks(0, FileReader(long, info, config), config, by_span=True,
-                             cut=_cut_here))
-    assert any(t.block.span is None for t in tasks)  # read and cut here
+    assert cut_tasks(0, FileReader(long, info, config), config, _cut_here) is None
     assert whole(long, config)[0] == in_blocks(long, config, "cut", cut_here=False)[0]
 
 
-def test_a_bom_file_is_cut_here_with_the_same_records(tmp_path):
+def test_a_bom_file_is_not_cut_by_the_workers(tmp_path):
     data = b"\xef\xbb\xbf" + SEED_FILES[0].read_bytes()
     file = _file(tmp_path, "bom.txt", data)
     config = Config(block_bytes=500)
+    assert cut_tasks(0, FileReader(file, FileInfo(file.source), config), config,
+                     _cut_here) is None
     assert whole(file, config)[0] == in_blocks(file, config, "cut", cut_here=False)[0]
 
 

@@ -326,8 +326,8 @@ def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_pat
                                              monkeypatch, read_dump):
     """On a local cluster the workers read the blocks of uncompressed files themselves: the
     scan tasks carry a span, no bytes (so the scheduler holds no copy of the dump), and the
-    workers cut the files too (``cut_block``): the driver reads only their heads, never
-    streams them (``read_blocks``). With ``read_dump=False`` (``--dask-reads driver``, for
+    workers read the files' heads and cut them too (``file_head``, ``cut_block``): the driver
+    opens no file of the dump. With ``read_dump=False`` (``--dask-reads driver``, for
     workers that cannot see the dump) the driver reads and cuts the files and the tasks carry
     the bytes. The outputs are the local executor's either way."""
     from corpus_clean.reading import blocks
@@ -343,10 +343,14 @@ def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_pat
         cuts.append(getattr(fn, "__name__", "") == "cut_block")
         return submit(fn, *args, **kwargs)
 
-    streamed = []
-    real_read_blocks = blocks.read_blocks
+    from corpus_clean.engine import tasks
+
+    streamed, opened = [], []
+    real_read_blocks, real_open_reader = blocks.read_blocks, tasks.open_reader
     monkeypatch.setattr(blocks, "read_blocks",
                         lambda *a, **k: streamed.append(1) or real_read_blocks(*a, **k))
+    monkeypatch.setattr(tasks, "open_reader",
+                        lambda *a, **k: opened.append(1) or real_open_reader(*a, **k))
     monkeypatch.setattr(dask_executor.client, "submit", recording_submit)
     monkeypatch.setattr(dask_executor, "read_dump", read_dump)
     out = tmp_path / "out"
@@ -354,20 +358,21 @@ def test_who_reads_the_blocks_changes_no_byte(dask_executor, plain_dump, tmp_pat
     assert outputs(out) == expected
     assert len(carried) > 10
     if read_dump is False:
-        assert all(carried) and not any(cuts) and len(streamed) == 5
-    else:
-        assert not any(carried) and sum(cuts) > 10 and not streamed
+        assert all(carried) and not any(cuts) and len(streamed) == len(opened) == 5
+    else:  # the driver opened no file of the dump, not even for its head
+        assert not any(carried) and sum(cuts) > 10 and not streamed and not opened
 
 
 def test_compressed_files_are_read_by_the_workers_not_the_driver(dask_executor, local_out,
                                                                   tmp_path, monkeypatch):
     """The dump's .gz files cannot be cut at byte offsets: a worker reads each whole
-    (``tasks.file_tasks``) and its blocks stay on the cluster; the driver only reads each
-    file's head (encoding, layout), never streams one nor cuts it into blocks."""
+    (``tasks.file_tasks``) and its blocks stay on the cluster; the driver opens none of
+    them, not even for its head (encoding, layout)."""
     from corpus_clean.engine import tasks
 
     streamed = []
     monkeypatch.setattr(tasks, "block_tasks", lambda *a, **k: streamed.append(a) or iter(()))
+    monkeypatch.setattr(tasks, "open_reader", lambda *a, **k: streamed.append(a))
     out = tmp_path / "out"
     with distributed.get_task_stream(dask_executor.client) as stream:
         clean_dir(DUMP, OutputWriter(out), CONFIG, executor=dask_executor)
@@ -554,8 +559,8 @@ def test_resume_with_a_dask_executor_from_the_library_is_a_resume_error(dask_exe
 
 def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_executor, plain_dump,
                                                                       tmp_path, monkeypatch):
-    """A worker that finds other bytes at its block's span (here: the driver's digest made
-    wrong, as if the file changed after it was read) stops the run with the InputError that
+    """A worker that finds other bytes at its block's span (here: the digest of the block
+    made wrong, as if the file changed after it was cut) stops the run with the InputError that
     the CLI prints as one line, naming the file; no output is left."""
     from dataclasses import replace
 
@@ -563,16 +568,17 @@ def test_a_block_that_changed_before_its_worker_read_it_is_one_error(dask_execut
     from corpus_clean.errors import InputError
 
     dump, _ = plain_dump
-    real = tasks.block_tasks
+    real = tasks.cut_tasks  # the workers cut the files: the digests are theirs
 
     def changed(*args, **kwargs):
-        for task in real(*args, **kwargs):
+        made = real(*args, **kwargs)
+        for task in made:
             span = task.block.span
-            if span is not None and task.number == 2:
+            if task.number == 2:
                 task.block = replace(task.block, span=(span[0], span[1], span[2] ^ 1))
-            yield task
+        return made
 
-    monkeypatch.setattr(tasks, "block_tasks", changed)
+    monkeypatch.setattr(tasks, "cut_tasks", changed)
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"^0\S+\.txt: changed while the run was reading it"):
         clean_dir(dump, OutputWriter(out), CONFIG, executor=dask_executor)

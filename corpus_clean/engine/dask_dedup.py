@@ -14,9 +14,10 @@ records at a time. The steps (each a set of ``distributed`` futures):
    that the workers decode, repair and split, or batches of records for files that cannot be
    cut), so the workers read and run the per-record stages exactly as with the local
    executors. When the workers read the dump, they also cut it: an uncompressed file in
-   stretches (:func:`.blocks.cut_block`, :meth:`_Cluster.cut`), any other file whole on one
-   worker (:func:`.tasks.file_tasks`, whose tasks stay there), so the driver reads only the
-   files' heads. Each worker settles verbatim repeats with its own memo
+   stretches (:func:`.blocks.cut_block`), any other file whole on one
+   worker (:func:`.tasks.file_tasks`, whose tasks stay there), and the workers read the
+   files' heads too (:func:`.tasks.file_head`, :class:`_WorkersRead`), so the driver reads
+   none of the dump. Each worker settles verbatim repeats with its own memo
    (:func:`.work.worker_memo`). The driver gets a :class:`.wire.ScanSummary` of each result
    (in input order), made on the worker (:func:`_head`), and accounts it as for the local
    executors. Records that reach dedup are numbered in input order
@@ -99,7 +100,7 @@ from ..stages.markers import marker_engine
 from ..stages.neardup import band_pairs, decide_pairs, jaccard, unique_pairs
 from ..stages.repetition import RepeatedLineFilter
 from .ordered import duplicate_drop, near_of_kept, survivor_drop
-from .tasks import file_tasks, scan_tasks
+from .tasks import file_head, file_tasks, scan_tasks
 from .wire import DroppedFacts, Emitted, ScanSummary, document_lines
 from .work import Scanned, ScanTask, reject_duplicates, scan, tag_kept
 
@@ -114,7 +115,7 @@ TASK_PREFIXES = ("scan", "_head", "_make_part",
                  "_exact_split", "_exact_reduce", "_exact_mark", "getitem", "_near_split",
                  "_near_reduce", "_export", "_verify", "_kept_ids", "_emit_part",
                  "_reject_dups", "_write_scan", "_count", "_with_s_offset", "cut_block",
-                 "file_tasks", "_made_sizes", "_nth_task")
+                 "file_tasks", "file_head", "_made_sizes", "_nth_task")
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, key) over buckets
 
@@ -461,10 +462,6 @@ class _Cluster:
     def buckets(self) -> int:
         return max(2, 2 * self.executor.workers)
 
-    def cut(self, tasks: list) -> list:
-        """:func:`.blocks.cut_block` of each task on the workers, ahead of the scan tasks
-        queued (a higher priority): the results, in order."""
-        return self.client.gather([self.submit(cut_block, t, priority=1) for t in tasks])
 
 
 def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: list,
@@ -494,17 +491,10 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
                      len(summary.drops) + len(summary.line_drops)))
         return summary
 
-    def elsewhere(file, index: int) -> tuple:  # a file read and cut on a worker
-        made = cluster.submit(file_tasks, file, index, config, run, priority=1)
-        info, sizes = cluster.submit(_made_sizes, made, priority=1).result()
-        return info, [_Elsewhere(cluster.submit(_nth_task, made, k, priority=1), size)
-                      for k, size in enumerate(sizes)]
-
-    by_span = cluster.executor.workers_read(files)
+    remote = _WorkersRead(cluster, files, config, run) \
+        if cluster.executor.workers_read(files) else None
     group, in_group, home = 0, 0, None
-    for task in scan_tasks(files, config, report, run, by_span=by_span,
-                           cut=cluster.cut if by_span else None,
-                           elsewhere=elsewhere if by_span else None):
+    for task in scan_tasks(files, config, report, run, remote=remote):
         if home is None or in_group >= PART_RECORDS:  # a new group, on the next worker
             group, in_group = (group + 1 if home is not None else 0), 0
             home = cluster.home(group)
@@ -524,6 +514,38 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
 #: bytes of a block counted as one record when blocks are grouped into parts (the
 #: ``make_dump.py`` dumps' records average 1,150 bytes)
 RECORD_BYTES = 1024
+
+
+class _WorkersRead:
+    """The workers read the dump (:class:`.tasks.RemoteReading`): its tasks run ahead of the
+    scan tasks queued (a higher priority), and the heads of the next few files are read
+    while the driver waits for a file's cuts."""
+
+    #: files whose heads are read ahead, per worker thread
+    HEADS_AHEAD = 2
+
+    def __init__(self, cluster: _Cluster, files: list, config: Config, run: str):
+        self.cluster, self.files, self.config, self.run = cluster, files, config, run
+        self._heads: dict[int, object] = {}
+
+    def head(self, index: int):
+        ahead = self.HEADS_AHEAD * self.cluster.executor.workers
+        for i in range(index, min(index + ahead, len(self.files))):
+            if i not in self._heads:
+                self._heads[i] = self.cluster.submit(file_head, self.files[i], self.config,
+                                                     priority=1)
+        return self._heads.pop(index).result()
+
+    def cut(self, tasks: list) -> list:
+        return self.cluster.client.gather([self.cluster.submit(cut_block, t, priority=1)
+                                           for t in tasks])
+
+    def read(self, file, index: int) -> tuple:
+        cluster = self.cluster
+        made = cluster.submit(file_tasks, file, index, self.config, self.run, priority=1)
+        info, sizes = cluster.submit(_made_sizes, made, priority=1).result()
+        return info, [_Elsewhere(cluster.submit(_nth_task, made, k, priority=1), size)
+                      for k, size in enumerate(sizes)]
 
 
 @dataclass

@@ -328,7 +328,9 @@ def connect(address: str | None = None, workers: int = 0) -> DaskExecutor:
                                                threads_per_worker=1, processes=True,
                                                dashboard_address="127.0.0.1:0",  # free port
                                                silence_logs=logging.CRITICAL)
-            return DaskExecutor(distributed.Client(cluster), cluster)
+            # results straight from the workers: through the scheduler, which runs in this
+            # process, every byte would cross its sockets three times
+            return DaskExecutor(distributed.Client(cluster, direct_to_workers=True), cluster)
         except BaseException:  # a stop signal mid-start: the half-started cluster is closed
             logging.getLogger("distributed").setLevel(logging.CRITICAL)  # at exit, quietly
             raise

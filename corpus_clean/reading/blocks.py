@@ -48,7 +48,8 @@ from .reader import (
 from .split import RecordSplitter, detect_layout, starts_record
 
 __all__ = ["Item", "FileReader", "ItemBuilder", "BlockTask", "block_tasks", "block_items",
-           "CutTask", "cut_block", "is_jsonl", "iter_file_records", "JSONL_SUFFIXES"]
+           "CutTask", "cut_block", "cut_tasks", "is_jsonl", "iter_file_records",
+           "JSONL_SUFFIXES"]
 
 #: ``(record, None)`` for a record to process, ``(record, drop)`` for one lost at read time.
 Item = tuple[Record, Drop | None]
@@ -262,7 +263,7 @@ def _record_starts(layout: str, is_marker: MarkerMatcher):
 
 
 def block_tasks(file_index: int, reader: FileReader, config: Config,
-                run: str = "", by_span: bool = False, cut=None) -> Iterator[BlockTask]:
+                run: str = "", by_span: bool = False) -> Iterator[BlockTask]:
     """Read the file of ``reader`` (whose head was read, and which is
     :meth:`~FileReader.splittable`) in blocks of at least ``config.block_bytes`` bytes.
     The head's lines are read again as part of the first block; ``reader.info`` counts are
@@ -274,14 +275,7 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
     XXH3-64; :func:`.reader.read_span`) instead of carrying them, for workers that can open
     the file themselves (a Dask cluster reading the dump's URL or a shared disk): a task is
     then a few hundred bytes, whatever the block's size, and the scheduler, which keeps every
-    task's input for recomputation, does not hold a copy of the dump.
-
-    ``cut`` (with ``by_span``): the workers cut an uncompressed file too, so that this process
-    reads only its head: ``cut(tasks)`` runs :func:`cut_block` on each :class:`CutTask` (one
-    per ``block_bytes`` of the file) and returns the results in order; the blocks end where
-    the workers found record boundaries, as this process would have cut them
-    (:func:`.reader.cut_at`). A file with a BOM, or a line too long to cut around, is read
-    and cut here as without ``cut``."""
+    task's input for recomputation, does not hold a copy of the dump."""
     file, info = reader.file, reader.info
     reader.close()
     info.lines = info.replaced_bytes = 0
@@ -297,13 +291,6 @@ def block_tasks(file_index: int, reader: FileReader, config: Config,
         return BlockTask(file_index, number, file.source, layout, bare,
                          block_codec(info.encoding), block, tail, end, config, run, path)
 
-    if cut is not None and by_span and info.compression is None and \
-            codecs.lookup(info.encoding).name != "utf-8-sig":  # a BOM: cut here (rare)
-        blocks = _cut_on_workers(file, info, layout, bare, config, cut)
-        if blocks is not None:
-            for number, block in enumerate(blocks):
-                yield task(number, block, None, block.end)
-            return
     number = -1
     try:
         for number, block in enumerate(read_blocks(file, info, info.encoding, starts,
@@ -403,6 +390,30 @@ def _cut_on_workers(file: InputFile, info: FileInfo, layout: str, bare: frozense
     info.extra["bytes_read"] = size
     check_unchanged(file, info)
     return blocks
+
+
+def cut_tasks(file_index: int, reader, config: Config, cut, run: str = ""
+              ) -> list[BlockTask] | None:
+    """The tasks of the blocks of ``reader``'s file (uncompressed, its head read, and
+    :meth:`~FileReader.splittable`) as the workers cut it, so that this process reads none
+    of it: ``cut(tasks)`` runs :func:`cut_block` on each :class:`CutTask` (one per
+    ``block_bytes`` of the file) where the file's bytes are, and returns the results in
+    order; the blocks end at the record boundaries :func:`block_tasks` would cut at
+    (:func:`.reader.cut_at`) and name their spans. None when the workers cannot cut it (a
+    byte-order mark; a line too long to cut around; no file to stat here): read it whole."""
+    file, info = reader.file, reader.info
+    if codecs.lookup(info.encoding).name == "utf-8-sig":
+        return None
+    reader.close()
+    layout = info.layout or "line"
+    bare = reader.is_marker.bare_lines
+    blocks = _cut_on_workers(file, info, layout, bare, config, cut)
+    if blocks is None:
+        return None
+    info.lines = info.replaced_bytes = 0  # counted by the workers that decode the blocks
+    return [BlockTask(file_index, number, file.source, layout, bare, block_codec(info.encoding),
+                      block, None, block.end, config, run, file.path)
+            for number, block in enumerate(blocks)]
 
 
 def block_items(task: BlockTask) -> tuple[list[Item], int, int]:
