@@ -320,9 +320,9 @@ class _DumpPath(click.Path):
               show_default=True,
               help="With --executor dask: who reads and cuts the input files. workers: they "
                    "read the dump (which they must see at the same path or URL) and this "
-                   "process reads each file's head only; driver: this process reads every "
-                   "file and sends its blocks. auto: workers for a URL dump or a local "
-                   "cluster, else driver.")
+                   "process opens none of it; driver: this process reads every file and "
+                   "sends its blocks. auto: workers for a URL dump or a local cluster, else "
+                   "driver.")
 @click.option("--dask-writes", type=click.Choice(["auto", "workers", "driver"]),
               default="auto", show_default=True,
               help="With --executor dask: who writes the kept and rejected records. workers: "

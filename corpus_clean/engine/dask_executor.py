@@ -86,8 +86,9 @@ class DaskExecutor(Executor):
         read_dump: whether the workers read and cut the dump's files themselves (an
             uncompressed file cut in stretches, :func:`.blocks.cut_block`, its scan tasks
             naming a span: path, offset, length, XXH3-64; any other file read whole by one
-            worker, :func:`.tasks.file_tasks`), this process reading each file's head only,
-            rather than receive the blocks' bytes from this process.
+            worker, :func:`.tasks.file_tasks`; each file's head read by a worker,
+            :func:`.tasks.file_head`), rather than receive the blocks' bytes from this
+            process, which then opens no file of the dump.
             None (default): for a URL dump, yes unless it is ``memory://`` (each process has
             its own); for local files, yes when ``cluster`` is a ``LocalCluster`` (workers on
             this machine), no otherwise, since workers elsewhere may not see a local path.

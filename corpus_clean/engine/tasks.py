@@ -28,8 +28,10 @@ def scan_tasks(files, config, report, run, start=0, by_span=False, remote=None):
     ``remote`` (a :class:`RemoteReading`): the workers read the dump, and this process reads
     none of it: each file's head is read by a worker (:func:`file_head`), an uncompressed
     file that can be cut in blocks is cut by the workers (``remote.cut``, see
-    :func:`.blocks.block_tasks`), and any other file is read and cut whole by a worker
-    (:func:`file_tasks`), whose tasks stay there: a handle on each is yielded in its place.
+    :func:`.blocks.cut_tasks`), and any other file is read and cut whole by a worker
+    (:func:`file_tasks`), whose tasks stay there (in its memory, spilled to its disk by Dask
+    beyond its memory target, until they are scanned): a handle on each is yielded in its
+    place.
     """
     clock = time.perf_counter
     for index, file in enumerate(files, start):

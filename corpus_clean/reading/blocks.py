@@ -334,8 +334,8 @@ def cut_block(task: CutTask) -> tuple[int, int, int, int] | None:
     """The block of ``task``'s stretch, cut on a worker: ``(offset, length, line ends,
     XXH3-64)`` from the cut at its start (:func:`.reader.cut_at`) to the cut at its end
     (``length`` 0 when one record spans the whole stretch), or None when a line too long to
-    cut around is in the way (the file is then read in the run's process). Pure; runs in any
-    worker.
+    cut around is in the way (the file is then read whole, see :func:`cut_tasks`). Pure;
+    runs in any worker.
 
     Raises:
         InputError: the file cannot be read there (as :func:`.reader.read_span`).
@@ -363,7 +363,7 @@ def _cut_on_workers(file: InputFile, info: FileInfo, layout: str, bare: frozense
     """The blocks of an uncompressed ``file`` cut by the workers (``cut``: runs
     :func:`cut_block` on a list of :class:`CutTask` and returns the results in order), one
     per stretch of ``config.block_bytes``, each naming its span; None when the file must be
-    read here instead (a line too long to cut around, or it cannot be stat'ed here). Sets the
+    read whole instead (a line too long to cut around, or it cannot be stat'ed here). Sets the
     file's size and mtime in ``info`` (and flags it if they changed meanwhile) as reading it
     here would."""
     try:
@@ -398,8 +398,8 @@ def cut_tasks(file_index: int, reader, config: Config, cut, run: str = ""
     :meth:`~FileReader.splittable`) as the workers cut it, so that this process reads none
     of it: ``cut(tasks)`` runs :func:`cut_block` on each :class:`CutTask` (one per
     ``block_bytes`` of the file) where the file's bytes are, and returns the results in
-    order; the blocks end at the record boundaries :func:`block_tasks` would cut at
-    (:func:`.reader.cut_at`) and name their spans. None when the workers cannot cut it (a
+    order; the blocks end at record boundaries found by :func:`block_tasks`' own rule
+    (:func:`.reader.cut_at`), so they split into the same records, and name their spans. None when the workers cannot cut it (a
     byte-order mark; a line too long to cut around; no file to stat here): read it whole."""
     file, info = reader.file, reader.info
     if codecs.lookup(info.encoding).name == "utf-8-sig":
