@@ -23,8 +23,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support.dask_fixtures import DUMP, dask_executor, local_out, small_parts  # noqa: F401
 from support.outputs import joined_outputs
-from support.paths import FIXTURES, ROOT, SEEDS
+from support.paths import ROOT, SEEDS
 
 from corpus_clean import Config, OutputWriter, clean_dir
 
@@ -34,39 +35,12 @@ from corpus_clean.cli.command import cli
 
 distributed = pytest.importorskip("distributed")  # in the test extra: CI runs these tests
 
-DUMP = FIXTURES / "dask_dump"
 #: small batches, so that each file is several tasks spread over both workers (execution
 #: only: the local reference runs with the default 256 and must give the same bytes)
 CONFIG = Config(batch_records=64, block_bytes=24_000)  # dozens of tasks, so workers share
 
 
-@pytest.fixture(autouse=True)
-def small_parts(monkeypatch):
-    """Parts of ~300 records, so that the 2,600 records of the dump are several parts on both
-    workers and the shuffles and the verification go from part to part (2,048 by default)."""
-    monkeypatch.setattr(dask_dedup, "PART_RECORDS", 300)
-
-
-def outputs(out: Path) -> dict[str, bytes]:
-    """The outputs in ``out``, shards joined (:func:`support.outputs.joined_outputs`)."""
-    return joined_outputs(out)
-
-
-@pytest.fixture(scope="module")
-def local_out(tmp_path_factory) -> dict[str, bytes]:
-    """The four outputs of the in-process local executor on the dump (default settings)."""
-    out = tmp_path_factory.mktemp("local")
-    clean_dir(DUMP, OutputWriter(out), Config(), workers=1)
-    return outputs(out)
-
-
-@pytest.fixture(scope="module")
-def dask_executor():
-    from corpus_clean.engine.dask_executor import connect
-
-    executor = connect(None, workers=2)
-    yield executor
-    executor.close()
+outputs = joined_outputs  # the outputs in a directory, shards joined (Dask writes shards)
 
 
 def test_the_dump_has_near_duplicates_across_files(local_out):
@@ -394,10 +368,14 @@ def test_who_reads_the_dump_by_default(dask_executor):
     s3 = SimpleNamespace(protocol=("s3", "s3a"))
     remote = [InputFile(RemotePath(s3, "bucket/a.txt", 10), "a.txt")]
     memory = [InputFile(RemotePath(SimpleNamespace(protocol="memory"), "d/a.txt", 10), "a.txt")]
+    file_url = [InputFile(RemotePath(SimpleNamespace(protocol=("file", "local")), "/d/a.txt",
+                                     10), "a.txt")]
     assert dask_executor.workers_read(local) and dask_executor.workers_read(remote)
+    assert dask_executor.workers_read(file_url)  # a local path: seen by a local cluster
     assert not dask_executor.workers_read(memory)  # each process has its own memory://
     elsewhere = DaskExecutor(dask_executor.client)  # a cluster someone else runs
     assert not elsewhere.workers_read(local) and elsewhere.workers_read(remote)
+    assert not elsewhere.workers_read(file_url)
     elsewhere.read_dump = True
     assert elsewhere.workers_read(local)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.dask_fixtures import DUMP, dask_executor, local_out, small_parts  # noqa: F401
 from support.outputs import joined_outputs, joined_remote_outputs
-from support.paths import FIXTURES
 
 from corpus_clean import Config, OutputWriter, clean_dir
 from corpus_clean.cli.command import cli
@@ -29,32 +29,7 @@ from corpus_clean.output.shards import ShardStore
 
 distributed = pytest.importorskip("distributed")  # in the test extra: CI runs these tests
 
-DUMP = FIXTURES / "dask_dump"
 CONFIG = Config(batch_records=64, block_bytes=24_000)  # dozens of tasks, so workers share
-
-
-@pytest.fixture(autouse=True)
-def small_parts(monkeypatch):
-    """Parts of ~300 records (2,048 by default), so that the dump is several parts, and
-    shards, on both workers."""
-    monkeypatch.setattr(dask_dedup, "PART_RECORDS", 300)
-
-
-@pytest.fixture(scope="module")
-def local_out(tmp_path_factory) -> dict[str, bytes]:
-    """The outputs of the in-process local executor on the dump (default settings)."""
-    out = tmp_path_factory.mktemp("local")
-    clean_dir(DUMP, OutputWriter(out), Config(), workers=1)
-    return joined_outputs(out)
-
-
-@pytest.fixture(scope="module")
-def dask_executor():
-    from corpus_clean.engine.dask_executor import connect
-
-    executor = connect(None, workers=2)
-    yield executor
-    executor.close()
 
 
 class _RowsSeen(OutputWriter):
@@ -282,6 +257,29 @@ def test_an_s3_round_trip_on_the_cluster(dask_executor, local_out, s3, monkeypat
     # the CLI ran with default settings: parts of 300 records here, the local bytes still
     assert got == local_out
     assert any(t["key"].startswith("_emit_part") for t in stream.data)
+
+
+def test_who_writes_by_default(dask_executor):
+    """The workers write to a directory on a local cluster and to an object store; never to
+    memory:// (each process has its own), a stream, or output cut by --shard-size; a remote
+    cluster's workers write to a local directory only when told to."""
+    from types import SimpleNamespace
+
+    from corpus_clean.engine.dask_executor import DaskExecutor
+
+    def writer(out="out", sharded=False, protocol=None):
+        fs = None if protocol is None else SimpleNamespace(protocol=protocol)
+        return SimpleNamespace(out=out, sharded=sharded, fs=fs)
+
+    local, s3, memory = writer(), writer(protocol=("s3", "s3a")), writer(protocol="memory")
+    assert dask_executor.workers_write(local) and dask_executor.workers_write(s3)
+    assert not dask_executor.workers_write(memory)
+    assert not dask_executor.workers_write(writer(out=None))
+    assert not dask_executor.workers_write(writer(sharded=True))
+    elsewhere = DaskExecutor(dask_executor.client)  # a cluster someone else runs
+    assert not elsewhere.workers_write(local) and elsewhere.workers_write(s3)
+    elsewhere.write_output = True  # --dask-writes workers: OUT is shared
+    assert elsewhere.workers_write(local) and not elsewhere.workers_write(writer(out=None))
 
 
 def test_dask_writes_usage_errors(tmp_path):

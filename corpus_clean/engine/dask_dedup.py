@@ -85,7 +85,7 @@ import operator
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -470,8 +470,8 @@ class _Cluster:
 def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: list,
                      rows: bool = True) -> Iterator[ScanSummary]:
     """Phase 1: scan on the workers; yield each result's summary (:func:`_head`; with the
-    rows of its rejects unless ``rows`` is false) in input order, and append ``(scan future,
-    records reaching dedup, home worker, group, rows it has)`` to ``done``; the tasks of one
+    rows of its rejects unless ``rows`` is false) in input order, and append a
+    :class:`_Scanned` of each to ``done``; the tasks of one
     group (about :data:`PART_RECORDS` records, :func:`_task_records`) are scanned on one
     worker and become one part.
 
@@ -490,8 +490,8 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
     def next_head() -> ScanSummary:
         head, scan_future, home, group = heads.popleft()
         summary = head.result()
-        done.append((scan_future, summary.reached, home, group,
-                     len(summary.drops) + len(summary.line_drops)))
+        done.append(_Scanned(scan_future, summary.reached, home, group,
+                             len(summary.drops) + len(summary.line_drops)))
         return summary
 
     remote = _WorkersRead(cluster, files, config, run) \
@@ -517,6 +517,18 @@ def _scan_on_workers(cluster: _Cluster, files, config: Config, report, done: lis
 #: bytes of a block counted as one record when blocks are grouped into parts (the
 #: ``make_dump.py`` dumps' records average 1,150 bytes)
 RECORD_BYTES = 1024
+
+
+class _Scanned(NamedTuple):
+    """A scan result kept on the workers: its future, how many of its records reach dedup,
+    the worker it was scanned on (its group's home), its group (a part to be), and how many
+    rows of rejects and removed lines it has (written by :func:`_write_scan`)."""
+
+    future: object
+    reached: int
+    home: str
+    group: int
+    rows: int
 
 
 class _WorkersRead:
@@ -583,18 +595,19 @@ def _task_records(task) -> int:
     return max(1, size // RECORD_BYTES)
 
 
-def _make_parts(cluster: _Cluster, scanned: list[tuple]) -> list:
+def _make_parts(cluster: _Cluster, scanned: list) -> list:
     """Join the scan results of each group (scanned on one worker) into a part, on that
     worker; returns the part futures and their first positions (the records that reach dedup
     numbered from 0 in input order). Parts with no such record are left out."""
     parts, offsets, offset = [], [], 0
-    for _, run in itertools.groupby(scanned, key=lambda s: s[3]):
+    for _, run in itertools.groupby(scanned, key=operator.attrgetter("group")):
         run = list(run)
-        size = sum(s[1] for s in run)
+        size = sum(s.reached for s in run)
         if not size:
             continue
-        home = run[0][2]
-        part = cluster.submit(_make_part, offset, *[s[0] for s in run if s[1]], home=home)
+        home = run[0].home
+        part = cluster.submit(_make_part, offset, *[s.future for s in run if s.reached],
+                              home=home)
         cluster.homes[part.key] = home
         parts.append(part)
         offsets.append(offset)
@@ -659,7 +672,7 @@ class DaskBackend:
                  store: ShardStore | None = None):
         self.cluster = _Cluster(executor)
         self.files, self.config, self.report, self.store = files, config, report, store
-        self.done: list[tuple] = []
+        self.done: list[_Scanned] = []
         self.parts: list = []
         self.scan_rows: list = []  # futures of the scan's shards (_write_scan), in order
         self.s_offsets = np.zeros(0, np.int64)
@@ -679,11 +692,11 @@ class DaskBackend:
         repeated lines), on their workers."""
         cluster = self.cluster
         if self.store is not None:
-            for _, run in itertools.groupby(self.done, key=lambda s: s[3]):
-                run = list(run)
-                if any(s[4] for s in run):
+            for _, run in itertools.groupby(self.done, key=operator.attrgetter("group")):
+                run = [s for s in run if s.rows]
+                if run:
                     self.scan_rows.append(cluster.submit(
-                        _write_scan, self.store, *[s[0] for s in run if s[4]], home=run[0][2]))
+                        _write_scan, self.store, *[s.future for s in run], home=run[0].home))
         parts, offsets = _make_parts(cluster, self.done)
         self.done = []  # the parts hold the records now
         parts, s_offsets, removed, pairs = dedup_on_cluster(cluster, parts, offsets,

@@ -126,7 +126,7 @@ class DaskExecutor(Executor):
         from ..reading.storage import RemotePath
 
         if any(isinstance(f.path, RemotePath) for f in files):
-            return all(isinstance(f.path, RemotePath) and _shared(f.path.fs) for f in files)
+            return all(isinstance(f.path, RemotePath) and self._reach(f.path.fs) for f in files)
         return self._local()
 
     def workers_write(self, writer) -> bool:
@@ -136,11 +136,20 @@ class DaskExecutor(Executor):
         if self.write_output is not None:
             return self.write_output
         fs = getattr(writer, "fs", None)  # an output URL's filesystem
-        return _shared(fs) if fs is not None else self._local()
+        return self._reach(fs) if fs is not None else self._local()
 
     def _local(self) -> bool:
         """Whether the workers are on this machine (a ``LocalCluster``), seeing its paths."""
         return type(self.cluster).__name__ == "LocalCluster"
+
+    def _reach(self, fs) -> bool:
+        """Whether every worker reaches the fsspec filesystem ``fs``: an object store, yes;
+        ``memory://``, no (each process has its own); ``file://``, as a local path."""
+        protocol = getattr(fs, "protocol", "")
+        protocols = set((protocol,) if isinstance(protocol, str) else protocol)
+        if not protocols or protocols & {"memory", ""}:
+            return False
+        return self._local() if protocols & {"file", "local"} else True
 
     @property
     def workers(self) -> int:  # type: ignore[override]
@@ -192,14 +201,6 @@ class DaskExecutor(Executor):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-
-def _shared(fs) -> bool:
-    """Whether the fsspec filesystem ``fs`` is storage every worker reaches: an object store,
-    not ``memory://`` (each process has its own) nor the local one."""
-    protocol = getattr(fs, "protocol", "")
-    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    return bool(protocols) and not {"memory", "", "file", "local"} & set(protocols)
 
 
 #: address schemes of the Dask comm backends that reach a scheduler over a network

@@ -25,7 +25,8 @@ from typing import Any, BinaryIO
 
 from ..errors import output_error
 
-__all__ = ["Shard", "ShardStore", "COMPRESSIONS", "compressed_writer", "shard_names"]
+__all__ = ["Shard", "ShardStore", "COMPRESSIONS", "compressed_writer", "shard_name",
+           "shard_names"]
 
 #: file name suffix after ``.jsonl`` per ``--compress`` value
 COMPRESSIONS = {None: "", "gz": ".gz", "zst": ".zst"}
@@ -65,12 +66,16 @@ class Shard:
     size: int
 
 
+def shard_name(stem: str, number: int, compress: str | None, width: int = 5) -> str:
+    """The name of shard ``number`` of output ``stem``: ``clean-00000.jsonl[.gz|.zst]``."""
+    return f"{stem}-{number:0{width}d}.jsonl{COMPRESSIONS[compress]}"
+
+
 def shard_names(shards: list[Shard], compress: str | None) -> list[str]:
-    """The final names of an output's ``shards``, in order: ``<stem>-00000.jsonl`` ..., with
-    as many digits as the last number needs (at least 5), so that name order is run order."""
-    ext = ".jsonl" + COMPRESSIONS[compress]
+    """The final names of an output's ``shards``, in order (:func:`shard_name`), with as many
+    digits as the last number needs (at least 5), so that name order is run order."""
     width = max(5, len(str(len(shards) - 1)))
-    return [f"{s.stem}-{n:0{width}d}{ext}" for n, s in enumerate(shards)]
+    return [shard_name(s.stem, n, compress, width) for n, s in enumerate(shards)]
 
 
 class ShardStore:

@@ -24,7 +24,8 @@ import orjson
 from ..errors import OutputError, output_error
 from ..records import Drop, Record
 from .report import Report
-from .shards import COMPRESSIONS, STAGING_PREFIX, Shard, ShardStore, compressed_writer, shard_names
+from .shards import (COMPRESSIONS, STAGING_PREFIX, Shard, ShardStore, compressed_writer,
+                     shard_name, shard_names)
 
 __all__ = ["OutputWriter", "RemoteOutputWriter", "make_writer", "CLEAN_FIELDS",
            "REJECTED_FIELDS", "OUTPUT_FILES"]
@@ -116,8 +117,8 @@ class _JsonlSink:
         return bool(self.shard_records or self.shard_bytes)
 
     def _open(self) -> None:
-        ext = ".jsonl" + COMPRESSIONS[self.compress]
-        name = f"{self.stem}-{len(self.parts):05d}{ext}" if self.sharded else f"{self.stem}{ext}"
+        name = shard_name(self.stem, len(self.parts), self.compress) if self.sharded \
+            else f"{self.stem}.jsonl{COMPRESSIONS[self.compress]}"
         tmp = self.out / f".{name}.tmp"
         self.parts.append((tmp, self.out / name))
         self._raw = open(tmp, "wb")  # noqa: SIM115 - closed by _close()

@@ -1050,7 +1050,8 @@ def cut_at(f, offset: int, size: int, codec: str, starts_record, chunk_bytes: in
     stretches meet there find the same cut. Reads the line before ``offset`` (backwards
     from it, 1 KiB first, then 4 times as much, until a line end or the start of the file;
     past :data:`MAX_LINE_CHARS` bytes that line is too long for a cut after it in any case)
-    and then forward to the cut.
+    and then forward to the cut (16 KiB first, twice as much each time, at most
+    ``chunk_bytes``).
 
     Raises:
         OSError: the file cannot be read.
@@ -1064,7 +1065,7 @@ def cut_at(f, offset: int, size: int, codec: str, starts_record, chunk_bytes: in
             break
         back *= 4
     start = resume = offset - b0
-    pos = offset
+    pos, step = offset, min(1 << 14, chunk_bytes)  # a cut is a few lines on: growing steps
     while True:
         cut, resume = _find_cut(buf, max(resume, start), codec, starts_record)
         if cut is not None:
@@ -1073,11 +1074,12 @@ def cut_at(f, offset: int, size: int, codec: str, starts_record, chunk_bytes: in
             return size  # no cut before the end: the block runs to it
         if len(buf) - _last_line_end(buf) > MAX_LINE_CHARS:
             return None
-        chunk = f.read(min(chunk_bytes, size - pos))
+        chunk = f.read(min(step, size - pos))
         if not chunk:
             return size
         buf += chunk
         pos += len(chunk)
+        step = min(2 * step, chunk_bytes)
 
 
 def span_facts(f, offset: int, length: int) -> tuple[int, int] | None:
