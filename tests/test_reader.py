@@ -614,3 +614,32 @@ def _cp1252_roundtrips(text: str) -> bool:
         return False
     return True
 
+
+
+def test_a_cut_search_leaves_the_buffer_resizable_when_its_frame_lives_on():
+    """Dask's sampling profiler can hold a frame of ``_find_cut`` after the call returned (a
+    ``BufferError`` in ``read_blocks`` on a worker, seen once in the suite): the frame must not
+    keep the buffer exported, so that ``read_blocks`` can cut and extend it."""
+    import sys
+
+    from corpus_clean.reading import reader
+
+    frames = []
+
+    def keep(frame, event, arg):
+        if frame.f_code is reader._find_cut.__code__:
+            frames.append(frame)
+
+    lines = (b"Neural networks have achieved impressive results on many tasks.\n"
+             b"translated by \xe8\xb0\xb7\xe6\xad\x8c\xe7\xbf\xbb\xe8\xaf\x91\n") * 20
+    for start, starts_record in ((10, lambda a, b: True), (10, lambda a, b: False)):
+        buf = bytearray(lines)
+        sys.setprofile(keep)
+        try:
+            cut, _ = reader._find_cut(buf, start, "utf-8", starts_record)
+        finally:
+            sys.setprofile(None)
+        assert frames
+        assert (cut is not None) == starts_record(None, None)
+        buf += b"more bytes\n"
+        del buf[:cut or 1]

@@ -811,21 +811,27 @@ def _find_cut(buf: bytearray, start: int, encoding: str, starts_record) -> tuple
     lo = _last_line_end(buf[:start], hold_cr=False) if start else 0
     if lo and buf[lo - 1:lo + 1] == b"\r\n":  # the \r of a \r\n: the line starts after it
         lo += 1
-    ends = _LINE_END_RE.finditer(buf, lo)
-    first = next(ends, None)
-    if first is None:
-        return None, lo
-    prev_start, prev_end, at = lo, first.start(), first.end()
-    for m in ends:
-        if m.end() == len(buf) and m.group() == b"\r":
-            break  # may be the first half of a \r\n: wait for more bytes
-        if at >= start and prev_end - prev_start <= MAX_LINE_CHARS and \
-                m.start() - at <= MAX_LINE_CHARS and \
-                starts_record(_judge_line(buf[prev_start:prev_end], encoding),
-                              _judge_line(buf[at:m.start()], encoding)):
-            return at, at
-        prev_start, prev_end, at = at, m.start(), m.end()
-    return None, prev_start
+    ends = _LINE_END_RE.finditer(buf, lo)  # holds buf exported (not resizable) while alive
+    try:
+        first = next(ends, None)
+        if first is None:
+            return None, lo
+        prev_start, prev_end, at = lo, first.start(), first.end()
+        for m in ends:
+            if m.end() == len(buf) and m.group() == b"\r":
+                break  # may be the first half of a \r\n: wait for more bytes
+            if at >= start and prev_end - prev_start <= MAX_LINE_CHARS and \
+                    m.start() - at <= MAX_LINE_CHARS and \
+                    starts_record(_judge_line(buf[prev_start:prev_end], encoding),
+                                  _judge_line(buf[at:m.start()], encoding)):
+                return at, at
+            prev_start, prev_end, at = at, m.start(), m.end()
+        return None, prev_start
+    finally:
+        # a frame can outlive its call (Dask's sampling profiler holds the frames it
+        # samples): its iterator must not keep buf exported, or the caller's next
+        # ``del buf[:cut]`` or ``buf += chunk`` raises BufferError
+        del ends
 
 
 def read_blocks(file: InputFile, info: FileInfo, encoding: str, starts_record,
