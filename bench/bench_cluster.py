@@ -10,9 +10,10 @@ the process exits; these count ``read``/``write`` calls, not a socket's ``recv``
 sockets (bytes received and sent, counted at Python's socket methods: the client's and the
 scheduler's traffic with the workers, and with each other, since a LocalCluster's scheduler
 runs in the driver), each net of the same run on a small dump (start-up, imports, the
-cluster's own chatter), as a share of the dump's bytes, and the size of ``dedup-report.json``, which the
-driver writes whoever writes the records. It checks that the outputs are byte-identical to the
-local run's (shards joined in name order; ``stats.json`` but for its list of outputs).
+cluster's own chatter), as a share of the dump's bytes, and the size of ``dedup-report.json``
+(written by a worker when the workers write, else by the driver). It checks that the outputs
+are byte-identical to the local run's (shards joined in name order; ``stats.json`` but for
+its list of outputs).
 
     python bench/bench_cluster.py --data ../shared/data --size 100 --remix --workers 2
 
@@ -154,7 +155,8 @@ def main() -> None:
                   f"({100 * net['files'] / total:.1f}% of the dump), sockets "
                   f"{net['sockets'] / 1e6:.1f} MB ({100 * net['sockets'] / total:.1f}%), "
                   f"together {100 * sum(net.values()) / total:.1f}%")
-        print(f"  dedup-report.json (written by the driver): {report / 1e6:.1f} MB, "
+        print(f"  dedup-report.json (a worker writes it, or the driver with --dask-writes "
+              f"driver): {report / 1e6:.1f} MB, "
               f"{100 * report / total:.1f}% of the dump")
 
 if __name__ == "__main__":

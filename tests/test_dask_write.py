@@ -72,6 +72,40 @@ def test_workers_write_numbered_shards_and_the_driver_no_record(dask_executor, l
     assert len(writers) == 2
 
 
+def test_a_worker_writes_the_dedup_report_and_the_driver_gets_no_snippet(
+        dask_executor, local_out, tmp_path, monkeypatch):
+    """The report's clusters stay on the workers: the batches the driver accounts carry no
+    snippet or cluster entry, the driver never renders the report, and the report a worker
+    wrote is the local run's, clusters and summary (as is ``duplicate_clusters`` in
+    stats.json)."""
+    import json
+
+    from corpus_clean.engine import ordered
+    from corpus_clean.output.report import Report
+
+    local = json.loads(local_out["dedup-report.json"])
+    assert local["totals"]["clusters"] >= 20 and local["totals"]["near_duplicates"]
+
+    def refuse(self, f):
+        raise AssertionError("the driver rendered the dedup report")
+
+    seen = []
+
+    def account(emitted, report, writer, real=ordered._account):
+        seen.append(len(emitted.snippets) + len(emitted.members))
+        return real(emitted, report, writer)
+
+    monkeypatch.setattr(Report, "write_dedup_report", refuse)
+    monkeypatch.setattr(ordered, "_account", account)
+    with distributed.get_task_stream(dask_executor.client) as stream:
+        report = clean_dir(DUMP, OutputWriter(tmp_path / "out"), CONFIG,
+                           executor=dask_executor)
+    assert joined_outputs(tmp_path / "out") == local_out
+    assert len(seen) > 10 and not any(seen)
+    assert report.duplicate_clusters == local["totals"]["clusters"]
+    assert [t["key"].split("-")[0] for t in stream.data].count("_write_report") == 1
+
+
 def test_the_driver_writes_when_asked_with_the_local_names(dask_executor, local_out, tmp_path):
     """``--dask-writes driver`` (``write_output=False``): clean.jsonl and rejected.jsonl, the
     local bytes, every row written by the driver."""
@@ -122,20 +156,21 @@ class _DyingStore(ShardStore):
         super().__init__(store.root, store.compress, store.fs)
         self.signal_dir = signal_dir
 
-    def _write_rows(self, raw, rows):
+    def _write_rows(self, raw, rows, compress):
+        rows = list(rows)
         if not rows or b'"lang"' not in rows[0]:  # not a clean shard
-            return super()._write_rows(raw, rows)
+            return super()._write_rows(raw, rows, compress)
         try:  # the first clean shard of the run claims the kill
             os.close(os.open(f"{self.signal_dir}/claimed", os.O_CREAT | os.O_EXCL))
         except FileExistsError:  # the retry, or another part
-            return super()._write_rows(raw, rows)
+            return super()._write_rows(raw, rows, compress)
         raw.write(rows[0][:100])
         raw.flush()
         with open(f"{self.signal_dir}/ready.tmp", "w") as f:
             f.write(f"{os.getpid()} {raw.name}")
         os.rename(f"{self.signal_dir}/ready.tmp", f"{self.signal_dir}/ready")
         time.sleep(60)
-        return super()._write_rows(raw, rows)
+        return super()._write_rows(raw, rows, compress)
 
 
 def test_a_worker_killed_while_writing_a_shard(dask_executor, local_out, tmp_path):
@@ -178,7 +213,7 @@ def test_a_worker_killed_while_writing_a_shard(dask_executor, local_out, tmp_pat
 class _FullStore(ShardStore):
     """A shard store on a disk that is full."""
 
-    def _write_rows(self, raw, rows):
+    def _write_rows(self, raw, rows, compress):
         import errno
 
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -47,9 +47,17 @@ records at a time. The steps (each a set of ``distributed`` futures):
    duplicates (:func:`.ordered.duplicate_drop`); with a :class:`.shards.ShardStore` the
    worker writes the rows as shards itself (:func:`_stored`: the rejects of the scan per
    group, :func:`_write_scan`, then each part's emit and duplicates). The driver fetches the
-   :class:`.wire.Emitted` batches (counts, report entries, shard names; rows only without a
-   store) one part at a time and accounts them as for the local executors. So the outputs
-   are byte-identical to ``--executor local`` (the shards joined in name order).
+   :class:`.wire.Emitted` batches (counts, shard names; without a store, the rows and the
+   report's entries) one part at a time and accounts them as for the local executors. So
+   the outputs are byte-identical to ``--executor local`` (the shards joined in name order).
+5. **The dedup report**, with a store: each emit task renders its report entries (the
+   kept records that head clusters, the removed duplicates) and keeps them
+   (:func:`_rendered`); one task gathers them all from the workers and puts the clusters in
+   report order with the driver's code (:func:`_plan_report`,
+   :func:`.report.cluster_heads`), the driver gets only their counts for the summary
+   (:meth:`.report.Report.take_cluster_counts`) and sends the summary back, and that worker
+   writes ``dedup-report.json`` as a shard (:func:`_write_report`). No snippet and no
+   entry per duplicate goes through the driver.
 
 Why hand-made shuffles over futures rather than ``dask.bag.groupby`` or ``dask.dataframe``:
 ``dask.dataframe`` needs pandas and pyarrow (not in the ``dask`` extra); a bag's task shuffle
@@ -66,8 +74,10 @@ shuffle would save little and would need the same first-text order for ``stats.j
 Memory of the driver, per record: nothing kept (each task's summary is dropped after it is
 written and counted; the verbatim-repeat memos live in the workers). Per part: two integers.
 Per candidate pair: 40 bytes (two 8-byte numbers, the similarity, two lengths). Per near
-duplicate: its decision and its id (about 200 bytes). Per removed record: the report's
-cluster entry (about 200 bytes), as with the local executor. The Dask scheduler (in this
+duplicate: its decision and its id (about 200 bytes). Per removed record: nothing when the
+workers write (the report's entries are on the worker that writes it: about the report's
+size there), else its cluster entry (about 200 bytes), as with the local executor. The Dask
+scheduler (in this
 process with a ``LocalCluster``) keeps each scan task's input for as long as its results are
 in use, so that a lost worker's results can be computed again: a block's bytes as the
 driver read them (about the size of the text), or the records of a batch read here; nothing
@@ -90,7 +100,8 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from ..config import Config
-from ..output.report import cluster_member
+from ..output.report import (cluster_counts, cluster_heads, cluster_member, kept_entry,
+                             removed_entry, report_chunks)
 from ..output.shards import ShardStore
 from ..reading.blocks import cut_block
 from ..output.writer import rejected_row, removed_line_row
@@ -110,8 +121,9 @@ __all__ = ["DaskBackend", "dedup_on_cluster", "Part", "exact_shuffle", "near_pai
 #: records per part, about: consecutive scan tasks (eight blocks of the default 1 MiB, or 32
 #: batches of 256 records) are scanned on one worker and joined there; a part is also one
 #: shard of each output the workers write. Larger parts mean fewer tasks, and the scheduler's
-#: messages about them are what the driver's sockets carry besides the report's entries
-#: (2,048 records a part: 11.3 MB for the 100 MB dump; 8,192: 8.3 MB, the same wall time)
+#: messages about them are most of what the driver's sockets carry (2,048 records a part:
+#: 11.3 MB for the 100 MB dump; 8,192: 8.3 MB, the same wall time; both with the report's
+#: entries through the driver, as before they stayed on the workers)
 PART_RECORDS = 8192
 #: key prefixes of the tasks this module submits (for tests reading the scheduler's log)
 TASK_PREFIXES = ("scan", "_head", "_make_part",
@@ -375,12 +387,13 @@ def _kept_ids(part: Part, numbers: list[int], frequent: RepeatedLineFilter) -> d
 
 
 def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set,
-               config: Config, store: ShardStore | None) -> Emitted:
+               config: Config, store: ShardStore | None) -> tuple[Emitted, tuple]:
     """The part's survivors in order (:func:`.ordered.survivor_drop`; ``near``: ``{number:
     (kept id, similarity)}`` of its near duplicates), rejected or tagged and rendered here
     (:func:`.work.tag_kept`), with the snippets of the kept ones that head clusters (near
     roots ``wanted``, records with exact copies); written here as shards to ``store`` when
-    there is one (:func:`_stored`)."""
+    there is one (:func:`_stored`), and then the report's entries are kept here
+    (:func:`_rendered`)."""
     emitted, kept, heads = Emitted(), [], []
     for n, i in enumerate(part.survivors(), part.s_offset):
         record = part.records[i]
@@ -399,22 +412,68 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set
             emitted.members.append(cluster_member(record, drop))
             emitted.near_roots.append((record.id, drop.duplicate_of, drop.similarity))
     for start in range(0, len(kept), config.batch_records):
-        batch = kept[start:start + config.batch_records]
-        tag_kept(batch, config, [h - start for h in heads if start <= h < start + len(batch)],
+        chunk = kept[start:start + config.batch_records]
+        tag_kept(chunk, config, [h - start for h in heads if start <= h < start + len(chunk)],
                  emitted)
-    return _stored(emitted, store)
+    return _rendered(_stored(emitted, store), store)
 
 
 def _reject_dups(part: Part, frequent: RepeatedLineFilter, near_root: dict, sources: list,
-                 store: ShardStore | None) -> Emitted:
+                 store: ShardStore | None) -> tuple[Emitted, tuple]:
     """The part's exact duplicates in order, rejected by :func:`.ordered.duplicate_drop`
     (``near_root``: near duplicate id -> (kept id, similarity), of the whole run; ``sources``:
     the run's file names) and rendered here; written as shards to ``store`` when there is
-    one."""
-    return _stored(reject_duplicates(
+    one, the report's entries kept here (:func:`_rendered`)."""
+    return _rendered(_stored(reject_duplicates(
         (part.records[i], duplicate_drop(part.records[i], locator_id(sources[f_file], f_line),
                                          frequent, near_root))
-        for i, (_, f_file, f_line) in sorted(part.first.items())), store)
+        for i, (_, f_file, f_line) in sorted(part.first.items())), store), store)
+
+
+def _rendered(emitted: Emitted, store: ShardStore | None) -> tuple[Emitted, tuple]:
+    """``(emitted, entries)``: with a ``store``, the dedup report's entries of ``emitted``
+    rendered here (:func:`.report.kept_entry` for the kept records that head clusters,
+    :func:`.report.removed_entry` for the removed duplicates) and taken out of it: they stay
+    on this worker for the one that writes the report (:func:`_plan_report`), and the driver
+    gets no snippet. ``entries``: ``(heads, members)``, ``[(kept id, (source, line,
+    rendered))]`` and ``[(kept id, (source, line, rendered, kind, similarity))]``. Without a
+    store, ``emitted`` as it is and no entries (the driver writes the report)."""
+    if store is None:
+        return emitted, ((), ())
+    heads = [(rid, (source, line, kept_entry(rid, source, line, text)))
+             for rid, source, line, text in emitted.snippets]
+    members = [(kept_id, (source, line, removed_entry(source, line, text, kind, similarity),
+                          kind, similarity))
+               for kept_id, source, line, text, kind, similarity in emitted.members]
+    emitted.snippets, emitted.members = [], []
+    return emitted, (heads, members)
+
+
+def _plan_report(*batches: tuple[Emitted, tuple]) -> tuple[tuple, dict]:
+    """The dedup report's clusters from the entries of every emit batch, in the run's emit
+    order (:func:`_rendered`), put in report order as the driver would
+    (:func:`.report.cluster_heads`): ``((heads, clusters), counts)``, ``counts`` the
+    summary's :func:`.report.cluster_counts` (for the driver). Memory: the report's entries
+    (about the size of the report)."""
+    clusters: dict[str, list] = {}
+    kept: dict[str, tuple] = {}
+    for _, (heads, members) in batches:
+        kept.update(heads)
+        for kept_id, member in members:
+            clusters.setdefault(kept_id, []).append(member)
+    heads = cluster_heads(clusters, kept)
+    return (heads, clusters), cluster_counts(heads, clusters)
+
+
+def _write_report(store: ShardStore, top: bytes, plan: tuple):
+    """Write ``dedup-report.json`` (its summary ``top``, from the driver:
+    :meth:`.report.Report.dedup_top`; the clusters of :func:`_plan_report`) to ``store`` as a
+    shard of its own, stem ``dedup-report``."""
+    heads, clusters = plan[0]
+    entries = ((text if isinstance(text, bytes) else kept_entry(kept_id, source, line, text),
+                [r[2] for r in clusters[kept_id]]) for kept_id, source, line, text in heads)
+    return store.write("dedup-report", report_chunks(top, entries), len(heads), empty=True,
+                       document=True)
 
 
 # --- the driver ----------------------------------------------------------------------------
@@ -678,6 +737,7 @@ class DaskBackend:
         self.s_offsets = np.zeros(0, np.int64)
         self.near: dict[int, tuple[str, float]] = {}  # number -> (kept id, similarity)
         self.wanted: set[int] = set()
+        self.batches: list = []  # futures of the emit tasks, whose report entries stay there
 
     def scan(self) -> Iterator[ScanSummary]:
         return _scan_on_workers(self.cluster, self.files, self.config, self.report, self.done,
@@ -723,16 +783,15 @@ class DaskBackend:
         cluster, config = self.cluster, self.config
         by_part = _part_of(self.s_offsets, self.near)
         mine = _part_of(self.s_offsets, self.wanted)
-        emitted = deque(
+        emitted = self._emitting([
             cluster.on(_emit_part, part, self.frequent,
                        {s: self.near[s] for s in by_part.get(i, [])},
                        set(mine.get(i, [])), config, self.store)
-            for i, part in enumerate(self.parts))
+            for i, part in enumerate(self.parts)])
         scan_rows, self.scan_rows = deque(self.scan_rows), []
         while scan_rows:
             yield scan_rows.popleft().result()
-        while emitted:
-            yield emitted.popleft().result()
+        yield from emitted
 
     def emit_duplicates(self, repetition: RepeatedLineFilter,
                         near_root: dict[str, tuple[str, float]]) -> Iterator[Emitted]:
@@ -743,10 +802,36 @@ class DaskBackend:
             return
         roots, sources = client.scatter([near_root, [f.source for f in self.files]],
                                         broadcast=True, hash=False)
-        duplicates = deque(self.cluster.on(_reject_dups, part, self.frequent, roots, sources,
-                                           self.store) for part in self.parts)
-        while duplicates:
-            yield duplicates.popleft().result()
+        yield from self._emitting([
+            self.cluster.on(_reject_dups, part, self.frequent, roots, sources, self.store)
+            for part in self.parts])
+        if self.store is not None:  # the report's clusters are on the workers
+            plan = self.cluster.submit(_plan_report, *self.batches)
+            self.batches = []
+            self.report.take_cluster_counts(
+                self.cluster.submit(operator.getitem, plan, 1).result())
+            # every batch is accounted: the summary is complete
+            task = self.cluster.submit(_write_report, self.store, self.report.dedup_top(), plan)
+            yield Emitted(shards=[task.result()])
+
+    def _emitting(self, tasks: list) -> Iterator[Emitted]:
+        """The :class:`.wire.Emitted` of each emit task (``(Emitted, entries)``, see
+        :func:`_rendered`), in order, each let go once taken. With a store the entries stay
+        on the task's worker: the task is kept for the report's writer (:attr:`batches`, in
+        batch order) and only its ``Emitted`` comes here, taken out on that worker."""
+        whole = self.store is None
+        if not whole:
+            self.batches += tasks
+            tasks = [self.cluster.on(operator.getitem, task, 0) for task in tasks]
+        return _one_by_one(deque(tasks), whole)
+
+
+def _one_by_one(futures: deque, pairs: bool) -> Iterator:
+    """The results of ``futures`` in order (the first item of each when ``pairs``), each
+    future let go once its result is taken."""
+    while futures:
+        got = futures.popleft().result()
+        yield got[0] if pairs else got
 
 
 def dedup_on_cluster(cluster: _Cluster, parts: list, offsets: np.ndarray, config: Config):

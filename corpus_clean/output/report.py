@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator
 
 import orjson
 
@@ -19,7 +20,9 @@ from ..reading.reader import FileInfo
 from ..records import Drop, Record, record_id
 from ..stages.registry import in_flow_order
 
-__all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION", "SNIPPET_CHARS"]
+__all__ = ["Report", "FileCounts", "STATS_SCHEMA_VERSION", "DEDUP_SCHEMA_VERSION",
+           "SNIPPET_CHARS", "kept_entry", "removed_entry", "report_chunks", "cluster_heads",
+           "cluster_counts"]
 
 STATS_SCHEMA_VERSION = 1
 DEDUP_SCHEMA_VERSION = 1
@@ -53,6 +56,75 @@ class FileCounts:
 def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: float) -> dict:
     return {"id": record_id(source, line), "source": source, "line": line, "text": text,
             "kind": kind, "jaccard": jaccard}
+
+
+def kept_entry(record_id: str, source: str, line: int | None, text: str) -> bytes:
+    """A cluster's ``kept`` object as ``dedup-report.json`` shows it (orjson, indented by 2,
+    not yet nested): its record's id, source, line and snippet ``text``."""
+    return orjson.dumps({"id": record_id, "source": source, "line": line, "text": text},
+                        option=orjson.OPT_INDENT_2)
+
+
+def removed_entry(source: str, line: int | None, text: str, kind: str, jaccard: float) -> bytes:
+    """A removed duplicate's object in its cluster's ``removed`` list, rendered as
+    :func:`kept_entry` (the fields of :func:`cluster_member` but the kept id)."""
+    return orjson.dumps(_removed_row(source, line, text, kind, jaccard),
+                        option=orjson.OPT_INDENT_2)
+
+
+def _nested(entry: bytes, depth: int) -> bytes:
+    """``entry`` (orjson, indented by 2) as it is indented ``depth`` spaces deep."""
+    return entry.replace(b"\n", b"\n" + b" " * depth)
+
+
+def report_chunks(top: bytes, clusters: Iterable[tuple[bytes, list[bytes]]]) -> Iterator[bytes]:
+    """``dedup-report.json``'s bytes, in chunks: ``top`` is the summary (orjson, indented by
+    2, with no ``clusters``), ``clusters`` each cluster's kept entry and removed entries
+    (:func:`kept_entry`, :func:`removed_entry`) in report order. The same bytes as
+    ``orjson.dumps(report, option=OPT_INDENT_2)`` and a newline, one cluster at a time."""
+    first = True
+    for kept, removed in clusters:
+        yield top[:-2] + b',\n  "clusters": [\n' if first else b",\n"
+        first = False
+        yield b"".join((b'    {\n      "kept": ', _nested(kept, 6), b',\n      "size": ',
+                        str(len(removed) + 1).encode(), b',\n      "removed": [\n',
+                        b",\n".join(b"        " + _nested(r, 8) for r in removed),
+                        b"\n      ]\n    }"))
+    yield top[:-2] + b',\n  "clusters": []\n}\n' if first else b"\n  ]\n}\n"
+
+
+def cluster_heads(clusters: dict[str, list], kept: dict[str, tuple]) -> list[tuple]:
+    """``(kept_id, source, line, snippet)`` of every cluster in report order: by the kept
+    record's source and line, ties in the order of the clusters' first removals.
+    ``clusters``: kept id -> its removed members (:meth:`Report.add_cluster_member`'s
+    fields but the kept id, in removal order); ``kept``: kept id -> ``(source, line,
+    snippet)`` (:meth:`Report.remember_snippet`; a kept id missing there shows its source and
+    no snippet)."""
+    heads = []
+    for kept_id in clusters:
+        source, line, text = kept.get(kept_id, (kept_id.rsplit(":", 1)[0], None, ""))
+        heads.append((kept_id, source, line, text))
+    heads.sort(key=lambda h: (h[1], h[2] or 0))
+    return heads
+
+
+def cluster_counts(heads: list[tuple], clusters: dict[str, list]) -> dict:
+    """What the dedup report's summary counts of its clusters (:func:`cluster_heads`'
+    ``heads`` of ``clusters``): ``clusters``, ``exact`` and ``near`` (removed records of each
+    kind), ``sizes`` (cluster size -> clusters) and ``overlap`` ((kept source, removed
+    source) -> removed records)."""
+    overlap: Counter = Counter()
+    sizes: Counter = Counter()
+    exact = near = 0
+    for kept_id, source, _, _ in heads:
+        removed = clusters[kept_id]
+        sizes[len(removed) + 1] += 1
+        for r_source, _, _, r_kind, _ in removed:
+            overlap[(source, r_source)] += 1
+            exact += r_kind == "exact"
+            near += r_kind == "near"
+    return {"clusters": len(heads), "exact": exact, "near": near, "sizes": sizes,
+            "overlap": overlap}
 
 
 def cluster_member(record: Record, drop: Drop) -> tuple:
@@ -105,6 +177,9 @@ class Report:
         # jaccard): the report's cluster list is O(duplicates), so each entry is kept small
         self._clusters: dict[str, list[tuple]] = {}
         self._kept_snippets: dict[str, tuple[str, int | None, str]] = {}
+        #: :func:`cluster_counts` as the worker that wrote the report counted them, when the
+        #: clusters stayed on the workers (then ``_clusters`` is empty)
+        self._worker_counts: dict | None = None
 
     # --- filled by the pipeline -------------------------------------------------------------
     def add_file(self, info: FileInfo) -> FileCounts:
@@ -218,6 +293,8 @@ class Report:
     @property
     def duplicate_clusters(self) -> int:
         """Number of clusters (kept records with at least one duplicate removed)."""
+        if self._worker_counts is not None:
+            return self._worker_counts["clusters"]
         return len(self._clusters)
 
     def stats(self) -> dict:
@@ -265,14 +342,20 @@ class Report:
         return row
 
     def _cluster_heads(self) -> list[tuple[str, str, int | None, str]]:
-        """``(kept_id, source, line, snippet)`` of every cluster, in kept-record order."""
-        heads = []
-        for kept_id in self._clusters:
-            source, line, text = self._kept_snippets.get(
-                kept_id, (kept_id.rsplit(":", 1)[0], None, ""))
-            heads.append((kept_id, source, line, text))
-        heads.sort(key=lambda h: (h[1], h[2] or 0))
-        return heads
+        """``(kept_id, source, line, snippet)`` of every cluster, in report order."""
+        return cluster_heads(self._clusters, self._kept_snippets)
+
+    def take_cluster_counts(self, counts: dict) -> None:
+        """Take the clusters' :func:`cluster_counts` from the worker that writes
+        ``dedup-report.json`` (the clusters' entries stayed on the workers): the summary
+        (:meth:`dedup_top`) and ``stats.json`` use them."""
+        self._worker_counts = counts
+
+    def dedup_top(self) -> bytes:
+        """The summary of ``dedup-report.json`` (all but its clusters), as
+        :func:`report_chunks` takes it."""
+        return orjson.dumps(self._dedup_summary(self._cluster_heads()),
+                            option=orjson.OPT_INDENT_2)
 
     def _cluster(self, head: tuple[str, str, int | None, str]) -> dict:
         kept_id, source, line, text = head
@@ -284,16 +367,9 @@ class Report:
         }
 
     def _dedup_summary(self, heads: list) -> dict:
-        overlap: Counter = Counter()
-        sizes: Counter = Counter()
-        exact = near = 0
-        for kept_id, source, _, _ in heads:
-            removed = self._clusters[kept_id]
-            sizes[len(removed) + 1] += 1
-            for r_source, _, _, r_kind, _ in removed:
-                overlap[(source, r_source)] += 1
-                exact += r_kind == "exact"
-                near += r_kind == "near"
+        counts = self._worker_counts or cluster_counts(heads, self._clusters)
+        overlap, sizes = counts["overlap"], counts["sizes"]
+        exact, near = counts["exact"], counts["near"]
         removed_total = exact + near
         return {
             "schema_version": DEDUP_SCHEMA_VERSION,
@@ -306,7 +382,7 @@ class Report:
                 "records_in": self.reached_dedup,
                 "exact_duplicates": exact,
                 "near_duplicates": near,
-                "clusters": len(heads),
+                "clusters": counts["clusters"],
                 "lsh_candidate_pairs": self.near_pairs[0],
                 "verified_pairs": self.near_pairs[1],
                 "duplicate_rate": round(removed_total / self.reached_dedup, 6)
@@ -336,12 +412,7 @@ class Report:
         without building the whole report in memory)."""
         heads = self._cluster_heads()
         top = orjson.dumps(self._dedup_summary(heads), option=orjson.OPT_INDENT_2)
-        if not heads:
-            f.write(top[:-2] + b',\n  "clusters": []\n}\n')
-            return
-        f.write(top[:-2] + b',\n  "clusters": [\n')
-        for i, head in enumerate(heads):
-            body = orjson.dumps(self._cluster(head), option=orjson.OPT_INDENT_2)
-            f.write(b"    " + body.replace(b"\n", b"\n    "))
-            f.write(b",\n" if i + 1 < len(heads) else b"\n")
-        f.write(b"  ]\n}\n")
+        clusters = ((kept_entry(*head), [removed_entry(*r) for r in self._clusters[head[0]]])
+                    for head in heads)
+        for chunk in report_chunks(top, clusters):
+            f.write(chunk)

@@ -21,7 +21,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterable
 
 from ..errors import output_error
 
@@ -56,8 +56,8 @@ def compressed_writer(raw: BinaryIO, compress: str | None) -> BinaryIO:
 
 @dataclass(frozen=True)
 class Shard:
-    """One shard a worker wrote: the output it belongs to (``stem``: ``clean``, ``rejected``
-    or ``removed-lines``), its name in the staging directory, its lines (``records``) and its
+    """One shard a worker wrote: the output it belongs to (``stem``: ``clean``, ``rejected``,
+    ``removed-lines``, or ``dedup-report``, the whole report), its name in the staging directory, its lines (``records``) and its
     uncompressed size in bytes."""
 
     stem: str
@@ -93,11 +93,13 @@ class ShardStore:
     def _path(self, name: str) -> str:
         return f"{self.root}/{name}"
 
-    def write(self, stem: str, rows: list[bytes], records: int,
-              empty: bool = False) -> Shard | None:
+    def write(self, stem: str, rows: Iterable[bytes], records: int,
+              empty: bool = False, document: bool = False) -> Shard | None:
         """Write ``rows`` (``records`` JSON lines, in chunks) as a new shard of output
         ``stem`` under a name of its own; None when there is no row (unless ``empty``: an
-        empty shard, for an output that must exist).
+        empty shard, for an output that must exist). With ``document`` the chunks are one
+        JSON document (``dedup-report.json``, ``records`` its clusters), never compressed,
+        named ``<stem>-<uuid>.json``.
 
         Raises:
             OutputError: the shard cannot be written (the message names it; a full disk says
@@ -105,24 +107,26 @@ class ShardStore:
         """
         if not records and not empty:
             return None
-        name = f"{stem}-{uuid.uuid4().hex}.jsonl{COMPRESSIONS[self.compress]}"
+        compress = None if document else self.compress
+        name = (f"{stem}-{uuid.uuid4().hex}.json" if document
+                else f"{stem}-{uuid.uuid4().hex}.jsonl{COMPRESSIONS[compress]}")
         path = self._path(name)
         size = 0
         try:
             if self.fs is None:
                 with open(path, "xb") as raw:
-                    size = self._write_rows(raw, rows)
+                    size = self._write_rows(raw, rows, compress)
                     raw.flush()
                     os.fsync(raw.fileno())
             else:
                 with self.fs.open(path, "wb") as raw:  # uploaded when closed
-                    size = self._write_rows(raw, rows)
+                    size = self._write_rows(raw, rows, compress)
         except OSError as exc:
             raise output_error(path, exc) from None
         return Shard(stem, name, records, size)
 
-    def _write_rows(self, raw: BinaryIO, rows: list[bytes]) -> int:
-        out = compressed_writer(raw, self.compress)
+    def _write_rows(self, raw: BinaryIO, rows: Iterable[bytes], compress: str | None) -> int:
+        out = compressed_writer(raw, compress)
         size = 0
         for chunk in rows:
             out.write(chunk)

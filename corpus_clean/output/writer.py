@@ -424,7 +424,8 @@ class OutputWriter:
 
     def adopt(self, shard: Shard) -> None:
         """Take ``shard`` (written in :meth:`shard_store`'s directory) as the next shard of its
-        output."""
+        output; a ``dedup-report`` shard is the whole ``dedup-report.json`` (then the report
+        is not written here)."""
         self._adopted.append(shard)
 
     def _final_shards(self) -> list[tuple[Shard, str]]:
@@ -438,6 +439,7 @@ class OutputWriter:
             if not mine and stem != "removed-lines":
                 mine = [self._store.write(stem, [], 0, empty=True)]
             named += zip(mine, shard_names(mine, self._compress))
+        named += [(s, "dedup-report.json") for s in self._adopted if s.stem == "dedup-report"]
         return named
 
     def _commit_shards(self, named: list[tuple[Shard, str]]) -> None:
@@ -519,8 +521,11 @@ class OutputWriter:
                 sink.close()
             shards = self._final_shards()
             new = [n for sink in self._sinks.values() for n in sink.names()]
-            new += [final for _, final in shards] + ["dedup-report.json", "stats.json"]
-            for name in ("dedup-report.json", "stats.json"):
+            new += [final for _, final in shards]
+            # the report is written here unless a worker wrote it (a shard of its own)
+            here = [n for n in ("dedup-report.json", "stats.json") if n not in new]
+            new += here
+            for name in here:
                 with open(self._tmp(name), "wb") as f:
                     if name == "dedup-report.json":
                         report.write_dedup_report(f)  # streamed: it can be very large
@@ -536,7 +541,8 @@ class OutputWriter:
             for sink in self._sinks.values():
                 sink.commit()
             self._commit_shards(shards)
-            os.replace(self._tmp("dedup-report.json"), self.out / "dedup-report.json")
+            if "dedup-report.json" in here:
+                os.replace(self._tmp("dedup-report.json"), self.out / "dedup-report.json")
             for name in sorted(old - set(new)):
                 (self.out / name).unlink(missing_ok=True)
             os.replace(self._tmp("stats.json"), self.out / "stats.json")
