@@ -77,11 +77,10 @@ Per candidate pair: 40 bytes (two 8-byte numbers, the similarity, two lengths). 
 duplicate: its decision and its id (about 200 bytes). Per removed record: nothing when the
 workers write (the report's entries are on the worker that writes it: about the report's
 size there), else its cluster entry (about 200 bytes), as with the local executor. The Dask
-scheduler (in this
-process with a ``LocalCluster``) keeps each scan task's input for as long as its results are
-in use, so that a lost worker's results can be computed again: a block's bytes as the
-driver read them (about the size of the text), or the records of a batch read here; nothing
-much only once a task names a block the worker reads from storage itself.
+scheduler (in this process with a ``LocalCluster``) keeps each scan task's input for as long
+as its results are in use, so that a lost worker's results can be computed again: a block's
+bytes as the driver read them (about the size of the text), or the records of a batch read
+here; nothing much only once a task names a block the worker reads from storage itself.
 
 Worker failure: every part is a future computed from the scan tasks, so the scheduler re-runs
 what a dead worker held; the driver never holds the only copy of anything it still needs.
