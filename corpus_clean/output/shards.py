@@ -57,8 +57,9 @@ def compressed_writer(raw: BinaryIO, compress: str | None) -> BinaryIO:
 @dataclass(frozen=True)
 class Shard:
     """One shard a worker wrote: the output it belongs to (``stem``: ``clean``, ``rejected``,
-    ``removed-lines``, or ``dedup-report``, the whole report), its name in the staging directory, its lines (``records``) and its
-    uncompressed size in bytes."""
+    ``removed-lines``, or ``dedup-report``, the whole report), its name in the staging
+    directory, its lines (``records``; a report's clusters) and its uncompressed size in
+    bytes."""
 
     stem: str
     name: str
