@@ -75,7 +75,10 @@ class Config:
         workers: processes for the per-record work; 0 means one per core this process may
             use. The outputs are byte-identical for any number.
         batch_records: records per task sent to a worker. 256: large enough that sending a
-            task costs little next to its work, small enough to keep workers busy. A task of
+            task costs little next to its work, small enough to keep workers busy. Kept
+            records are tagged in tasks four times as large (``work.TAG_BATCH_FACTOR``:
+            langdetect runs a batch's texts side by side, cheaper per text in a larger
+            batch). A task of
             records read whole in the run's process (pages, WARC records, files that are not
             cut into blocks) also ends once it holds ``block_bytes`` characters, so that a task
             of HTML pages stays small (256 pages of a WARC are about 37 MB).

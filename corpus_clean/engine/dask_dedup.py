@@ -112,7 +112,7 @@ from ..stages.repetition import RepeatedLineFilter
 from .ordered import duplicate_drop, near_of_kept, survivor_drop
 from .tasks import file_head, file_tasks, scan_tasks
 from .wire import DroppedFacts, Emitted, ScanSummary, document_lines
-from .work import Scanned, ScanTask, reject_duplicates, scan, tag_kept
+from .work import Scanned, ScanTask, reject_duplicates, scan, tag_batch, tag_kept
 
 __all__ = ["DaskBackend", "dedup_on_cluster", "Part", "exact_shuffle", "near_pairs",
            "verify_pairs", "PART_RECORDS", "TASK_PREFIXES"]
@@ -410,8 +410,9 @@ def _emit_part(part: Part, frequent: RepeatedLineFilter, near: dict, wanted: set
         if drop.duplicate_of is not None:
             emitted.members.append(cluster_member(record, drop))
             emitted.near_roots.append((record.id, drop.duplicate_of, drop.similarity))
-    for start in range(0, len(kept), config.batch_records):
-        chunk = kept[start:start + config.batch_records]
+    size = tag_batch(config)
+    for start in range(0, len(kept), size):
+        chunk = kept[start:start + size]
         tag_kept(chunk, config, [h - start for h in heads if start <= h < start + len(chunk)],
                  emitted)
     return _rendered(_stored(emitted, store), store)

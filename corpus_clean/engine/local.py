@@ -43,7 +43,7 @@ from .tasks import scan_tasks
 from .wire import (DroppedFacts, Emitted, PackedScan, ScanSummary, duplicate_tag,
                    is_short_survivor, parse_row, read_duplicate_tag, record_facts, record_row,
                    row_text, survivor_tag, tag_row)
-from .work import reject_rows, scan_packed, tag_rows
+from .work import reject_rows, scan_packed, tag_batch, tag_rows
 
 __all__ = ["LocalBackend"]
 
@@ -263,7 +263,7 @@ class LocalBackend:
                     wanted.append(len(lines))
                 lines.append(line)
                 kept.append(idx)
-                if len(lines) >= config.batch_records:
+                if len(lines) >= tag_batch(config):
                     yield config, lines, wanted
                     lines, wanted = [], []
             if lines:

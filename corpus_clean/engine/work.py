@@ -33,8 +33,19 @@ from ..stages.registry import active_record_stages, build_stages
 from .wire import Emitted, PackedScan, count_markers, pack, parse_row
 
 __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_packed",
-           "scan_batch", "tag_kept", "tag_rows", "reject_duplicates", "reject_rows",
-           "RepeatMemo", "worker_memo"]
+           "scan_batch", "tag_kept", "tag_rows", "tag_batch", "reject_duplicates",
+           "reject_rows", "RepeatMemo", "worker_memo"]
+
+#: kept records per tagging batch (:func:`tag_kept`), as a multiple of ``batch_records``: the
+#: language identifier runs a batch's langdetect trials side by side, so a text costs less in
+#: a larger batch (``python bench/bench_language.py ../shared/data --table`` prints the cost
+#: per abstract in batches of 256 and of 1,024)
+TAG_BATCH_FACTOR = 4
+
+
+def tag_batch(config: Config) -> int:
+    """Kept records per tagging batch: :data:`TAG_BATCH_FACTOR` x ``batch_records``."""
+    return TAG_BATCH_FACTOR * config.batch_records
 
 
 class RepeatMemo:
