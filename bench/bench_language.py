@@ -8,7 +8,8 @@
    when installed.
 3. ``--table``: accuracy per language of the tagger with langdetect, stock langdetect's answers
    against the project's (:mod:`corpus_clean.stages.langdetect_fast`: how many are identical,
-   language and probability), and the cost per English abstract of each.
+   language and probability), and the cost per English abstract of each; then the engine's,
+   warm, in batches of ``batch_records`` and of the run's tagging batches (``tag_batch``).
 4. ``--pipeline DUMP``: the cost of language identification in a run: corpus-clean on ``DUMP``
    with ``--lang-backend none`` and with each backend, in fresh processes, ``--rounds`` times;
    the median of the all-stages seconds (the sum of the run's "time per stage" table) and of
