@@ -155,8 +155,8 @@ class Config:
             the ``langid`` extra) or ``none`` (no language identification: every record
             ``und``). Measured by ``bench/bench_language.py --pipeline``: on the 100 MB
             ``--remix`` dump, a run costs 1.23-1.30x the run without identification with
-            langdetect, 1.35-1.47x with py3langid, 1.06-1.08x with cld2 (all-stages
-            seconds, two runs).
+            langdetect, 1.35-1.47x with py3langid, 1.06-1.13x with cld2 (all-stages
+            seconds, three runs).
 
     Pages:
         extractor: the main-text extractor of HTML pages: ``trafilatura`` (default; the

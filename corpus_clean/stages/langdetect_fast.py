@@ -426,14 +426,15 @@ class _Batch:
     """The trials of several texts run side by side, each exactly as langdetect runs its own
     (see the module docstring); text ``n`` has the ``sizes[n]`` numbered n-grams from
     ``flat[sum(sizes[:n])]`` on. A text in a trial holds the n-gram numbers (rows of
-    ``matrix``) of its next :attr:`capacity` draws. Every step normalises each running text's probabilities (Python's sum of each
-    row, in order, as langdetect), ends the trials that converged (and starts the texts' next
-    ones, all at once) and multiplies the others' next five factors in, the first by the
-    probabilities (one gather of their ``matrix`` rows, one addition of each trial's weight
-    and one ``numpy.multiply.reduce`` over all texts). A trial that needs more
-    draws than it holds gets the next ones (:meth:`_refill`); the last few texts finish one
-    at a time (:meth:`_alone`), where a step would cost more than their blocks. Memory per
-    text: ``capacity`` n-gram numbers and a few rows of 55 doubles (about 2 KB)."""
+    ``matrix``) of its next :attr:`capacity` draws. Every step normalises each running
+    text's probabilities (Python's sum of each row, in order, as langdetect), ends the trials
+    that converged (and starts the texts' next ones, all at once) and multiplies the others'
+    next five factors in, the first by the probabilities (one gather of their ``matrix``
+    rows, one addition of each trial's weight and one ``numpy.multiply.reduce`` over all
+    texts). A trial that needs more draws than it holds gets the next ones
+    (:meth:`_refill`); the last few texts finish one at a time (:meth:`_alone`), where a
+    step would cost more than their blocks. Memory per text: ``capacity`` n-gram numbers and
+    a few rows of 55 doubles (about 2 KB)."""
 
     tail = 4  # running texts at or below which each finishes alone (:meth:`_alone`)
     capacity = 80  # draws held per trial at a time: a clear abstract's trial needs about 60
