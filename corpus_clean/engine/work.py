@@ -38,8 +38,10 @@ __all__ = ["build_stages", "ScanTask", "Scanned", "ScanResult", "scan", "scan_pa
 
 #: kept records per tagging batch (:func:`tag_kept`), as a multiple of ``batch_records``: the
 #: language identifier runs a batch's langdetect trials side by side, so a text costs less in
-#: a larger batch (``python bench/bench_language.py ../shared/data --table`` prints the cost
-#: per abstract in batches of 256 and of 1,024)
+#: a larger batch, and a batch of a mixed dump's kept records holds fewer langdetect texts
+#: than records (256 records of the 100 MB ``--remix`` dump: about 140 English ones; the
+#: Chinese ones are decided by script). ``bench/bench_language.py --pipeline`` measures the
+#: cost in a run (docs/performance.md); ``--table`` prints the cost per abstract at both sizes
 TAG_BATCH_FACTOR = 4
 
 

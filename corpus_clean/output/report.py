@@ -53,6 +53,10 @@ class FileCounts:
     lines_removed: int = 0  # lines removed from its page documents
 
 
+def _kept_row(record_id: str, source: str, line: int | None, text: str) -> dict:
+    return {"id": record_id, "source": source, "line": line, "text": text}
+
+
 def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: float) -> dict:
     return {"id": record_id(source, line), "source": source, "line": line, "text": text,
             "kind": kind, "jaccard": jaccard}
@@ -61,8 +65,7 @@ def _removed_row(source: str, line: int | None, text: str, kind: str, jaccard: f
 def kept_entry(record_id: str, source: str, line: int | None, text: str) -> bytes:
     """A cluster's ``kept`` object as ``dedup-report.json`` shows it (orjson, indented by 2,
     not yet nested): its record's id, source, line and snippet ``text``."""
-    return orjson.dumps({"id": record_id, "source": source, "line": line, "text": text},
-                        option=orjson.OPT_INDENT_2)
+    return orjson.dumps(_kept_row(record_id, source, line, text), option=orjson.OPT_INDENT_2)
 
 
 def removed_entry(source: str, line: int | None, text: str, kind: str, jaccard: float) -> bytes:
@@ -358,10 +361,9 @@ class Report:
                             option=orjson.OPT_INDENT_2)
 
     def _cluster(self, head: tuple[str, str, int | None, str]) -> dict:
-        kept_id, source, line, text = head
-        removed = self._clusters[kept_id]
+        removed = self._clusters[head[0]]
         return {
-            "kept": {"id": kept_id, "source": source, "line": line, "text": text},
+            "kept": _kept_row(*head),
             "size": len(removed) + 1,
             "removed": [_removed_row(*r) for r in removed],
         }
