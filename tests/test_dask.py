@@ -147,6 +147,12 @@ def test_a_task_the_cluster_gives_up_on_is_one_error_line():
     from corpus_clean.engine.dask_executor import DaskExecutor, DaskTaskError
 
     class Future:  # what the scheduler hands back after too many workers died under a task
+        count = 0
+
+        def __init__(self):
+            Future.count += 1
+            self.key = f"scan_batch-{Future.count}"
+
         def add_done_callback(self, fn):
             pass
 

@@ -234,6 +234,72 @@ def test_a_full_disk_under_a_worker_is_one_error_and_leaves_nothing(dask_executo
     assert [p.name for p in out.iterdir()] == []
 
 
+class _FullWhileOthersWrite(ShardStore):
+    """A shard store whose disk fills up while the workers write the kept records: a clean
+    shard's write leaves ``started-*`` in ``signal_dir``, takes 2 s, and leaves ``ended-*``
+    when it is over, written or not; every other write fails (no space), the run's first one
+    only once a clean shard's write has begun (60 s at most)."""
+
+    def __init__(self, store: ShardStore, signal_dir: str):
+        super().__init__(store.root, store.compress, store.fs)
+        self.signal_dir = signal_dir
+
+    def write(self, stem, rows, records, empty=False, document=False):
+        import errno
+        import uuid
+
+        from corpus_clean.errors import output_error
+
+        signals = Path(self.signal_dir)
+        if stem == "clean":
+            mark = uuid.uuid4().hex
+            (signals / f"started-{mark}").touch()
+            try:
+                time.sleep(2)
+                return super().write(stem, rows, records, empty, document)
+            finally:
+                (signals / f"ended-{mark}").touch()
+        try:
+            os.close(os.open(signals / "first", os.O_CREAT | os.O_EXCL))
+            for _ in range(600):
+                if any(signals.glob("started-*")):
+                    break
+                time.sleep(0.1)
+        except FileExistsError:
+            pass
+        raise output_error(self._path(f"{stem}-{uuid.uuid4().hex}.jsonl"),
+                           OSError(errno.ENOSPC, "No space left on device"))
+
+
+def test_a_failed_write_is_raised_once_no_write_of_the_run_is_running(dask_executor,
+                                                                       tmp_path):
+    """A worker's write fails while the other worker is writing: the error is raised, and
+    the staging directory removed, only once that write is over and the tasks not started
+    are cancelled. Removed sooner, a write still running could put its shard back in OUT (a
+    local directory removed as a file is created in it; an object store's prefix)."""
+    from corpus_clean.errors import OutputError
+
+    signal_dir = tmp_path / "signals"
+    signal_dir.mkdir()
+
+    class Writer(OutputWriter):
+        def _new_store(self, name):
+            return _FullWhileOthersWrite(super()._new_store(name), str(signal_dir))
+
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match="no space left on device$"):
+        clean_dir(DUMP, Writer(out), CONFIG, executor=dask_executor)
+
+    def marks(kind):
+        return {p.name.split("-", 1)[1] for p in signal_dir.glob(f"{kind}-*")}
+
+    started, ended = marks("started"), marks("ended")
+    assert started and started == ended  # the other write had begun, and was over
+    assert [p.name for p in out.iterdir()] == []
+    time.sleep(1)
+    assert marks("started") == started  # no task of the run started after the error
+
+
 # --- a real S3-compatible server on 127.0.0.1 ------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -496,9 +496,9 @@ class _Cluster:
 
     def submit(self, fn, *args, home: str | None = None, priority: int = 0):
         if home is None:
-            return self.client.submit(fn, *args, pure=False, priority=priority)
-        return self.client.submit(fn, *args, pure=False, workers=[home],
-                                  allow_other_workers=True, priority=priority)
+            return self.executor.submit(fn, *args, priority=priority)
+        return self.executor.submit(fn, *args, workers=[home], allow_other_workers=True,
+                                    priority=priority)
 
     def on(self, fn, part, *args):
         """``fn(part, *args)`` on the part's home worker; a part result stays at home."""

@@ -28,6 +28,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -45,6 +46,13 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 #: tasks in flight per worker thread: one running, two waiting (as :class:`.ProcessExecutor`)
 WINDOW_PER_THREAD = 3
+
+#: seconds :meth:`DaskExecutor.settle` waits at most for the tasks running on the workers to
+#: end (a task is a block, a batch or a part: seconds at most), and between two looks
+SETTLE_SECONDS = 60.0
+SETTLE_POLL_SECONDS = 0.05
+#: the priority of :meth:`DaskExecutor.settle`'s fence tasks: before any task of any client
+FENCE_PRIORITY = 2**31
 
 
 class DaskMissingError(CorpusCleanError):
@@ -114,6 +122,7 @@ class DaskExecutor(Executor):
         self.tasks_submitted = 0
         self.tasks_done = 0
         self._lock = threading.Lock()
+        self._unfinished: dict = {}  # key -> future: submitted, not finished (see settle)
         try:
             self.dashboard: str | None = client.dashboard_link or None
         except (KeyError, AttributeError):  # the scheduler serves no dashboard
@@ -160,6 +169,68 @@ class DaskExecutor(Executor):
         with self._lock:
             self.tasks_done += 1
 
+    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """``client.submit(fn, *args, pure=False, **kwargs)``: a future with a key of its
+        own, followed until it has finished, so that :meth:`settle` can stop it. Every task
+        of a run is submitted here (:meth:`map`, :class:`.dask_dedup.DaskBackend`)."""
+        future = self.client.submit(fn, *args, pure=False, **kwargs)
+        with self._lock:
+            self._unfinished[future.key] = future
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Any) -> None:  # called in the client's thread
+        if future.status != "cancelled":  # a cancelled task may still be running
+            with self._lock:
+                self._unfinished.pop(future.key, None)
+
+    def settle(self, timeout: float = SETTLE_SECONDS) -> None:
+        """Stop the tasks of a run that failed or was interrupted, before its outputs are
+        removed: cancel those not started, and wait until those running on the workers have
+        ended (at most ``timeout`` seconds in all). A running task cannot be interrupted, and
+        the workers may be writing shards in the output (:mod:`corpus_clean.output.shards`):
+        a shard written after the staging directory was removed would be left in OUT (a
+        directory removed while a file is made in it; an object store's prefix made again).
+
+        How it knows: the cancellation goes to the scheduler on the client's message stream,
+        and a *fence* task for each worker after it, so the scheduler sends each worker its
+        fence after what the cancellation told it; once every fence has run, the workers'
+        own lists of running tasks (``WorkerState.executing``, which keeps a cancelled task
+        until it ends) are complete, and are read until none of the run's tasks is in them.
+        A cluster that cannot be reached is not waited for. Never raises."""
+        with self._lock:
+            futures = list(self._unfinished.values())
+        keys = {f.key for f in futures}
+        deadline = time.monotonic() + timeout
+        try:
+            if keys:
+                self.client.cancel(futures)
+                fences = {self.client.submit(_fence, pure=False, workers=[worker],
+                                             allow_other_workers=False,
+                                             priority=FENCE_PRIORITY): worker
+                          for worker in self.client.nthreads()}
+                try:
+                    while time.monotonic() < deadline and (self._unfenced(fences)
+                                                           or self._running(keys)):
+                        time.sleep(SETTLE_POLL_SECONDS)
+                finally:
+                    self.client.cancel(list(fences))
+        except Exception:  # the cluster is gone or does not answer
+            pass
+        with self._lock:
+            for future in futures:
+                self._unfinished.pop(future.key, None)
+
+    def _unfenced(self, fences: dict) -> bool:
+        """Whether a fence of :meth:`settle` has yet to run on a worker that is still there
+        (``fences``: future -> worker address)."""
+        alive = self.client.nthreads()
+        return any(not fence.done() and worker in alive for fence, worker in fences.items())
+
+    def _running(self, keys: set) -> bool:
+        """Whether a worker is running a task of ``keys``."""
+        return any(self.client.run(_running_tasks, keys, on_error="ignore").values())
+
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Submit ``fn(task)`` for each task as a future and yield the results in task order.
 
@@ -173,7 +244,7 @@ class DaskExecutor(Executor):
         pending: deque = deque()
         try:
             for task in tasks:
-                future = self.client.submit(fn, task, pure=False)
+                future = self.submit(fn, task)
                 future.add_done_callback(self._done)
                 self.tasks_submitted += 1
                 pending.append(future)
@@ -201,6 +272,19 @@ class DaskExecutor(Executor):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _fence() -> None:
+    """A task that does nothing: its end tells :meth:`DaskExecutor.settle` that its worker
+    has had every message the scheduler sent it before."""
+
+
+def _running_tasks(keys: set, dask_worker: Any = None) -> list:
+    """On a worker (``client.run``): the tasks of ``keys`` that it is running now, including
+    the ones cancelled while they ran (:attr:`distributed.worker_state_machine.WorkerState.
+    executing` and ``long_running``)."""
+    state = dask_worker.state
+    return [ts.key for ts in state.executing | state.long_running if ts.key in keys]
 
 
 #: address schemes of the Dask comm backends that reach a scheduler over a network

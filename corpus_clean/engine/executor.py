@@ -80,6 +80,11 @@ class Executor:
         interrupted or failed); by default as :meth:`close`."""
         self.close()
 
+    def settle(self) -> None:
+        """Stop the tasks of a run that failed or was interrupted, and keep the workers (an
+        executor the caller gave the run): by default nothing, since only a cluster's
+        workers write into the output (:meth:`.dask_executor.DaskExecutor.settle`)."""
+
     def __enter__(self) -> "Executor":
         return self
 

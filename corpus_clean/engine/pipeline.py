@@ -219,6 +219,8 @@ def clean_dir(
         if executor is not None and executor is not given:
             executor.abort()  # first: workers stop at once, whatever they were doing
             executor = None
+        elif given is not None:
+            given.settle()  # first: a worker may be writing a shard in the output
         writer.abort()
         # kept for --resume unless the outputs are complete (a signal after the commit)
         keep_checkpoint = not writer.finished and (
