@@ -291,6 +291,39 @@ def test_a_signal_while_the_outputs_are_renamed_is_held_until_all_are_in_place(t
         assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_error_a_stop_signal_turned_into_is_reported_as_the_signal(tmp_path, monkeypatch,
+                                                                      sig):
+    """Code that a stop signal interrupts can turn its KeyboardInterrupt into another
+    exception: once in about 170 signals to a Dask run's process group, CPython's import
+    machinery raised ``TypeError: expected a message argument`` instead, and the run ended
+    with 'internal error' and exit 1. It is the signal's exit now. An error with no signal
+    before it is still an internal error."""
+    def interrupted(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), sig)  # the run's handler raises the stop here
+            for _ in range(1000):
+                pass
+        except BaseException:
+            raise TypeError("expected a message argument") from None
+
+    monkeypatch.setattr(cli_module, "clean_dir", interrupted)
+    result = invoke(SEEDS, "-o", tmp_path / "out", "-q")
+    code, word = {signal.SIGINT: (130, "Interrupted"), signal.SIGTERM: (143, "Terminated")}[sig]
+    assert result.exit_code == code
+    assert result.stderr.startswith(f"{word}: no output was completed.")
+    assert "internal error" not in result.stderr
+
+    def broken(*args, **kwargs):
+        raise TypeError("expected a message argument")
+
+    monkeypatch.setattr(cli_module, "clean_dir", broken)
+    result = invoke(SEEDS, "-o", tmp_path / "out2", "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: internal error: TypeError: expected a message "
+                                    "argument")
+
+
 # --- a full disk under the run's temporary files -------------------------------------------
 @pytest.mark.parametrize("where", ["survivors", "shingles", "stdout_tmpdir"])
 def test_a_full_disk_under_the_temporary_files_is_one_line_and_resume_continues(

@@ -140,6 +140,7 @@ class _StopSignals:
 
     Attributes:
         first: the first stop signal received, or None.
+        raised: whether that signal has been raised in the run (not only held).
         writer: the run's :class:`.writer.OutputWriter` once made (for ``committing``).
         completed: the run's outputs are complete (a signal now interrupts only the summary).
     """
@@ -151,6 +152,7 @@ class _StopSignals:
 
     def __init__(self) -> None:
         self.first: int | None = None
+        self.raised = False
         self.writer = None
         self._completed = False
         self._previous: dict = {}
@@ -180,12 +182,30 @@ class _StopSignals:
         if getattr(writer, "committing", False) or (getattr(writer, "finished", False)
                                                     and not self._completed):
             return  # held: raised by check() once the renames and the run's cleanup are done
+        self.raised = True
         raise self.exception(signum)
 
     def check(self) -> None:
         """Raise the stop signal held while the outputs were committed, if one was."""
         if self.first is not None:
+            self.raised = True
             raise self.exception(self.first)
+
+    def signal_of(self, exc: BaseException) -> int | None:
+        """The stop signal that ``exc``, escaping the run, stands for, or None (an error).
+
+        ``KeyboardInterrupt`` and :class:`_Terminated` are the signals themselves. Any other
+        exception after a signal was raised is taken as its effect: code the signal
+        interrupted can turn ``KeyboardInterrupt`` into another exception (CPython's
+        ``from ... import`` did, once in about 170 signals to the process group of a Dask
+        run: ``TypeError: expected a message argument``, from ``PyErr_SetImportError``)."""
+        if isinstance(exc, KeyboardInterrupt):
+            return signal.SIGINT
+        if isinstance(exc, _Terminated):
+            return signal.SIGTERM
+        if isinstance(exc, Exception) and self.raised:
+            return self.first
+        return None
 
     def __enter__(self) -> "_StopSignals":
         _StopSignals.used = True
@@ -365,9 +385,11 @@ def clean_command(dump: Path, output: str, overwrite: bool, config_file: Path | 
                    (dask_reads, dask_writes), quiet, resume, stops, encoding, extractor, records,
                    (index_dir, index_readonly, run_name), skip_stages)
             stops.check()
-        except (KeyboardInterrupt, _Terminated) as exc:
-            code, word = STOPS[signal.SIGINT if isinstance(exc, KeyboardInterrupt) else
-                               signal.SIGTERM]
+        except BaseException as exc:
+            signum = stops.signal_of(exc)
+            if signum is None:
+                raise
+            code, word = STOPS[signum]
             if stops.completed:
                 where = "" if output == "-" else f" in {_one_line(output)}"
                 message = f"{word} after the run completed: the outputs{where} are complete."
