@@ -299,11 +299,14 @@ def test_an_error_a_stop_signal_turned_into_is_reported_as_the_signal(tmp_path, 
     machinery raised ``TypeError: expected a message argument`` instead, and the run ended
     with 'internal error' and exit 1. It is the signal's exit now. An error with no signal
     before it is still an internal error."""
+    import threading
+    import time
+
     def interrupted(*args, **kwargs):
         try:
-            os.kill(os.getpid(), sig)  # the run's handler raises the stop here
-            for _ in range(1000):
-                pass
+            signal.pthread_kill(threading.main_thread().ident, sig)
+            for _ in range(1000):  # the run's handler raises the stop here (10 s at most)
+                time.sleep(0.01)
         except BaseException:
             raise TypeError("expected a message argument") from None
 
