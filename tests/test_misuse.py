@@ -311,7 +311,13 @@ def test_an_error_a_stop_signal_turned_into_is_reported_as_the_signal(tmp_path, 
             raise TypeError("expected a message argument") from None
 
     monkeypatch.setattr(cli_module, "clean_dir", interrupted)
-    result = invoke(SEEDS, "-o", tmp_path / "out", "-q")
+    # as Python's own, not ignored: a job a non-interactive shell starts in the background
+    # (as CI may be) inherits SIGINT ignored, and the run leaves an inherited ignore alone
+    previous = signal.signal(sig, signal.default_int_handler)
+    try:
+        result = invoke(SEEDS, "-o", tmp_path / "out", "-q")
+    finally:
+        signal.signal(sig, previous)
     code, word = {signal.SIGINT: (130, "Interrupted"), signal.SIGTERM: (143, "Terminated")}[sig]
     assert result.exit_code == code
     assert result.stderr.startswith(f"{word}: no output was completed.")
