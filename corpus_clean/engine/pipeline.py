@@ -216,15 +216,17 @@ def clean_dir(
                                       f"dedup index could not be updated ({exc}); it is as "
                                       "it was") from None
     except BaseException as exc:
-        if executor is not None and executor is not given:
-            executor.abort()  # first: workers stop at once, whatever they were doing
-            executor = None
-        elif given is not None:
-            given.settle()  # first: a worker may be writing a shard in the output
-        writer.abort()
         # kept for --resume unless the outputs are complete (a signal after the commit)
         keep_checkpoint = not writer.finished and (
             isinstance(exc, OutputError) or not isinstance(exc, Exception))
+        try:
+            if executor is not None and executor is not given:
+                executor.abort()  # first: workers stop at once, whatever they were doing
+                executor = None
+            elif given is not None:
+                given.settle()  # first: a worker may be writing a shard in the output
+        finally:  # whatever stops the wait (a second Ctrl-C in a library caller's process)
+            writer.abort()
         raise
     finally:
         if executor is not None and executor is not given:
