@@ -295,7 +295,7 @@ def test_a_signal_while_the_outputs_are_renamed_is_held_until_all_are_in_place(t
 def test_an_error_a_stop_signal_turned_into_is_reported_as_the_signal(tmp_path, monkeypatch,
                                                                       sig):
     """Code that a stop signal interrupts can turn its KeyboardInterrupt into another
-    exception: once in about 170 signals to a Dask run's process group, CPython's import
+    exception: once in about 300 signals to a Dask run's process group, CPython's import
     machinery raised ``TypeError: expected a message argument`` instead, and the run ended
     with 'internal error' and exit 1. It is the signal's exit now. An error with no signal
     before it is still an internal error."""

@@ -197,7 +197,7 @@ class _StopSignals:
         ``KeyboardInterrupt`` and :class:`_Terminated` are the signals themselves. Any other
         exception after a signal was raised is taken as its effect: code the signal
         interrupted can turn ``KeyboardInterrupt`` into another exception (CPython's
-        ``from ... import`` did, once in about 170 signals to the process group of a Dask
+        ``from ... import`` did, once in about 300 signals to the process group of a Dask
         run: ``TypeError: expected a message argument``, from ``PyErr_SetImportError``)."""
         if isinstance(exc, KeyboardInterrupt):
             return signal.SIGINT
