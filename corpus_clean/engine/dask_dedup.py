@@ -494,11 +494,12 @@ class _Cluster:
         self.homes: dict[str, str] = {}  # part future key -> home worker address
         self._workers: list[str] = []
 
-    def submit(self, fn, *args, home: str | None = None, priority: int = 0):
+    def submit(self, fn, *args, home: str | None = None, priority: int = 0,
+               counted: bool = False):
         if home is None:
-            return self.executor.submit(fn, *args, priority=priority)
+            return self.executor.submit(fn, *args, priority=priority, counted=counted)
         return self.executor.submit(fn, *args, workers=[home], allow_other_workers=True,
-                                    priority=priority)
+                                    priority=priority, counted=counted)
 
     def on(self, fn, part, *args):
         """``fn(part, *args)`` on the part's home worker; a part result stays at home."""
@@ -510,10 +511,7 @@ class _Cluster:
 
     def counted(self, fn, task, home: str | None = None):
         """Submit a task the progress display counts (as DaskExecutor.map does)."""
-        future = self.submit(fn, task, home=home)
-        future.add_done_callback(self.executor._done)
-        self.executor.tasks_submitted += 1
-        return future
+        return self.submit(fn, task, home=home, counted=True)
 
     def home(self, group: int) -> str:
         """The home worker of part ``group`` (round-robin over the workers there are now)."""

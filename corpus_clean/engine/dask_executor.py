@@ -165,24 +165,28 @@ class DaskExecutor(Executor):
         """Worker threads of the cluster now (it may grow or shrink during a run)."""
         return max(1, sum(self.client.nthreads().values()))
 
-    def _done(self, future: Any) -> None:  # called in the client's thread
-        with self._lock:
-            self.tasks_done += 1
-
-    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    def submit(self, fn: Callable, *args: Any, counted: bool = False, **kwargs: Any) -> Any:
         """``client.submit(fn, *args, pure=False, **kwargs)``: a future with a key of its
         own, followed until it has finished, so that :meth:`settle` can stop it. Every task
-        of a run is submitted here (:meth:`map`, :class:`.dask_dedup.DaskBackend`)."""
+        of a run is submitted here (:meth:`map`, :class:`.dask_dedup.DaskBackend`);
+        ``counted``: one the progress display counts (``tasks_submitted``, ``tasks_done``)."""
         future = self.client.submit(fn, *args, pure=False, **kwargs)
         with self._lock:
             self._unfinished[future.key] = future
-        future.add_done_callback(self._finished)
+            if counted:
+                self.tasks_submitted += 1
+        future.add_done_callback(self._counted_done if counted else self._done)
         return future
 
-    def _finished(self, future: Any) -> None:  # called in the client's thread
+    def _done(self, future: Any) -> None:  # called in the client's thread
         if future.status != "cancelled":  # a cancelled task may still be running
             with self._lock:
                 self._unfinished.pop(future.key, None)
+
+    def _counted_done(self, future: Any) -> None:
+        self._done(future)
+        with self._lock:
+            self.tasks_done += 1
 
     def settle(self, timeout: float = SETTLE_SECONDS) -> None:
         """Stop the tasks of a run that failed or was interrupted, before its outputs are
@@ -244,10 +248,7 @@ class DaskExecutor(Executor):
         pending: deque = deque()
         try:
             for task in tasks:
-                future = self.submit(fn, task)
-                future.add_done_callback(self._done)
-                self.tasks_submitted += 1
-                pending.append(future)
+                pending.append(self.submit(fn, task, counted=True))
                 if len(pending) >= window:
                     yield pending.popleft().result()
             while pending:
